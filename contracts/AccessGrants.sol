@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {IAccessGrants} from "./interfaces/IAccessGrants.sol";
+import {IMembership} from "./interfaces/IMembership.sol";
+
+/**
+ * @title AccessGrants
+ * @notice Read grants between organisations, decided on-chain so that no gateway can
+ * widen them. A grant is given by an admin of the owning organisation or of its
+ * supervising subdistrict, for one record or one record type of the owner, for named
+ * fields, a purpose and until an expiry; it can be revoked. Grants stop counting the
+ * moment their expiry passes or their revocation is mined.
+ */
+contract AccessGrants is IAccessGrants, EIP712, Nonces {
+    bytes32 private constant _GRANT_TYPEHASH = keccak256(
+        "Grant(bytes32 ownerOrg,bytes32 granteeOrg,uint8 scopeKind,bytes32 scope,string[] fields,string purpose,"
+        "uint64 expiresAt,address signer,uint256 nonce,uint256 deadline)"
+    );
+    bytes32 private constant _REVOKE_TYPEHASH =
+        keccak256("Revoke(uint256 grantId,address signer,uint256 nonce,uint256 deadline)");
+
+    IMembership private immutable _membership;
+    mapping(uint256 grantId => Grant) private _grants;
+    uint256 private _grantCount;
+
+    /// @param membership The consortium's {Membership} contract, asked who administers what.
+    constructor(IMembership membership) EIP712("GridLedger AccessGrants", "1") {
+        _membership = membership;
+    }
+
+    /// @notice The {Membership} contract these grants trust.
+    function membership() external view returns (IMembership) {
+        return _membership;
+    }
+
+    /**
+     * @notice Grants `granteeOrg` read access to `fields` of the owner's records in scope.
+     * Requirements: the caller is an admin of `ownerOrg` or of its supervising subdistrict;
+     * both organisations are active and differ; at least one field; a non-zero scope;
+     * `expiresAt` in the future.
+     * Emits {GrantCreated}.
+     * @return grantId The new grant's id, counting from 1.
+     */
+    function grant(GrantRequest calldata request) external returns (uint256 grantId) {
+        return _grant(msg.sender, request);
+    }
+
+    /**
+     * @notice {grant} relayed with `signer`'s EIP-712 signature.
+     * Requirements: as {grant} for `signer`; `nonce` is the signer's next nonce; `deadline` not passed.
+     * Emits {GrantCreated}.
+     */
+    function grantBySig(
+        GrantRequest calldata request,
+        address signer,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external returns (uint256 grantId) {
+        _checkSignature(signer, _grantStructHash(request, signer, nonce, deadline), nonce, deadline, signature);
+        return _grant(signer, request);
+    }
+
+    /**
+     * @notice Revokes grant `grantId`; reads under it are refused from this block on.
+     * Requirements: the grant exists and is not revoked; the caller is an admin of its
+     * owner or of the owner's supervising subdistrict.
+     * Emits {GrantRevoked}.
+     */
+    function revoke(uint256 grantId) external {
+        _revoke(msg.sender, grantId);
+    }
+
+    /**
+     * @notice {revoke} relayed with `signer`'s EIP-712 signature.
+     * Emits {GrantRevoked}.
+     */
+    function revokeBySig(uint256 grantId, address signer, uint256 nonce, uint256 deadline, bytes calldata signature)
+        external
+    {
+        bytes32 structHash = keccak256(abi.encode(_REVOKE_TYPEHASH, grantId, signer, nonce, deadline));
+        _checkSignature(signer, structHash, nonce, deadline, signature);
+        _revoke(signer, grantId);
+    }
+
+    /// @notice The grant `grantId`. Requirements: it exists.
+    function getGrant(uint256 grantId) external view returns (Grant memory) {
+        return _existing(grantId);
+    }
+
+    /// @notice How many grants were ever created (ids run from 1 to this).
+    function grantCount() external view returns (uint256) {
+        return _grantCount;
+    }
+
+    /**
+     * @notice Whether grant `grantId` now lets `granteeOrg` read record `recordId` of type
+     * `recordType` owned by `ownerOrg`: it exists, is neither revoked nor expired, names
+     * these organisations, and its scope covers the record.
+     */
+    function isAllowed(uint256 grantId, bytes32 granteeOrg, bytes32 ownerOrg, bytes32 recordId, bytes32 recordType)
+        external
+        view
+        returns (bool)
+    {
+        Grant storage g = _grants[grantId];
+        if (g.grantedAt == 0 || g.revokedAt != 0 || block.timestamp >= g.expiresAt) return false;
+        if (g.granteeOrg != granteeOrg || g.ownerOrg != ownerOrg) return false;
+        if (!_membership.getOrg(granteeOrg).active) return false;
+        return g.scopeKind == ScopeKind.Record ? g.scope == recordId : g.scope == recordType;
+    }
+
+    function _grant(address actor, GrantRequest calldata r) private returns (uint256 grantId) {
+        _requireAdmin(actor, r.ownerOrg);
+        if (!_membership.getOrg(r.granteeOrg).active) revert GrantsUnknownOrg(r.granteeOrg);
+        if (r.granteeOrg == r.ownerOrg) revert GrantsSelfGrant(r.ownerOrg);
+        if (r.fields.length == 0 || r.scope == bytes32(0)) revert GrantsInvalidScope();
+        if (r.expiresAt <= block.timestamp) revert GrantsExpiryInPast(r.expiresAt, block.timestamp);
+        grantId = ++_grantCount;
+        Grant storage g = _grants[grantId];
+        g.ownerOrg = r.ownerOrg;
+        g.granteeOrg = r.granteeOrg;
+        g.scopeKind = r.scopeKind;
+        g.scope = r.scope;
+        g.expiresAt = r.expiresAt;
+        g.grantedAt = uint64(block.timestamp);
+        g.grantor = actor;
+        g.purpose = r.purpose;
+        for (uint256 i = 0; i < r.fields.length; ++i) {
+            g.fields.push(r.fields[i]);
+        }
+        emit GrantCreated(
+            grantId, r.ownerOrg, r.granteeOrg, r.scopeKind, r.scope, r.fields, r.purpose, r.expiresAt, actor
+        );
+    }
+
+    function _grantStructHash(GrantRequest calldata r, address signer, uint256 nonce, uint256 deadline)
+        private
+        pure
+        returns (bytes32)
+    {
+        bytes memory head = abi.encode(
+            _GRANT_TYPEHASH, r.ownerOrg, r.granteeOrg, uint8(r.scopeKind), r.scope, _hashStrings(r.fields)
+        );
+        return keccak256(
+            bytes.concat(head, abi.encode(keccak256(bytes(r.purpose)), r.expiresAt, signer, nonce, deadline))
+        );
+    }
+
+    function _revoke(address actor, uint256 grantId) private {
+        Grant storage g = _existing(grantId);
+        if (g.revokedAt != 0) revert GrantsAlreadyRevoked(grantId);
+        _requireAdmin(actor, g.ownerOrg);
+        g.revokedAt = uint64(block.timestamp);
+        emit GrantRevoked(grantId, g.ownerOrg, g.granteeOrg, actor);
+    }
+
+    function _existing(uint256 grantId) private view returns (Grant storage g) {
+        g = _grants[grantId];
+        if (g.grantedAt == 0) revert GrantsUnknownGrant(grantId);
+    }
+
+    function _requireAdmin(address actor, bytes32 ownerOrg) private view {
+        IMembership.Org memory owner = _membership.getOrg(ownerOrg);
+        if (!owner.active) revert GrantsUnknownOrg(ownerOrg);
+        bool bySupervisor = owner.kind == IMembership.OrgKind.Committee && _membership.isOrgAdmin(actor, owner.parent);
+        if (!_membership.isOrgAdmin(actor, ownerOrg) && !bySupervisor) revert GrantsUnauthorized(actor, ownerOrg);
+    }
+
+    function _checkSignature(
+        address signer,
+        bytes32 structHash,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) private {
+        if (block.timestamp > deadline) revert GrantsExpiredSignature(deadline);
+        if (!SignatureChecker.isValidSignatureNow(signer, _hashTypedDataV4(structHash), signature)) {
+            revert GrantsInvalidSignature(signer);
+        }
+        _useCheckedNonce(signer, nonce);
+    }
+
+    function _hashStrings(string[] calldata values) private pure returns (bytes32) {
+        bytes32[] memory hashes = new bytes32[](values.length);
+        for (uint256 i = 0; i < values.length; ++i) {
+            hashes[i] = keccak256(bytes(values[i]));
+        }
+        return keccak256(abi.encodePacked(hashes));
+    }
+}

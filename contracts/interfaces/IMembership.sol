@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+/**
+ * @title IMembership
+ * @notice Organisations of a community-governance consortium, their accounts and roles.
+ *
+ * Organisation ids are ASCII slugs of at most 32 bytes, right-padded with zeros, so that
+ * they read as text in any block explorer. Roles are bit flags on an account; an account
+ * belongs to at most one organisation at a time. Membership is checkpointed per block so
+ * that a verifier can ask "was this account a recorder of that organisation when the
+ * batch was anchored?" on any node, archive or not.
+ */
+interface IMembership {
+    /// @notice The kind of an organisation; decides who may onboard it and what it may do.
+    enum OrgKind {
+        None,
+        Subdistrict,
+        Committee,
+        Department,
+        Operator
+    }
+
+    /// @notice An organisation as stored on-chain: nothing personal, only its place in the hierarchy.
+    struct Org {
+        OrgKind kind;
+        bytes32 parent;
+        bool active;
+        string name;
+    }
+
+    /// @notice The organisation id is zero, or already registered.
+    error MembershipInvalidOrgId(bytes32 orgId);
+    /// @notice The organisation is not registered or has been deactivated.
+    error MembershipUnknownOrg(bytes32 orgId);
+    /// @notice The kind/parent combination is not allowed (a committee needs a subdistrict parent; others none).
+    error MembershipInvalidParent(OrgKind kind, bytes32 parent);
+    /// @notice `actor` may not change organisation `orgId`.
+    error MembershipUnauthorized(address actor, bytes32 orgId);
+    /// @notice The account is the zero address, or already belongs to organisation `orgId`.
+    error MembershipAccountTaken(address account, bytes32 orgId);
+    /// @notice The account belongs to no organisation.
+    error MembershipNotMember(address account);
+    /// @notice The role mask is empty or has bits outside the defined roles.
+    error MembershipInvalidRoles(uint8 roles);
+    /// @notice A relayed request's deadline has passed.
+    error MembershipExpiredSignature(uint256 deadline);
+    /// @notice A relayed request's signature does not belong to the named signer.
+    error MembershipInvalidSignature(address signer);
+
+    /// @notice Emitted when an organisation is registered.
+    event OrgRegistered(bytes32 indexed orgId, OrgKind kind, bytes32 indexed parent, string name, address indexed actor);
+    /// @notice Emitted when an organisation is deactivated: its members lose every role.
+    event OrgDeactivated(bytes32 indexed orgId, address indexed actor);
+    /// @notice Emitted when an account joins an organisation.
+    event MemberAdded(address indexed account, bytes32 indexed orgId, uint8 roles, address indexed actor);
+    /// @notice Emitted when an account's roles change.
+    event MemberRolesChanged(address indexed account, bytes32 indexed orgId, uint8 roles, address indexed actor);
+    /// @notice Emitted when an account leaves its organisation.
+    event MemberRemoved(address indexed account, bytes32 indexed orgId, address indexed actor);
+
+    function registerOrg(bytes32 orgId, OrgKind kind, bytes32 parent, string calldata name) external;
+
+    function deactivateOrg(bytes32 orgId) external;
+
+    function addMember(address account, bytes32 orgId, uint8 roles) external;
+
+    function setRoles(address account, uint8 roles) external;
+
+    function removeMember(address account) external;
+
+    function getOrg(bytes32 orgId) external view returns (Org memory);
+
+    function membershipOf(address account) external view returns (bytes32 orgId, uint8 roles);
+
+    function membershipAt(address account, uint256 blockNumber) external view returns (bytes32 orgId, uint8 roles);
+
+    function hasMemberRole(address account, uint8 role) external view returns (bool);
+
+    function isOrgAdmin(address account, bytes32 orgId) external view returns (bool);
+
+    function canManage(address actor, bytes32 orgId) external view returns (bool);
+}

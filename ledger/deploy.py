@@ -1,0 +1,137 @@
+"""Deploy and wire the contracts; read and write the address book.
+
+The address book is the one file a gateway or a verifier needs to find the contracts:
+chain id, addresses, deployment block and the bytecode digests of the artifacts that
+were deployed. A new deployment is a new address book (no upgrade proxies), so writing
+over an existing one is refused unless forced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from ledger.artifacts import CONTRACT_NAMES, load_artifact
+from ledger.chain import ChainClient
+from ledger.contracts import GrantsClient, MembershipClient, RegistryClient
+from ledger.errors import AddressBookError, ChainMismatchError
+from ledger.types import OrgKind, Role
+
+
+@dataclass(frozen=True)
+class AddressBook:
+    """Where a deployment lives, and what was deployed."""
+
+    chain_id: int
+    membership: str
+    registry: str
+    grants: str
+    deployment_block: int
+    deployer: str
+    deployed_at: int
+    artifacts: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": "gridledger-address-book/1", **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AddressBook:
+        fields = {k: data[k] for k in cls.__dataclass_fields__}
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Typed clients of one deployment, bound to one chain client."""
+
+    book: AddressBook
+    chain: ChainClient
+    membership: MembershipClient
+    registry: RegistryClient
+    grants: GrantsClient
+
+    @classmethod
+    def connect(cls, chain: ChainClient, book: AddressBook, *, check_chain_id: bool = True) -> Deployment:
+        if check_chain_id and chain.chain_id != book.chain_id:
+            raise ChainMismatchError(
+                f"the node at {chain.rpc_url} runs chain {chain.chain_id}, but the address book is for chain "
+                f"{book.chain_id}: pass the right --rpc, or redeploy with `gridledger deploy --force`"
+            )
+        return cls(
+            book,
+            chain,
+            MembershipClient(chain, book.membership),
+            RegistryClient(chain, book.registry),
+            GrantsClient(chain, book.grants),
+        )
+
+
+def read_address_book(path: Path) -> AddressBook:
+    try:
+        return AddressBook.from_json(json.loads(path.read_text()))
+    except FileNotFoundError:
+        raise AddressBookError(f"no address book at {path}: run `gridledger deploy` first") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AddressBookError(f"address book {path} is unreadable: {exc}") from exc
+
+
+def write_address_book(path: Path, book: AddressBook, *, force: bool = False) -> None:
+    """Write atomically; refuse to replace an existing book unless ``force``."""
+    if path.exists() and not force:
+        raise AddressBookError(f"an address book already exists at {path}: pass --force to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".addressbook-")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(book.to_json(), fh, indent=2)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def deploy(chain: ChainClient, deployer: LocalAccount, *, operator_org: str | None = None) -> Deployment:
+    """Deploy Membership, RecordRegistry and AccessGrants, wired to one another.
+
+    The deployer becomes the consortium admin. With ``operator_org`` it also registers the
+    consortium operator's organisation and joins it as admin and anchorer, so the gateway
+    it runs can anchor at once.
+    """
+    membership, receipt = chain.deploy(deployer, "Membership", deployer.address)
+    registry, _ = chain.deploy(deployer, "RecordRegistry", membership)
+    grants, _ = chain.deploy(deployer, "AccessGrants", membership)
+    book = AddressBook(
+        chain_id=chain.chain_id,
+        membership=membership,
+        registry=registry,
+        grants=grants,
+        deployment_block=int(receipt["blockNumber"]),
+        deployer=deployer.address,
+        deployed_at=int(time.time()),
+        artifacts={name: load_artifact(name).digest for name in CONTRACT_NAMES},
+    )
+    deployment = Deployment.connect(chain, book)
+    if operator_org:
+        deployment.membership.register_org(deployer, operator_org, OrgKind.OPERATOR, "Consortium operator")
+        deployment.membership.add_member(deployer, deployer.address, operator_org, Role.ADMIN | Role.ANCHORER)
+    return deployment
+
+
+def check_deployed(deployment: Deployment) -> list[str]:
+    """Names of contracts whose code is missing at their address (empty when all are there)."""
+    missing = []
+    for name, address in (
+        ("Membership", deployment.book.membership),
+        ("RecordRegistry", deployment.book.registry),
+        ("AccessGrants", deployment.book.grants),
+    ):
+        code = deployment.chain.rpc(lambda a=address: deployment.chain.w3.eth.get_code(a), "eth_getCode")
+        if len(code) == 0:
+            missing.append(name)
+    return missing
