@@ -88,7 +88,10 @@ def decode_revert(data: str | bytes | None) -> DecodedError | None:
     if entry is None:
         return None
     name, types = entry
-    return DecodedError(name, tuple(abi_decode(types, raw[4:])))
+    values = abi_decode(types, raw[4:])
+    return DecodedError(
+        name, tuple(Web3.to_checksum_address(v) if t == "address" else v for t, v in zip(types, values, strict=True))
+    )
 
 
 def _revert_data(exc: BaseException) -> str | None:
@@ -132,7 +135,7 @@ class ChainClient:
         self.w3 = Web3(provider)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
-        self._next_nonce: dict[str, int] = {}
+        self._next_nonce: dict[str, tuple[int, float]] = {}  # sender -> (next nonce, when set)
         self._chain_id: int | None = None
 
     # -- reads ---------------------------------------------------------------------------
@@ -208,7 +211,7 @@ class ChainClient:
             if built.get("to"):
                 probe["to"] = built["to"]
             try:
-                estimate = self.rpc(lambda: self.w3.eth.estimate_gas(probe), "eth_estimateGas")
+                estimate = self.rpc(lambda: self.w3.eth.estimate_gas(probe, "pending"), "eth_estimateGas")
             except (ContractLogicError, Web3RPCError) as exc:
                 raise self._failed(exc) from exc
             gas = int(estimate * 1.2) + 10_000
@@ -226,7 +229,7 @@ class ChainClient:
                 pending = int(
                     self.rpc(lambda: self.w3.eth.get_transaction_count(sender, "pending"), "nonce")
                 )
-                nonce = max(pending, self._next_nonce.get(sender, 0))
+                nonce = self._choose_nonce(sender, pending)
                 signed = account.sign_transaction({**tx, "nonce": nonce})
                 try:
                     tx_hash = self.rpc(
@@ -239,9 +242,26 @@ class ChainClient:
                         self._next_nonce.pop(sender, None)  # stale cache: trust the node again
                         continue
                     raise self._failed(exc) from exc
-                self._next_nonce[sender] = nonce + 1
+                self._next_nonce[sender] = (nonce + 1, time.monotonic())
                 return bytes(tx_hash)
         raise ChainError(f"could not find a usable nonce for {sender}")
+
+    NONCE_CACHE_SECONDS = 5.0
+
+    def _choose_nonce(self, sender: str, pending: int) -> int:
+        """The node's pending count, unless our own very recent sends are ahead of it.
+
+        A cached nonce is trusted only for a few seconds: after a chain restart or a
+        rewind (``evm_revert``) the node is right and an old cache would leave a gap.
+        """
+        cached = self._next_nonce.get(sender)
+        if cached and cached[0] > pending and time.monotonic() - cached[1] < self.NONCE_CACHE_SECONDS:
+            return cached[0]
+        return pending
+
+    def reset_nonces(self) -> None:
+        """Forget cached nonces (after the chain was rewound or restarted)."""
+        self._next_nonce.clear()
 
     def wait(self, tx_hash: bytes, *, timeout: float | None = None) -> TxReceipt:
         """Wait for a receipt and ``confirmations`` blocks on top; raise on revert."""

@@ -23,6 +23,7 @@ from ledger.compiler import CONTRACTS_DIR
 from ledger.errors import ToolchainError
 
 DEFAULT_CHAIN_ID = 31337
+_children: dict[int, subprocess.Popen[bytes]] = {}  # anvils this process started, reaped on stop
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ class LocalChain:
                 )
             except OSError as exc:
                 raise ToolchainError(f"cannot run anvil at {anvil}: {exc.strerror}") from exc
+        _children[proc.pid] = proc
         self.pid_file.write_text(str(proc.pid))
         self.port_file.write_text(str(chosen))
         deadline = time.monotonic() + timeout
@@ -195,6 +197,11 @@ class LocalChain:
 
 def _reap(pid: int) -> None:
     """Collect the exit status when anvil is our own child, so it leaves no zombie."""
+    proc = _children.get(pid)
+    if proc is not None:
+        if proc.poll() is not None:
+            del _children[pid]
+        return
     try:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:

@@ -1,0 +1,63 @@
+"""The gateway's FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from ledger.errors import LedgerError
+
+from gateway.errors import GatewayError, ValidationFailed, from_ledger
+from gateway.routes import health
+from gateway.runtime import Runtime
+from gateway.settings import Settings, get_settings
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_response(error: GatewayError, request: Request) -> JSONResponse:
+    return JSONResponse(error.problem(str(request.url.path)), status_code=error.status, media_type=PROBLEM_JSON)
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app; the runtime (chain, database, workers) starts in its lifespan."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = runtime or Runtime.build(settings)
+        try:
+            yield
+        finally:
+            app.state.runtime.close()
+
+    app = FastAPI(
+        title="GridLedger gateway",
+        version="0.1.0",
+        summary="Shared community records: encrypted off-chain, committed on-chain.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(GatewayError)
+    async def _gateway_error(request: Request, exc: GatewayError) -> JSONResponse:
+        return problem_response(exc, request)
+
+    @app.exception_handler(LedgerError)
+    async def _ledger_error(request: Request, exc: LedgerError) -> JSONResponse:
+        return problem_response(from_ledger(exc), request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"path": "/".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"path": "", "message": "invalid request"}
+        error = ValidationFailed(f"{first['path']}: {first['message']}", errors=errors)
+        return problem_response(error, request)
+
+    app.include_router(health.router)
+    return app

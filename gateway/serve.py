@@ -1,0 +1,50 @@
+"""``gridledger up``: local chain, deployment, gateway, in that order."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from ledger.chain import ChainClient
+from ledger.deploy import deploy, write_address_book
+from ledger.errors import AddressBookError
+from ledger.localchain import LocalChain
+
+from gateway.app import create_app
+from gateway.keyring import operator_account
+from gateway.settings import Settings
+
+OPERATOR_ORG = "operator"
+
+
+def serve_up(settings: Settings, *, demo: bool = False) -> None:
+    """Run until interrupted; stop the local chain again if this call started it."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    local = LocalChain(settings.data_dir, chain_id=settings.chain_id) if settings.rpc_url is None else None
+    started = False
+    if local is not None:
+        started = not local.status().running
+        status = local.start(port=settings.chain_port, block_time=settings.block_time)
+        print(status.describe(), flush=True)
+        settings = settings.model_copy(update={"rpc_url": status.rpc_url})
+    try:
+        book_path = settings.resolved_address_book
+        if not book_path.exists():
+            if local is None:
+                raise AddressBookError(
+                    f"no address book at {book_path}: deploy with `gridledger deploy --rpc {settings.rpc_url}`"
+                )
+            operator = operator_account(settings, create=True)
+            chain = ChainClient(str(settings.rpc_url))
+            deployment = deploy(chain, operator, operator_org=OPERATOR_ORG)
+            write_address_book(book_path, deployment.book)
+            print(f"deployed contracts at block {deployment.book.deployment_block}; address book {book_path}", flush=True)
+        if demo:
+            from gateway.demo import seed_demo
+
+            seed_demo(settings)
+        print(f"gateway on http://{settings.host}:{settings.port} (OpenAPI at /docs)", flush=True)
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        if started and local is not None:
+            local.stop()
+            print("local chain stopped", flush=True)

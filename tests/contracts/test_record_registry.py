@@ -1,0 +1,102 @@
+"""RecordRegistry: batch anchors and access-log heads."""
+
+from __future__ import annotations
+
+import hashlib
+
+from eth_account.signers.local import LocalAccount
+
+from ledger.deploy import Deployment
+from ledger.types import Role
+from tests.conftest import Consortium, b32, new_account, reverts
+
+
+def h(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
+
+
+def test_an_anchorer_anchors_a_batch_and_everyone_can_read_it(
+    deployment: Deployment, admin: LocalAccount, snapshot: None
+) -> None:
+    r = deployment.registry
+    receipt = r.anchor(admin, h("batch-1"), h("root-1"), 3)
+    (event,) = r.events(receipt, "BatchAnchored")
+    assert event == {"batchId": h("batch-1"), "root": h("root-1"), "org": b32("operator"), "size": 3, "anchorer": admin.address}
+    batch = r.get_batch(h("batch-1"))
+    assert (batch.root, batch.size, batch.org, batch.anchorer) == (h("root-1"), 3, "operator", admin.address)
+    block = deployment.chain.w3.eth.get_block(receipt["blockNumber"])
+    assert (batch.block_number, batch.anchored_at) == (receipt["blockNumber"], block["timestamp"])
+    assert r.batch_id_of(h("root-1")) == h("batch-1")
+    assert r.batch_id_of(h("unknown")) is None
+
+
+def test_duplicate_batch_ids_and_roots_are_refused(deployment: Deployment, admin: LocalAccount, snapshot: None) -> None:
+    r = deployment.registry
+    r.anchor(admin, h("batch-1"), h("root-1"), 1)
+    with reverts("RegistryBatchExists", h("batch-1")):
+        r.anchor(admin, h("batch-1"), h("root-2"), 1)
+    with reverts("RegistryDuplicateRoot", h("root-1"), h("batch-1")):
+        r.anchor(admin, h("batch-2"), h("root-1"), 1)
+
+
+def test_empty_batches_are_refused(deployment: Deployment, admin: LocalAccount, snapshot: None) -> None:
+    r = deployment.registry
+    with reverts("RegistryInvalidBatch", h("b"), h("r"), 0):
+        r.anchor(admin, h("b"), h("r"), 0)
+    with reverts("RegistryInvalidBatch", h("b"), b"\0" * 32, 1):
+        r.anchor(admin, h("b"), b"\0" * 32, 1)
+    with reverts("RegistryUnknownBatch", h("b")):
+        r.get_batch(h("b"))
+
+
+def test_only_accounts_with_the_anchorer_role_anchor(consortium: Consortium) -> None:
+    r = consortium.deployment.registry
+    for account in (new_account(), consortium.c1_recorder, consortium.sd_admin):
+        with reverts("RegistryUnauthorizedAnchorer", account.address):
+            r.anchor(account, h("b"), h("r"), 1)
+        with reverts("RegistryUnauthorizedAnchorer", account.address):
+            r.anchor_log_head(account, h("log"), 1, h("r"))
+
+
+def test_a_removed_member_can_no_longer_anchor(consortium: Consortium) -> None:
+    m, r = consortium.deployment.membership, consortium.deployment.registry
+    gateway = new_account()
+    m.add_member(consortium.admin, gateway.address, "sd-east", Role.ANCHORER)
+    r.anchor(gateway, h("b1"), h("r1"), 1)
+    assert r.get_batch(h("b1")).org == "sd-east"
+    m.remove_member(consortium.sd_admin, gateway.address)
+    with reverts("RegistryUnauthorizedAnchorer", gateway.address):
+        r.anchor(gateway, h("b2"), h("r2"), 1)
+
+
+def test_anchoring_costs_the_same_for_one_entry_or_ten_thousand(
+    deployment: Deployment, admin: LocalAccount, snapshot: None
+) -> None:
+    r = deployment.registry
+    small = r.anchor(admin, h("b1"), h("r1"), 1)["gasUsed"]
+    large = r.anchor(admin, h("b2"), h("r2"), 10_000)["gasUsed"]
+    # Only calldata differs: 10,000 has one more non-zero byte than 1 (16 - 4 = 12 gas).
+    assert large - small == 12
+
+
+def test_log_heads_only_grow(deployment: Deployment, admin: LocalAccount, snapshot: None) -> None:
+    r, log = deployment.registry, h("access-log")
+    assert r.latest_log_head(log) is None
+    with reverts("RegistryUnknownLogHead", log, 0):
+        r._call("latestLogHead", log)
+    receipt = r.anchor_log_head(admin, log, 5, h("head-5"))
+    (event,) = r.events(receipt, "LogHeadAnchored")
+    assert event == {"logId": log, "treeSize": 5, "root": h("head-5"), "org": b32("operator"), "anchorer": admin.address}
+    r.anchor_log_head(admin, log, 9, h("head-9"))
+    with reverts("RegistryLogNotGrowing", log, 9, 9):
+        r.anchor_log_head(admin, log, 9, h("other"))
+    with reverts("RegistryLogNotGrowing", log, 9, 3):
+        r.anchor_log_head(admin, log, 3, h("other"))
+    with reverts("RegistryInvalidLogHead", log):
+        r.anchor_log_head(admin, log, 10, b"\0" * 32)
+    assert r.log_head_count(log) == 2
+    head = r.latest_log_head(log)
+    assert head is not None and (head.tree_size, head.root) == (9, h("head-9"))
+    assert r.log_head_at(log, 0).tree_size == 5
+    with reverts("RegistryUnknownLogHead", log, 2):
+        r.log_head_at(log, 2)
