@@ -9,12 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from ledger.errors import LedgerError
-
 from gateway.errors import GatewayError, ValidationFailed, from_ledger
 from gateway.routes import health
 from gateway.runtime import Runtime
 from gateway.settings import Settings, get_settings
+from ledger.errors import LedgerError
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -11,12 +11,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from eth_account.signers.local import LocalAccount
 from pydantic import ValidationError
 
+from gateway.settings import Settings, get_settings
 from ledger.chain import ChainClient
 from ledger.compiler import check_artifacts, compile_contracts, write_artifacts
 from ledger.deploy import Deployment, deploy, read_address_book, write_address_book
@@ -24,8 +25,6 @@ from ledger.errors import AddressBookError, LedgerError
 from ledger.keys import create_keystore, keystore_address, load_keystore, read_password
 from ledger.localchain import LocalChain
 from ledger.types import OrgKind, parse_roles, role_names, to_address
-
-from gateway.settings import Settings, get_settings
 
 app = typer.Typer(
     help="GridLedger: shared community records, committed on a permissioned chain.",
@@ -69,10 +68,15 @@ KeyOpt = Annotated[
     typer.Option("--key", envvar="GRIDLEDGER_KEY", help="keystore file of the acting member", show_default=False),
 ]
 PasswordFileOpt = Annotated[
-    Path | None, typer.Option("--password-file", help="file holding the keystore password (else GRIDLEDGER_KEY_PASSWORD)")
+    Path | None,
+    typer.Option("--password-file", help="file holding the keystore password (else GRIDLEDGER_KEY_PASSWORD)"),
 ]
-RpcOpt = Annotated[str | None, typer.Option("--rpc", help="chain RPC URL (default: GRIDLEDGER_RPC_URL or the local chain)")]
-BookOpt = Annotated[Path | None, typer.Option("--address-book", help="address book (default: DATA_DIR/addressbook.json)")]
+RpcOpt = Annotated[
+    str | None, typer.Option("--rpc", help="chain RPC URL (default: GRIDLEDGER_RPC_URL or the local chain)")
+]
+BookOpt = Annotated[
+    Path | None, typer.Option("--address-book", help="address book (default: DATA_DIR/addressbook.json)")
+]
 
 
 def load_key(key: Path | None, password_file: Path | None) -> LocalAccount:
@@ -107,7 +111,9 @@ def compile_cmd(
     if check:
         result = check_artifacts()
         if not result.ok:
-            typer.echo(f"error: artifacts out of date for {', '.join(result.stale)}: run `gridledger compile`", err=True)
+            typer.echo(
+                f"error: artifacts out of date for {', '.join(result.stale)}: run `gridledger compile`", err=True
+            )
             raise typer.Exit(1)
         say("artifacts match the sources")
         return
@@ -203,7 +209,9 @@ def deploy_cmd(
 
 @app.command("besu-allowlist")
 def besu_allowlist(
-    out: Annotated[Path, typer.Option("--out", help="Besu permissions file to write")] = Path("permissions_config.toml"),
+    out: Annotated[Path, typer.Option("--out", help="Besu permissions file to write")] = Path(
+        "permissions_config.toml"
+    ),
     rpc: RpcOpt = None,
     address_book: BookOpt = None,
 ) -> None:
@@ -253,7 +261,7 @@ def org_list(
 ) -> None:
     """List organisations with their kind, parent and members."""
     deployment = connect(rpc, address_book)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for org_id in deployment.membership.org_ids():
         info = deployment.membership.get_org(org_id)
         if info is None:

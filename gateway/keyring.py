@@ -12,9 +12,8 @@ from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
 
-from ledger.keys import create_keystore, load_keystore
-
 from gateway.settings import Settings
+from ledger.keys import create_keystore, load_keystore
 
 
 def _password_file(keystore: Path) -> Path:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from gateway.settings import Settings
 from ledger.chain import ChainClient
 from ledger.deploy import Deployment, read_address_book
 from ledger.errors import LedgerError
-
-from gateway.settings import Settings
 
 
 @dataclass

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
+
 import uvicorn
 
+from gateway.app import create_app
+from gateway.keyring import operator_account
+from gateway.settings import Settings
 from ledger.chain import ChainClient
 from ledger.deploy import deploy, write_address_book
 from ledger.errors import AddressBookError
 from ledger.localchain import LocalChain
 
-from gateway.app import create_app
-from gateway.keyring import operator_account
-from gateway.settings import Settings
-
 OPERATOR_ORG = "operator"
 
 
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def serve_up(settings: Settings, *, demo: bool = False) -> None:
-    """Run until interrupted; stop the local chain again if this call started it."""
+    """Run until interrupted; stop the local chain again if this call started it.
+
+    uvicorn re-raises SIGTERM after its graceful shutdown; a Python handler turns it into
+    ``SystemExit`` so that the ``finally`` below still stops the chain it started.
+    """
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     local = LocalChain(settings.data_dir, chain_id=settings.chain_id) if settings.rpc_url is None else None
     started = False
@@ -37,7 +48,9 @@ def serve_up(settings: Settings, *, demo: bool = False) -> None:
             chain = ChainClient(str(settings.rpc_url))
             deployment = deploy(chain, operator, operator_org=OPERATOR_ORG)
             write_address_book(book_path, deployment.book)
-            print(f"deployed contracts at block {deployment.book.deployment_block}; address book {book_path}", flush=True)
+            print(
+                f"deployed contracts at block {deployment.book.deployment_block}; address book {book_path}", flush=True
+            )
         if demo:
             from gateway.demo import seed_demo
 

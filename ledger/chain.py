@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.exceptions import (
     ContractLogicError,
@@ -27,7 +27,7 @@ from web3.exceptions import (
     TransactionNotFound,
     Web3RPCError,
 )
-from web3.types import TxParams, TxReceipt
+from web3.types import TxParams, TxReceipt, Wei
 
 from ledger.artifacts import CONTRACT_NAMES, load_artifact
 from ledger.errors import ChainError, ChainUnreachableError, TransactionFailedError
@@ -129,9 +129,7 @@ class ChainClient:
         self.backoff = backoff
         self.receipt_timeout = receipt_timeout
         self.poll_interval = poll_interval
-        provider = Web3.HTTPProvider(
-            rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
-        )
+        provider = Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None)
         self.w3 = Web3(provider)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -170,6 +168,15 @@ class ChainClient:
             return False
         return True
 
+    def code_at(self, address: str) -> bytes:
+        """The runtime code at ``address`` (empty when nothing is deployed there)."""
+        checksummed = Web3.to_checksum_address(address)
+
+        def get_code() -> bytes:
+            return bytes(self.w3.eth.get_code(checksummed))
+
+        return self.rpc(get_code, "eth_getCode")
+
     def contract(self, name: str, address: str) -> Any:
         """A web3 contract object for one of our artifacts at ``address``."""
         return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=load_artifact(name).abi)
@@ -207,7 +214,7 @@ class ChainClient:
         built: Any = fn.build_transaction({"from": sender, "chainId": self.chain_id, "value": 0, "gas": 1})
         built.update(self.fee_fields())
         if gas is None:
-            probe: TxParams = {"from": sender, "data": built["data"], "value": 0}
+            probe: TxParams = {"from": sender, "data": built["data"], "value": Wei(0)}
             if built.get("to"):
                 probe["to"] = built["to"]
             try:
@@ -226,16 +233,11 @@ class ChainClient:
         sender = account.address
         with self._lock(sender):
             for attempt in range(self.retries + 1):
-                pending = int(
-                    self.rpc(lambda: self.w3.eth.get_transaction_count(sender, "pending"), "nonce")
-                )
+                pending = int(self.rpc(lambda: self.w3.eth.get_transaction_count(sender, "pending"), "nonce"))
                 nonce = self._choose_nonce(sender, pending)
-                signed = account.sign_transaction({**tx, "nonce": nonce})
+                raw = bytes(account.sign_transaction({**tx, "nonce": nonce}).raw_transaction)
                 try:
-                    tx_hash = self.rpc(
-                        lambda signed=signed: self.w3.eth.send_raw_transaction(signed.raw_transaction),
-                        "eth_sendRawTransaction",
-                    )
+                    tx_hash = self._send_raw(raw)
                 except Web3RPCError as exc:
                     text = str(exc).lower()
                     if any(marker in text for marker in _NONCE_TOO_LOW) and attempt < self.retries:
@@ -245,6 +247,12 @@ class ChainClient:
                 self._next_nonce[sender] = (nonce + 1, time.monotonic())
                 return bytes(tx_hash)
         raise ChainError(f"could not find a usable nonce for {sender}")
+
+    def _send_raw(self, raw: bytes) -> bytes:
+        def send() -> bytes:
+            return bytes(self.w3.eth.send_raw_transaction(raw))
+
+        return self.rpc(send, "eth_sendRawTransaction")
 
     NONCE_CACHE_SECONDS = 5.0
 

@@ -95,7 +95,9 @@ class _Client:
 class MembershipClient(_Client):
     name = "Membership"
 
-    def register_org(self, sender: LocalAccount, org: str, kind: OrgKind, name: str, parent: str | None = None) -> TxReceipt:
+    def register_org(
+        self, sender: LocalAccount, org: str, kind: OrgKind, name: str, parent: str | None = None
+    ) -> TxReceipt:
         parent_b = slug_to_bytes32(parent) if parent else ZERO32
         return self._send(sender, "registerOrg", slug_to_bytes32(org), int(kind), parent_b, name)
 
@@ -115,7 +117,9 @@ class MembershipClient(_Client):
         kind, parent, active, name = self._call("getOrg", slug_to_bytes32(org))
         if kind == 0:
             return None
-        return OrgInfo(OrgId(org), OrgKind(kind), OrgId(bytes32_to_slug(parent)) if parent != ZERO32 else None, active, name)
+        return OrgInfo(
+            OrgId(org), OrgKind(kind), OrgId(bytes32_to_slug(parent)) if parent != ZERO32 else None, active, name
+        )
 
     def org_ids(self) -> list[OrgId]:
         return [OrgId(bytes32_to_slug(o)) for o in self._call("orgIds")]
@@ -190,7 +194,9 @@ class GrantsClient(_Client):
         return self._send(sender, "revoke", grant_id)
 
     def get_grant(self, grant_id: int) -> GrantInfo:
-        owner, grantee, kind, scope, expires, granted, revoked, grantor, purpose, fields = self._call("getGrant", grant_id)
+        owner, grantee, kind, scope, expires, granted, revoked, grantor, purpose, fields = self._call(
+            "getGrant", grant_id
+        )
         return GrantInfo(
             grant_id,
             OrgId(bytes32_to_slug(owner)),
@@ -211,6 +217,11 @@ class GrantsClient(_Client):
     def is_allowed(self, grant_id: int, grantee: str, owner: str, record_id: bytes, record_type: str) -> bool:
         return bool(
             self._call(
-                "isAllowed", grant_id, slug_to_bytes32(grantee), slug_to_bytes32(owner), record_id, slug_to_bytes32(record_type)
+                "isAllowed",
+                grant_id,
+                slug_to_bytes32(grantee),
+                slug_to_bytes32(owner),
+                record_id,
+                slug_to_bytes32(record_type),
             )
         )

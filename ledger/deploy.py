@@ -131,7 +131,6 @@ def check_deployed(deployment: Deployment) -> list[str]:
         ("RecordRegistry", deployment.book.registry),
         ("AccessGrants", deployment.book.grants),
     ):
-        code = deployment.chain.rpc(lambda a=address: deployment.chain.w3.eth.get_code(a), "eth_getCode")
-        if len(code) == 0:
+        if len(deployment.chain.code_at(address)) == 0:
             missing.append(name)
     return missing

@@ -16,11 +16,12 @@ from eth_account.signers.local import LocalAccount
 from ledger.errors import KeystoreError
 
 
-def create_keystore(path: Path, password: str, *, private_key: bytes | None = None, iterations: int | None = None) -> LocalAccount:
+def create_keystore(
+    path: Path, password: str, *, private_key: bytes | None = None, iterations: int | None = None
+) -> LocalAccount:
     """Write a new (or given) key to ``path`` encrypted with ``password``, mode 0600."""
     account: LocalAccount = Account.from_key(private_key) if private_key else Account.create()
-    kwargs = {"iterations": iterations} if iterations else {}
-    data = Account.encrypt(account.key, password, **kwargs)
+    data = Account.encrypt(account.key, password, iterations=iterations)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:

@@ -8,6 +8,7 @@ so freshly generated member keys can transact without funding.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -202,7 +203,5 @@ def _reap(pid: int) -> None:
         if proc.poll() is not None:
             del _children[pid]
         return
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

@@ -13,7 +13,7 @@ import uuid
 from enum import IntEnum, IntFlag
 from typing import NewType
 
-from eth_utils import is_address, to_checksum_address
+from eth_utils.address import is_address, to_checksum_address
 
 Address = NewType("Address", str)
 """An EIP-55 checksummed account or contract address."""

@@ -11,10 +11,9 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from gateway.deps import RuntimeDep
 from ledger.deploy import check_deployed
 from ledger.errors import LedgerError
-
-from gateway.deps import RuntimeDep
 
 router = APIRouter(tags=["health"])
 

@@ -60,7 +60,13 @@ def test_the_supervising_subdistrict_may_grant_for_its_committee_but_no_one_else
     g = consortium.deployment.grants
     grant_id, _ = g.grant(consortium.sd_admin, _type_grant())
     assert g.get_grant(grant_id).grantor == consortium.sd_admin.address
-    for outsider in (consortium.other_sd_admin, consortium.c2_admin, consortium.c1_recorder, consortium.dept_admin, new_account()):
+    for outsider in (
+        consortium.other_sd_admin,
+        consortium.c2_admin,
+        consortium.c1_recorder,
+        consortium.dept_admin,
+        new_account(),
+    ):
         with reverts("GrantsUnauthorized", outsider.address, b32("rc-sunshine")):
             g.grant(outsider, _type_grant())
     with reverts("GrantsUnauthorized", consortium.admin.address, b32("rc-sunshine")):

@@ -61,7 +61,12 @@ def test_member_roles_are_readable_now_and_at_past_blocks(consortium: Consortium
     account = new_account()
     receipt = m.add_member(consortium.c1_admin, account.address, "rc-sunshine", Role.RECORDER)
     (event,) = m.events(receipt, "MemberAdded")
-    assert event == {"account": account.address, "orgId": b32("rc-sunshine"), "roles": 2, "actor": consortium.c1_admin.address}
+    assert event == {
+        "account": account.address,
+        "orgId": b32("rc-sunshine"),
+        "roles": 2,
+        "actor": consortium.c1_admin.address,
+    }
     added_at = receipt["blockNumber"]
     changed = m.set_roles(consortium.c1_admin, account.address, Role.RECORDER | Role.AUDITOR)
     (event,) = m.events(changed, "MemberRolesChanged")
@@ -71,7 +76,10 @@ def test_member_roles_are_readable_now_and_at_past_blocks(consortium: Consortium
     assert event == {"account": account.address, "orgId": b32("rc-sunshine"), "actor": consortium.sd_admin.address}
     assert m.membership_of(account.address) == (None, Role(0))
     assert m.membership_of(account.address, block=added_at) == ("rc-sunshine", Role.RECORDER)
-    assert m.membership_of(account.address, block=changed["blockNumber"]) == ("rc-sunshine", Role.RECORDER | Role.AUDITOR)
+    assert m.membership_of(account.address, block=changed["blockNumber"]) == (
+        "rc-sunshine",
+        Role.RECORDER | Role.AUDITOR,
+    )
     assert m.membership_of(account.address, block=added_at - 1) == (None, Role(0))
     assert account.address not in m.members()
 

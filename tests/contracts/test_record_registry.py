@@ -21,7 +21,13 @@ def test_an_anchorer_anchors_a_batch_and_everyone_can_read_it(
     r = deployment.registry
     receipt = r.anchor(admin, h("batch-1"), h("root-1"), 3)
     (event,) = r.events(receipt, "BatchAnchored")
-    assert event == {"batchId": h("batch-1"), "root": h("root-1"), "org": b32("operator"), "size": 3, "anchorer": admin.address}
+    assert event == {
+        "batchId": h("batch-1"),
+        "root": h("root-1"),
+        "org": b32("operator"),
+        "size": 3,
+        "anchorer": admin.address,
+    }
     batch = r.get_batch(h("batch-1"))
     assert (batch.root, batch.size, batch.org, batch.anchorer) == (h("root-1"), 3, "operator", admin.address)
     block = deployment.chain.w3.eth.get_block(receipt["blockNumber"])
@@ -86,7 +92,13 @@ def test_log_heads_only_grow(deployment: Deployment, admin: LocalAccount, snapsh
         r._call("latestLogHead", log)
     receipt = r.anchor_log_head(admin, log, 5, h("head-5"))
     (event,) = r.events(receipt, "LogHeadAnchored")
-    assert event == {"logId": log, "treeSize": 5, "root": h("head-5"), "org": b32("operator"), "anchorer": admin.address}
+    assert event == {
+        "logId": log,
+        "treeSize": 5,
+        "root": h("head-5"),
+        "org": b32("operator"),
+        "anchorer": admin.address,
+    }
     r.anchor_log_head(admin, log, 9, h("head-9"))
     with reverts("RegistryLogNotGrowing", log, 9, 9):
         r.anchor_log_head(admin, log, 9, h("other"))

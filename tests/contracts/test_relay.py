@@ -12,7 +12,9 @@ from ledger.types import Role
 from tests.conftest import Consortium, b32, new_account, reverts
 
 
-def _membership_doc(c: Consortium, primary: str, message: dict[str, Any], signer: LocalAccount, **kw: int) -> dict[str, Any]:
+def _membership_doc(
+    c: Consortium, primary: str, message: dict[str, Any], signer: LocalAccount, **kw: int
+) -> dict[str, Any]:
     m = c.deployment.membership
     return relay_typed_data(
         primary,
@@ -29,32 +31,92 @@ def _membership_doc(c: Consortium, primary: str, message: dict[str, Any], signer
 def test_gateway_relays_a_committee_admins_signed_add_member(consortium: Consortium) -> None:
     m, gateway, signer = consortium.deployment.membership, new_account(), consortium.c1_admin
     account = new_account()
-    doc = _membership_doc(consortium, "AddMember", {"account": account.address, "orgId": b32("rc-sunshine"), "roles": 2}, signer)
+    doc = _membership_doc(
+        consortium, "AddMember", {"account": account.address, "orgId": b32("rc-sunshine"), "roles": 2}, signer
+    )
     sig = sign_typed(signer, doc)
     msg = doc["message"]
-    receipt = m._send(gateway, "addMemberBySig", account.address, b32("rc-sunshine"), 2, signer.address, msg["nonce"], msg["deadline"], sig)
+    receipt = m._send(
+        gateway,
+        "addMemberBySig",
+        account.address,
+        b32("rc-sunshine"),
+        2,
+        signer.address,
+        msg["nonce"],
+        msg["deadline"],
+        sig,
+    )
     (event,) = m.events(receipt, "MemberAdded")
     assert event["actor"] == signer.address  # the signer acted, not the relaying gateway
     assert m.membership_of(account.address) == ("rc-sunshine", Role.RECORDER)
     assert m.nonce(signer.address) == 1
     with reverts("InvalidAccountNonce", signer.address, 1):  # replaying the same signature fails
-        m._send(gateway, "addMemberBySig", account.address, b32("rc-sunshine"), 2, signer.address, msg["nonce"], msg["deadline"], sig)
+        m._send(
+            gateway,
+            "addMemberBySig",
+            account.address,
+            b32("rc-sunshine"),
+            2,
+            signer.address,
+            msg["nonce"],
+            msg["deadline"],
+            sig,
+        )
 
 
 def test_a_signature_by_someone_else_or_past_its_deadline_is_refused(consortium: Consortium) -> None:
     m, gateway, signer = consortium.deployment.membership, new_account(), consortium.c1_admin
     account = new_account()
-    doc = _membership_doc(consortium, "AddMember", {"account": account.address, "orgId": b32("rc-sunshine"), "roles": 2}, signer)
+    doc = _membership_doc(
+        consortium, "AddMember", {"account": account.address, "orgId": b32("rc-sunshine"), "roles": 2}, signer
+    )
     forged = sign_typed(new_account(), doc)
     msg = doc["message"]
     with reverts("MembershipInvalidSignature", signer.address):
-        m._send(gateway, "addMemberBySig", account.address, b32("rc-sunshine"), 2, signer.address, msg["nonce"], msg["deadline"], forged)
+        m._send(
+            gateway,
+            "addMemberBySig",
+            account.address,
+            b32("rc-sunshine"),
+            2,
+            signer.address,
+            msg["nonce"],
+            msg["deadline"],
+            forged,
+        )
     tampered = sign_typed(signer, doc)
     with reverts("MembershipInvalidSignature", signer.address):  # roles changed after signing
-        m._send(gateway, "addMemberBySig", account.address, b32("rc-sunshine"), 3, signer.address, msg["nonce"], msg["deadline"], tampered)
-    old = _membership_doc(consortium, "AddMember", {"account": account.address, "orgId": b32("rc-sunshine"), "roles": 2}, signer, deadline=1)
+        m._send(
+            gateway,
+            "addMemberBySig",
+            account.address,
+            b32("rc-sunshine"),
+            3,
+            signer.address,
+            msg["nonce"],
+            msg["deadline"],
+            tampered,
+        )
+    old = _membership_doc(
+        consortium,
+        "AddMember",
+        {"account": account.address, "orgId": b32("rc-sunshine"), "roles": 2},
+        signer,
+        deadline=1,
+    )
     with reverts("MembershipExpiredSignature", 1):
-        m._send(gateway, "addMemberBySig", account.address, b32("rc-sunshine"), 2, signer.address, 0, 1, sign_typed(signer, old))
+        m._send(
+            gateway,
+            "addMemberBySig",
+            account.address,
+            b32("rc-sunshine"),
+            2,
+            signer.address,
+            0,
+            1,
+            sign_typed(signer, old),
+        )
 
 
 def test_a_signed_call_still_needs_the_signers_authority(consortium: Consortium) -> None:
@@ -62,14 +124,35 @@ def test_a_signed_call_still_needs_the_signers_authority(consortium: Consortium)
     doc = _membership_doc(consortium, "RemoveMember", {"account": consortium.c2_admin.address}, signer)
     msg = doc["message"]
     with reverts("MembershipUnauthorized", signer.address, b32("rc-harmony")):
-        m._send(gateway, "removeMemberBySig", consortium.c2_admin.address, signer.address, msg["nonce"], msg["deadline"], sign_typed(signer, doc))
+        m._send(
+            gateway,
+            "removeMemberBySig",
+            consortium.c2_admin.address,
+            signer.address,
+            msg["nonce"],
+            msg["deadline"],
+            sign_typed(signer, doc),
+        )
 
 
 def test_relayed_register_set_roles_and_remove(consortium: Consortium) -> None:
     m, gateway, sd = consortium.deployment.membership, new_account(), consortium.sd_admin
-    doc = _membership_doc(consortium, "RegisterOrg", {"orgId": b32("rc-new"), "kind": 2, "parent": b32("sd-east"), "name": "New"}, sd)
+    doc = _membership_doc(
+        consortium, "RegisterOrg", {"orgId": b32("rc-new"), "kind": 2, "parent": b32("sd-east"), "name": "New"}, sd
+    )
     msg = doc["message"]
-    receipt = m._send(gateway, "registerOrgBySig", b32("rc-new"), 2, b32("sd-east"), "New", sd.address, msg["nonce"], msg["deadline"], sign_typed(sd, doc))
+    receipt = m._send(
+        gateway,
+        "registerOrgBySig",
+        b32("rc-new"),
+        2,
+        b32("sd-east"),
+        "New",
+        sd.address,
+        msg["nonce"],
+        msg["deadline"],
+        sign_typed(sd, doc),
+    )
     assert m.events(receipt, "OrgRegistered")[0]["actor"] == sd.address
     target = consortium.c1_recorder.address
     doc = _membership_doc(consortium, "SetRoles", {"account": target, "roles": 6}, sd)
@@ -85,7 +168,9 @@ def test_relayed_register_set_roles_and_remove(consortium: Consortium) -> None:
 def test_gateway_relays_a_signed_grant_and_revocation(consortium: Consortium) -> None:
     g, gateway, signer = consortium.deployment.grants, new_account(), consortium.c1_admin
     expires = int(time.time()) + 3600
-    request = g.request("rc-sunshine", "civil-affairs", 1, b32("household"), ["name", "address"], "subsidy review", expires)
+    request = g.request(
+        "rc-sunshine", "civil-affairs", 1, b32("household"), ["name", "address"], "subsidy review", expires
+    )
     message = {
         "ownerOrg": request[0], "granteeOrg": request[1], "scopeKind": 1, "scope": request[3],
         "fields": ["name", "address"], "purpose": "subsidy review", "expiresAt": expires,
@@ -99,7 +184,9 @@ def test_gateway_relays_a_signed_grant_and_revocation(consortium: Consortium) ->
     doc = relay_typed_data("Revoke", {"grantId": grant_id}, nonce=1, deadline=expires, **common)
     receipt = g._send(gateway, "revokeBySig", grant_id, signer.address, 1, expires, sign_typed(signer, doc))
     assert g.events(receipt, "GrantRevoked")[0]["revoker"] == signer.address
-    forged = sign_typed(new_account(), relay_typed_data("Revoke", {"grantId": grant_id}, nonce=2, deadline=expires, **common))
+    forged = sign_typed(
+        new_account(), relay_typed_data("Revoke", {"grantId": grant_id}, nonce=2, deadline=expires, **common)
+    )
     with reverts("GrantsInvalidSignature", signer.address):
         g._send(gateway, "revokeBySig", grant_id, signer.address, 2, expires, forged)
     with reverts("GrantsExpiredSignature", 5):

@@ -1,0 +1,64 @@
+"""``gridledger up --demo``: a small consortium to try GridLedger with.
+
+Seeds one subdistrict office, two residents' committees under it and one department,
+each with an admin and a working member, and writes their keystores (with one shared,
+printed demo password) to ``DATA_DIR/demo-keys``. Idempotent: a second run finds the
+organisations registered and only prints how to use them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eth_account.signers.local import LocalAccount
+
+from gateway.keyring import operator_account
+from gateway.settings import Settings
+from ledger.chain import ChainClient
+from ledger.deploy import Deployment, read_address_book
+from ledger.keys import create_keystore, load_keystore
+from ledger.types import OrgKind, Role
+
+DEMO_PASSWORD = "demo-password-not-secret"  # noqa: S105 - demo keys only, printed to the user
+# (org id, kind, parent, display name, members: (key name, roles))
+DEMO_ORGS: list[tuple[str, OrgKind, str | None, str, list[tuple[str, Role]]]] = [
+    ("sd-east", OrgKind.SUBDISTRICT, None, "East Subdistrict Office",
+     [("sd-east-admin", Role.ADMIN | Role.AUDITOR)]),
+    ("rc-sunshine", OrgKind.COMMITTEE, "sd-east", "Sunshine Residents' Committee",
+     [("rc-sunshine-admin", Role.ADMIN), ("rc-sunshine-recorder", Role.RECORDER)]),
+    ("rc-harmony", OrgKind.COMMITTEE, "sd-east", "Harmony Residents' Committee",
+     [("rc-harmony-admin", Role.ADMIN), ("rc-harmony-recorder", Role.RECORDER)]),
+    ("civil-affairs", OrgKind.DEPARTMENT, None, "Civil Affairs Bureau",
+     [("civil-affairs-admin", Role.ADMIN), ("civil-affairs-verifier", Role.VERIFIER)]),
+]  # fmt: skip
+
+
+def demo_keys_dir(settings: Settings) -> Path:
+    return settings.data_dir / "demo-keys"
+
+
+def _demo_key(directory: Path, name: str) -> LocalAccount:
+    path = directory / f"{name}.json"
+    if path.exists():
+        return load_keystore(path, DEMO_PASSWORD)
+    return create_keystore(path, DEMO_PASSWORD, iterations=2)
+
+
+def seed_demo(settings: Settings) -> Deployment:
+    """Register the demo consortium (where missing) and print how to act as its members."""
+    operator = operator_account(settings)
+    chain = ChainClient(settings.resolved_rpc_url)
+    deployment = Deployment.connect(chain, read_address_book(settings.resolved_address_book))
+    membership = deployment.membership
+    keys = demo_keys_dir(settings)
+    for org, kind, parent, name, members in DEMO_ORGS:
+        if membership.get_org(org) is None:
+            membership.register_org(operator, org, kind, name, parent)
+        for key_name, roles in members:
+            account = _demo_key(keys, key_name)
+            if membership.membership_of(account.address)[0] is None:
+                membership.add_member(operator, account.address, org, roles)
+    print(f"demo consortium ready; keystores in {keys} (password: {DEMO_PASSWORD})", flush=True)
+    print(f"  act as a committee recorder: export GRIDLEDGER_KEY={keys}/rc-sunshine-recorder.json", flush=True)
+    print(f"  export GRIDLEDGER_KEY_PASSWORD={DEMO_PASSWORD}", flush=True)
+    return deployment
