@@ -57,7 +57,7 @@ def find_anvil() -> Path:
     found = shutil.which("anvil")
     if found:
         return Path(found)
-    raise ToolchainError(f"anvil is not installed: run `npm ci --prefix {CONTRACTS_DIR}`")
+    raise ToolchainError(f"anvil is not installed: run `npm install --prefix {CONTRACTS_DIR}` (or ./scripts/bootstrap)")
 
 
 def free_port(preferred: int | None = None) -> int:
