@@ -65,7 +65,9 @@ def shim_path(contracts_dir: Path = CONTRACTS_DIR) -> Path:
     if shutil.which("node") is None:
         raise ToolchainError("node is not installed: install Node.js 20+ (apt-get install nodejs)")
     if not (contracts_dir / "node_modules" / "solc").is_dir():
-        raise ToolchainError(f"npm solc is not installed: run `npm install --prefix {contracts_dir}` (or ./scripts/bootstrap)")
+        raise ToolchainError(
+            f"npm solc is not installed: run `npm install --prefix {contracts_dir}` (or ./scripts/bootstrap)"
+        )
     return contracts_dir / "solc-shim.cjs"
 
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import coincurve
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 MEMBERSHIP_DOMAIN = ("GridLedger Membership", "1")
 GRANTS_DOMAIN = ("GridLedger AccessGrants", "1")
@@ -79,3 +82,78 @@ def relay_typed_data(
 def sign_typed(account: LocalAccount, document: dict[str, Any]) -> bytes:
     """Sign an EIP-712 document; 65 bytes r || s || v."""
     return bytes(account.sign_message(encode_typed_data(full_message=document)).signature)
+
+
+# -- record entries -------------------------------------------------------------------------
+#
+# Entries are signed many thousands of times per second on the commit path and verified on
+# every read, so their EIP-712 digest is computed directly (keccak over fixed-width words)
+# and signed and recovered with coincurve, not through eth-account's generic typed-data
+# encoder. tests/ledger/test_signing.py checks the digest against eth-account's.
+
+ENTRY_DOMAIN = ("GridLedger Records", "1")
+ENTRY_TYPE = (
+    "RecordEntry(uint16 format,bytes32 recordId,bytes32 org,bytes32 recordType,uint32 version,"
+    "bytes32 supersedes,bytes32 commitment)"
+)
+ENTRY_FIELDS = [
+    {"name": "format", "type": "uint16"},
+    {"name": "recordId", "type": "bytes32"},
+    {"name": "org", "type": "bytes32"},
+    {"name": "recordType", "type": "bytes32"},
+    {"name": "version", "type": "uint32"},
+    {"name": "supersedes", "type": "bytes32"},
+    {"name": "commitment", "type": "bytes32"},
+]
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_DOMAIN_TYPEHASH = keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
+_ENTRY_TYPEHASH = keccak(text=ENTRY_TYPE)
+
+
+def entry_domain_separator(chain_id: int, registry: str) -> bytes:
+    return keccak(
+        _DOMAIN_TYPEHASH
+        + keccak(text=ENTRY_DOMAIN[0])
+        + keccak(text=ENTRY_DOMAIN[1])
+        + chain_id.to_bytes(32, "big")
+        + bytes(12)
+        + bytes.fromhex(registry.removeprefix("0x"))
+    )
+
+
+def entry_digest(domain_separator: bytes, words: tuple[int, bytes, bytes, bytes, int, bytes, bytes]) -> bytes:
+    """EIP-712 digest of a ``RecordEntry`` (format, recordId, org, recordType, version, supersedes, commitment)."""
+    fmt, record_id, org, record_type, version, supersedes, commitment = words
+    struct = keccak(
+        _ENTRY_TYPEHASH
+        + fmt.to_bytes(32, "big")
+        + record_id
+        + org
+        + record_type
+        + version.to_bytes(32, "big")
+        + supersedes
+        + commitment
+    )
+    return keccak(b"\x19\x01" + domain_separator + struct)
+
+
+def sign_digest(private_key: bytes, digest: bytes) -> bytes:
+    """65-byte ``r || s || v`` (v = 27 or 28) over a 32-byte digest."""
+    sig = coincurve.PrivateKey(private_key).sign_recoverable(digest, hasher=None)
+    return sig[:64] + bytes([sig[64] + 27])
+
+
+def recover_digest(digest: bytes, signature: bytes) -> str:
+    """The checksummed address that signed ``digest``; raise ``ValueError`` on a bad signature."""
+    if len(signature) != 65:
+        raise ValueError("a signature is 65 bytes")
+    v = signature[64]
+    if v not in (27, 28):
+        raise ValueError("signature v must be 27 or 28")
+    if int.from_bytes(signature[32:64], "big") > _SECP256K1_N // 2:
+        raise ValueError("signature s is not canonical (high s)")
+    try:
+        public = coincurve.PublicKey.from_signature_and_message(signature[:64] + bytes([v - 27]), digest, hasher=None)
+    except Exception as exc:  # coincurve raises plain Exception on invalid input
+        raise ValueError("signature does not recover to a key") from exc
+    return to_checksum_address(keccak(public.format(compressed=False)[1:])[-20:])

@@ -1,0 +1,184 @@
+"""Record commitments and selective disclosure.
+
+The spec, once:
+
+1. A record payload is a JSON object with at least one field. Canonical bytes are RFC 8785
+   (JCS).
+2. Each top-level field ``f`` gets a salt ``HMAC-SHA256(record_secret, utf8(f))``, where
+   ``record_secret`` is 32 random bytes kept (encrypted) with the payload.
+3. A field's leaf data is ``salt || JCS([f, value])``.
+4. The **commitment** is the RFC 6962 Merkle Tree Hash (:mod:`ledger.merkle`) over the
+   field leaves ordered by field name, compared as UTF-16 code units (as JCS orders keys).
+5. A **disclosure** reveals some fields, each with its value, salt, leaf index and
+   inclusion proof; it verifies against the commitment and says nothing of the other
+   fields — their salts are never revealed, so even a low-entropy value (a birth date)
+   cannot be guessed from the commitment.
+
+Nothing here is personal on its own; the commitment is the only thing that reaches the
+chain (inside a signed entry, inside a batch root).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+
+from ledger import merkle
+from ledger.errors import VerificationError
+
+SECRET_BYTES = 32
+DISCLOSURE_FORMAT = "gridledger-disclosure/1"
+
+
+class PayloadError(ValueError):
+    """The payload cannot be committed (not an object, empty, or not canonicalisable)."""
+
+
+def canonical(value: Any) -> bytes:
+    """RFC 8785 canonical JSON bytes."""
+    try:
+        return bytes(rfc8785.dumps(value))
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise PayloadError(f"not canonical JSON: {exc}") from exc
+
+
+def new_secret() -> bytes:
+    return secrets.token_bytes(SECRET_BYTES)
+
+
+def field_salt(record_secret: bytes, name: str) -> bytes:
+    return hmac.new(record_secret, name.encode("utf-8"), hashlib.sha256).digest()
+
+
+def field_leaf_data(salt: bytes, name: str, value: Any) -> bytes:
+    return salt + canonical([name, value])
+
+
+def field_order(names: Iterable[str]) -> list[str]:
+    """Field names in commitment order: by UTF-16 code units, like JCS."""
+    return sorted(names, key=lambda n: n.encode("utf-16-be"))
+
+
+def _check_payload(payload: Mapping[str, Any]) -> list[str]:
+    if not isinstance(payload, Mapping):
+        raise PayloadError("a record payload must be a JSON object")
+    if not payload:
+        raise PayloadError("a record payload needs at least one field")
+    return field_order(payload)
+
+
+def _tree(payload: Mapping[str, Any], record_secret: bytes) -> tuple[list[str], list[bytes], list[list[bytes]]]:
+    names = _check_payload(payload)
+    salts = [field_salt(record_secret, n) for n in names]
+    hashes = [merkle.leaf_hash(field_leaf_data(s, n, payload[n])) for s, n in zip(salts, names, strict=True)]
+    return names, salts, merkle.levels(hashes)
+
+
+def commitment(payload: Mapping[str, Any], record_secret: bytes) -> bytes:
+    """The record commitment: 32 bytes."""
+    return _tree(payload, record_secret)[2][-1][0]
+
+
+@dataclass(frozen=True)
+class DisclosedField:
+    value: Any
+    salt: bytes
+    index: int
+    proof: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """Some or all fields of one record, provable against its commitment."""
+
+    record_id: str
+    field_count: int
+    fields: dict[str, DisclosedField]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.fields) == self.field_count
+
+    def payload(self) -> dict[str, Any]:
+        return {name: f.value for name, f in self.fields.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": DISCLOSURE_FORMAT,
+            "record_id": self.record_id,
+            "field_count": self.field_count,
+            "fields": {
+                name: {
+                    "value": f.value,
+                    "salt": "0x" + f.salt.hex(),
+                    "index": f.index,
+                    "proof": ["0x" + p.hex() for p in f.proof],
+                }
+                for name, f in self.fields.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Disclosure:
+        """Parse; raise :class:`VerificationError` on a malformed document."""
+        try:
+            if data.get("format") != DISCLOSURE_FORMAT:
+                raise VerificationError(f"not a disclosure (format must be {DISCLOSURE_FORMAT!r})")
+            fields = {
+                str(name): DisclosedField(
+                    value=f["value"],
+                    salt=_hex(f["salt"]),
+                    index=int(f["index"]),
+                    proof=tuple(_hex(p) for p in f["proof"]),
+                )
+                for name, f in dict(data["fields"]).items()
+            }
+            return cls(record_id=str(data["record_id"]), field_count=int(data["field_count"]), fields=fields)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise VerificationError(f"malformed disclosure: {exc}") from exc
+
+
+def disclose(
+    record_id: str, payload: Mapping[str, Any], record_secret: bytes, only: Iterable[str] | None = None
+) -> Disclosure:
+    """Disclose ``only`` these fields (all when ``None``); unknown names are ignored."""
+    names, salts, tree = _tree(payload, record_secret)
+    wanted = set(names) if only is None else set(only) & set(names)
+    fields = {
+        name: DisclosedField(payload[name], salts[i], i, tuple(merkle.inclusion_proof(i, tree)))
+        for i, name in enumerate(names)
+        if name in wanted
+    }
+    return Disclosure(record_id=record_id, field_count=len(names), fields=fields)
+
+
+def verify_disclosure(disclosure: Disclosure, expected: bytes) -> list[str]:
+    """Check every disclosed field against the commitment; return the proven field names.
+
+    Raises :class:`VerificationError` naming the first field that does not verify.
+    """
+    if not disclosure.fields:
+        raise VerificationError("the disclosure reveals no field")
+    seen: set[int] = set()
+    for name, f in disclosure.fields.items():
+        if f.index in seen:
+            raise VerificationError(f"field {name!r} reuses leaf index {f.index}")
+        seen.add(f.index)
+        leaf = merkle.leaf_hash(field_leaf_data(f.salt, name, f.value))
+        try:
+            merkle.verify_inclusion(f.index, disclosure.field_count, leaf, f.proof, expected)
+        except merkle.ProofError as exc:
+            raise VerificationError(f"field {name!r} does not match the commitment ({exc.message})") from exc
+    return field_order(disclosure.fields)
+
+
+def _hex(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a hex string, got {type(value).__name__}")
+    return bytes.fromhex(value.removeprefix("0x"))

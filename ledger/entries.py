@@ -1,0 +1,123 @@
+"""Entries: what a committer signs and a batch anchors, one per record version.
+
+An entry is the JCS canonical JSON of: format version, record id, owner organisation,
+record type, version number, the record it supersedes, the commitment, the committer's
+address, and the committer's EIP-712 signature over all the fields before it. Its leaf in
+a batch tree is ``leaf_hash(JCS(entry))``. It holds nothing personal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ledger import merkle
+from ledger.commitments import canonical
+from ledger.errors import VerificationError
+from ledger.signing import entry_digest, entry_domain_separator, recover_digest, sign_digest
+from ledger.types import Address, record_id_to_bytes32, slug_to_bytes32, to_address
+
+ENTRY_FORMAT = 1
+ZERO32 = bytes(32)
+
+
+@dataclass(frozen=True)
+class EntryDomain:
+    """Where entries are valid: one chain, one registry (the EIP-712 domain)."""
+
+    chain_id: int
+    registry: Address
+
+    @property
+    def separator(self) -> bytes:
+        return _separator(self.chain_id, self.registry)
+
+
+_SEPARATORS: dict[tuple[int, str], bytes] = {}
+
+
+def _separator(chain_id: int, registry: str) -> bytes:
+    key = (chain_id, registry)
+    if key not in _SEPARATORS:
+        _SEPARATORS[key] = entry_domain_separator(chain_id, registry)
+    return _SEPARATORS[key]
+
+
+@dataclass(frozen=True)
+class Entry:
+    record_id: str
+    org: str
+    record_type: str
+    version: int
+    supersedes: str | None
+    commitment: bytes
+    committer: Address
+    signature: bytes = b""
+
+    def words(self) -> tuple[int, bytes, bytes, bytes, int, bytes, bytes]:
+        return (
+            ENTRY_FORMAT,
+            record_id_to_bytes32(self.record_id),
+            slug_to_bytes32(self.org),
+            slug_to_bytes32(self.record_type),
+            self.version,
+            record_id_to_bytes32(self.supersedes) if self.supersedes else ZERO32,
+            self.commitment,
+        )
+
+    def digest(self, domain: EntryDomain) -> bytes:
+        return entry_digest(domain.separator, self.words())
+
+    def signed(self, private_key: bytes, domain: EntryDomain) -> Entry:
+        return replace(self, signature=sign_digest(private_key, self.digest(domain)))
+
+    def signer(self, domain: EntryDomain) -> Address:
+        """The address that signed this entry; raise :class:`VerificationError` if none did."""
+        try:
+            return to_address(recover_digest(self.digest(domain), self.signature))
+        except ValueError as exc:
+            raise VerificationError(f"entry signature is invalid: {exc}") from exc
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": ENTRY_FORMAT,
+            "record_id": self.record_id,
+            "org": self.org,
+            "type": self.record_type,
+            "version": self.version,
+            "supersedes": self.supersedes,
+            "commitment": "0x" + self.commitment.hex(),
+            "committer": self.committer,
+            "signature": "0x" + self.signature.hex(),
+        }
+
+    def canonical(self) -> bytes:
+        return canonical(self.to_json())
+
+    def leaf(self) -> bytes:
+        return merkle.leaf_hash(self.canonical())
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Entry:
+        """Parse; raise :class:`VerificationError` on a malformed entry."""
+        try:
+            if data["format"] != ENTRY_FORMAT:
+                raise VerificationError(f"unknown entry format {data['format']!r}")
+            entry = cls(
+                record_id=str(uuid.UUID(str(data["record_id"]))),
+                org=str(data["org"]),
+                record_type=str(data["type"]),
+                version=int(data["version"]),
+                supersedes=str(uuid.UUID(str(data["supersedes"]))) if data["supersedes"] else None,
+                commitment=bytes.fromhex(str(data["commitment"]).removeprefix("0x")),
+                committer=to_address(str(data["committer"])),
+                signature=bytes.fromhex(str(data["signature"]).removeprefix("0x")),
+            )
+            entry.words()  # validates slugs and ids
+        except (KeyError, TypeError, ValueError) as exc:
+            raise VerificationError(f"malformed entry: {exc}") from exc
+        if len(entry.commitment) != 32:
+            raise VerificationError("malformed entry: commitment must be 32 bytes")
+        return entry
