@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from gateway.errors import GatewayError, ValidationFailed, from_ledger
-from gateway.routes import health
+from gateway.errors import GatewayError, PayloadTooLarge, ValidationFailed, from_ledger
+from gateway.routes import health, orgs, records, verify
 from gateway.runtime import Runtime
 from gateway.settings import Settings, get_settings
 from ledger.errors import LedgerError
@@ -29,6 +30,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = runtime or Runtime.build(settings)
+        if runtime is None and settings.worker:
+            app.state.runtime.start_worker()
         try:
             yield
         finally:
@@ -58,5 +61,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         error = ValidationFailed(f"{first['path']}: {first['message']}", errors=errors)
         return problem_response(error, request)
 
+    @app.middleware("http")
+    async def _limit_body(request: Request, call_next: Any) -> Any:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > settings.max_request_bytes:
+            error = PayloadTooLarge(f"the request body is {declared} bytes; the limit is {settings.max_request_bytes}")
+            return problem_response(error, request)
+        return await call_next(request)
+
     app.include_router(health.router)
+    app.include_router(records.router)
+    app.include_router(verify.router)
+    app.include_router(orgs.router)
     return app

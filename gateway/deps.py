@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from gateway.auth import authenticate
 from gateway.runtime import Runtime
+from gateway.services.members import Member
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -15,3 +17,11 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def current_member(request: Request, runtime: RuntimeDep) -> Member:
+    """The member this signed request acts for (401/403 otherwise)."""
+    return await authenticate(request, runtime)
+
+
+CurrentMember = Annotated[Member, Depends(current_member)]

@@ -1,31 +1,62 @@
-"""What a running gateway holds: settings, the chain client and the deployment.
+"""What a running gateway holds: settings, database, vault, chain client, deployment, worker.
 
-Built in the app's lifespan (never at import), closed when it ends; tests build their own
-through :func:`gateway.app.create_app`'s arguments.
+Built in the app's lifespan (never at import) and closed when it ends; tests build their
+own through :func:`gateway.app.create_app`'s arguments.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.db import make_engine, migrate, session_factory
+from gateway.services.members import MemberDirectory
+from gateway.services.record_types import RecordTypes, register_builtin
 from gateway.settings import Settings
+from gateway.vault import Vault
 from ledger.chain import ChainClient
 from ledger.deploy import Deployment, read_address_book
 from ledger.errors import LedgerError
+
+if TYPE_CHECKING:
+    from gateway.services.anchoring import AnchoringWorker
 
 
 @dataclass
 class Runtime:
     settings: Settings
     chain: ChainClient
+    engine: Engine
+    sessions: sessionmaker[Session]
+    vault: Vault
+    record_types: RecordTypes
+    wake: threading.Event = field(default_factory=threading.Event)
+    nonce_inserts: int = 0
+    worker: AnchoringWorker | None = None
     _deployment: Deployment | None = None
+    _directory: MemberDirectory | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.resolved_database_url)
+        migrate(engine)
+        sessions = session_factory(engine)
+        register_builtin(sessions)
         chain = ChainClient(settings.resolved_rpc_url, confirmations=settings.confirmations)
-        return cls(settings=settings, chain=chain)
+        return cls(
+            settings=settings,
+            chain=chain,
+            engine=engine,
+            sessions=sessions,
+            vault=Vault.from_settings(settings),
+            record_types=RecordTypes(sessions),
+        )
 
     def deployment(self) -> Deployment:
         """The deployment named by the address book, connected on first use.
@@ -44,5 +75,21 @@ class Runtime:
         except LedgerError as exc:
             return None, exc.message
 
+    def directory(self) -> MemberDirectory:
+        deployment = self.deployment()
+        with self._lock:
+            if self._directory is None:
+                self._directory = MemberDirectory(deployment.membership)
+            return self._directory
+
+    def start_worker(self) -> None:
+        from gateway.keyring import operator_account
+        from gateway.services.anchoring import AnchoringWorker
+
+        self.worker = AnchoringWorker(self, operator_account(self.settings))
+        self.worker.start()
+
     def close(self) -> None:
-        """Release resources (more arrive with the database and workers)."""
+        if self.worker is not None:
+            self.worker.stop()
+        self.engine.dispose()

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     batch_max_size: int = Field(1000, ge=1, le=100_000)
     batch_max_age: float = Field(0.5, gt=0)
     max_payload_bytes: int = Field(64 * 1024, ge=256)
+    max_request_bytes: int = Field(32 * 1024 * 1024, ge=1024)
+    worker: bool = Field(True, description="run the anchoring worker in this gateway process")
     signature_max_age: int = Field(300, ge=5, description="seconds a signed request stays valid")
 
     @model_validator(mode="after")

@@ -8,7 +8,6 @@ so freshly generated member keys can transact without funding.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import platform
@@ -129,6 +128,7 @@ class LocalChain:
             return None
 
     def status(self) -> ChainStatus:
+        _reap_children()
         pid, port = self._pid(), self._port()
         block = _rpc_block(port) if pid and port else None
         running = pid is not None and block is not None
@@ -185,23 +185,25 @@ class LocalChain:
             self.pid_file.unlink(missing_ok=True)
             return False
         os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _alive(pid) and time.monotonic() < deadline:
-            _reap(pid)
-            time.sleep(0.05)
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
-            _reap(pid)
+        proc = _children.pop(pid, None)
+        if proc is not None:  # our own child: wait for it, which also reaps it
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        else:
+            deadline = time.monotonic() + timeout
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
         return True
 
 
-def _reap(pid: int) -> None:
-    """Collect the exit status when anvil is our own child, so it leaves no zombie."""
-    proc = _children.get(pid)
-    if proc is not None:
+def _reap_children() -> None:
+    """Collect the exit status of anvils we started that have died (e.g. killed with -9)."""
+    for pid, proc in list(_children.items()):
         if proc.poll() is not None:
             del _children[pid]
-        return
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)

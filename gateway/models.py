@@ -1,0 +1,98 @@
+"""Storage shapes (SQLAlchemy 2). Personal data lives only in ``payloads.ciphertext``.
+
+- ``records``: one row per record version: metadata, commitment, signed entry, status.
+- ``payloads``: the encrypted payload and record secret, and the wrapped data key.
+  Erasure deletes this row; the record row and its anchored entry stay.
+- ``outbox``: entries acknowledged but not yet anchored (the durable queue).
+- ``batches``: one row per anchoring transaction, written *before* it is sent, so a
+  crash between sending and recording is recognised by the batch's root.
+- ``request_nonces``: seen signed-request nonces (replay protection).
+- ``record_types``: the JSON Schema each record type is validated against.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Record(Base):
+    __tablename__ = "records"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner_org: Mapped[str] = mapped_column(String(32), index=True)
+    record_type: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    supersedes: Mapped[str | None] = mapped_column(ForeignKey("records.id"), unique=True)
+    committer: Mapped[str] = mapped_column(String(42))
+    commitment: Mapped[bytes] = mapped_column(LargeBinary(32))
+    entry: Mapped[bytes] = mapped_column(LargeBinary)
+    entry_leaf: Mapped[bytes] = mapped_column(LargeBinary(32))
+    field_names: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    batch_id: Mapped[bytes | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    leaf_index: Mapped[int | None] = mapped_column(Integer)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    erased_by: Mapped[str | None] = mapped_column(String(42))
+
+
+class Payload(Base):
+    __tablename__ = "payloads"
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    key_id: Mapped[str] = mapped_column(String(16))
+
+
+class OutboxItem(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), unique=True)
+    enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    batch_id: Mapped[bytes | None] = mapped_column(ForeignKey("batches.id"))
+
+    __table_args__ = (Index("ix_outbox_unbatched", "batch_id", "id"),)
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+
+    id: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # sending | anchored
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    from_block: Mapped[int] = mapped_column(BigInteger)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    tx_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    block_number: Mapped[int | None] = mapped_column(BigInteger)
+    anchored_at: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_batches_status", "status"),)
+
+
+class RequestNonce(Base):
+    __tablename__ = "request_nonces"
+
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class RecordType(Base):
+    __tablename__ = "record_types"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    schema: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

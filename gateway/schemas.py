@@ -1,0 +1,63 @@
+"""HTTP shapes: what clients send and what they get back (separate from storage)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SLUG = r"^[a-z0-9][a-z0-9._-]{0,31}$"
+HEX32 = r"^0x[0-9a-fA-F]{64}$"
+HEX65 = r"^0x[0-9a-fA-F]{130}$"
+
+
+class CommitRecord(BaseModel):
+    """One record version, as committed and signed by a recorder (see the SDK)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID = Field(description="record id chosen by the committer (a UUID)")
+    type: str = Field(pattern=SLUG, description="record type, e.g. household")
+    payload: dict[str, Any] = Field(description="the record: a JSON object, validated against the type's schema")
+    record_secret: str = Field(pattern=HEX32, description="32 random bytes that salt the field commitments")
+    version: int = Field(1, ge=1, description="1, or the superseded record's version + 1")
+    supersedes: UUID | None = Field(None, description="the record version this one corrects")
+    signature: str = Field(pattern=HEX65, description="the committer's EIP-712 signature over the entry")
+
+
+class CommitBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[CommitRecord] = Field(min_length=1, max_length=10_000)
+
+
+class Accepted(BaseModel):
+    id: str
+    status: str
+    version: int
+    duplicate: bool = False
+
+
+class BatchAccepted(BaseModel):
+    accepted: int
+    duplicates: int
+    records: list[Accepted]
+
+
+class VerifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    receipt: dict[str, Any]
+    disclosure: dict[str, Any] | None = Field(
+        None, description="the record or some of its fields, with salts and proofs"
+    )
+
+
+class Info(BaseModel):
+    chain_id: int
+    registry: str
+    membership: str
+    grants: str
+    deployment_block: int
+    record_types: list[str]

@@ -1,0 +1,149 @@
+"""A small Python client for the gateway: signs requests and record entries for callers.
+
+    client = GatewayClient("http://127.0.0.1:8000", account)
+    accepted = client.commit("household", {"address": "3-2-501", "head": "Li Wei", "members": 3})
+    client.wait_anchored(accepted["id"])
+    record, receipt = client.get(accepted["id"]), client.receipt(accepted["id"])
+
+The committer's key never leaves the caller: the SDK chooses the record id and secret,
+computes the commitment, and signs the entry itself, so a gateway can store and anchor a
+record but cannot change what the committee committed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+from eth_account.signers.local import LocalAccount
+
+from gateway.request_signing import sign_request
+from ledger.commitments import commitment, new_secret
+from ledger.entries import Entry, EntryDomain
+from ledger.types import to_address
+
+
+class GatewayClientError(Exception):
+    """The gateway answered with a problem (RFC 9457); ``problem`` holds it."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(problem.get("detail") or problem.get("title") or f"HTTP {status}")
+        self.status = status
+        self.problem = problem
+
+
+class GatewayClient:
+    def __init__(
+        self, base_url: str, account: LocalAccount, *, timeout: float = 60.0, http: httpx.Client | None = None
+    ) -> None:
+        self.account = account
+        self.http = http or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+        self._info: dict[str, Any] | None = None
+        self._me: dict[str, Any] | None = None
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> GatewayClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport -------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, body: Any = None, *, signed: bool = True) -> Any:
+        content = b"" if body is None else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if signed:
+            headers.update(sign_request(bytes(self.account.key), self.account.address, method, path, content))
+        response = self.http.request(method, path, content=content, headers=headers)
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = {"title": response.text[:200]}
+            raise GatewayClientError(response.status_code, problem)
+        return response.json()
+
+    def info(self) -> dict[str, Any]:
+        if self._info is None:
+            self._info = self.request("GET", "/v1/info", signed=False)
+        return self._info
+
+    def me(self) -> dict[str, Any]:
+        if self._me is None:
+            self._me = self.request("GET", "/v1/me")
+        return self._me
+
+    # -- records ---------------------------------------------------------------------------
+
+    def prepare(
+        self,
+        record_type: str,
+        payload: dict[str, Any],
+        *,
+        supersedes: str | None = None,
+        version: int | None = None,
+        record_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A signed commit request for one record version (no network unless superseding)."""
+        info, org = self.info(), self.me()["org"]
+        if supersedes and version is None:
+            version = int(self.get(supersedes)["version"]) + 1
+        secret = new_secret()
+        entry = Entry(
+            record_id=record_id or str(uuid.uuid4()),
+            org=org,
+            record_type=record_type,
+            version=version or 1,
+            supersedes=supersedes,
+            commitment=commitment(payload, secret),
+            committer=to_address(self.account.address),
+        ).signed(bytes(self.account.key), EntryDomain(int(info["chain_id"]), to_address(info["registry"])))
+        return {
+            "id": entry.record_id,
+            "type": record_type,
+            "payload": payload,
+            "record_secret": "0x" + secret.hex(),
+            "version": entry.version,
+            "supersedes": supersedes,
+            "signature": "0x" + entry.signature.hex(),
+        }
+
+    def commit(self, record_type: str, payload: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("POST", "/v1/records", self.prepare(record_type, payload, **kw))
+        return result
+
+    def commit_prepared(self, items: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("POST", "/v1/records:batch", {"records": list(items)})
+        return result
+
+    def get(self, record_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"/v1/records/{record_id}")
+        return result
+
+    def receipt(self, record_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"/v1/records/{record_id}/receipt")
+        return result
+
+    def wait_anchored(self, record_id: str, timeout: float = 60.0, poll: float = 0.2) -> dict[str, Any]:
+        """Poll until the record is anchored; return its receipt."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.receipt(record_id)
+            except GatewayClientError as exc:
+                if exc.status != 409 or time.monotonic() > deadline:
+                    raise
+            time.sleep(poll)
+
+    def verify(self, receipt: dict[str, Any], disclosure: dict[str, Any] | None) -> dict[str, Any]:
+        result: dict[str, Any] = self.request(
+            "POST", "/v1/verify", {"receipt": receipt, "disclosure": disclosure}, signed=False
+        )
+        return result

@@ -1,0 +1,1 @@
+"""The gateway's logic, apart from HTTP: records, anchoring, record types, members."""

@@ -1,0 +1,68 @@
+"""Who a signed request acts for, as the chain says: organisation, kind, parent, roles.
+
+Lookups are cached for a few seconds (``TTL``): a removed member loses access at most
+that long after the removal is mined. Grants are never cached (see access rules).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from ledger.contracts import MembershipClient, OrgInfo
+from ledger.types import OrgKind, Role
+
+TTL = 5.0
+
+
+@dataclass(frozen=True)
+class Member:
+    address: str
+    org: str
+    kind: OrgKind
+    parent: str | None
+    roles: Role
+
+    def has(self, role: Role) -> bool:
+        return bool(self.roles & role)
+
+
+class MemberDirectory:
+    def __init__(self, membership: MembershipClient, ttl: float = TTL) -> None:
+        self.membership = membership
+        self.ttl = ttl
+        self._members: dict[str, tuple[float, Member | None]] = {}
+        self._orgs: dict[str, tuple[float, OrgInfo | None]] = {}
+        self._lock = threading.Lock()
+
+    def member(self, address: str) -> Member | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._members.get(address)
+        if cached and now - cached[0] < self.ttl:
+            return cached[1]
+        org_id, roles = self.membership.membership_of(address)
+        info = self.org(org_id) if org_id else None
+        member = Member(address, info.org_id, info.kind, info.parent, roles) if info and info.active else None
+        with self._lock:
+            self._members[address] = (now, member)
+        return member
+
+    def org(self, org_id: str) -> OrgInfo | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._orgs.get(org_id)
+        if cached and now - cached[0] < self.ttl:
+            return cached[1]
+        info = self.membership.get_org(org_id)
+        with self._lock:
+            self._orgs[org_id] = (now, info)
+        return info
+
+    def supervises(self, member: Member, owner_org: str) -> bool:
+        """Whether ``member``'s organisation is the subdistrict supervising ``owner_org``."""
+        if member.kind is not OrgKind.SUBDISTRICT:
+            return False
+        info = self.org(owner_org)
+        return info is not None and info.parent == member.org

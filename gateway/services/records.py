@@ -1,0 +1,311 @@
+"""Committing and reading records.
+
+Commit = validate everything first, then write record, encrypted payload and outbox row
+in one transaction, then answer 202. A refused request writes nothing; an acknowledged
+one is durable before the answer leaves.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.errors import Conflict, Forbidden, Gone, NotFound, PayloadTooLarge, ValidationFailed
+from gateway.models import Batch, OutboxItem, Payload, Record
+from gateway.runtime import Runtime
+from gateway.schemas import Accepted, CommitRecord
+from gateway.services.members import Member
+from ledger import merkle
+from ledger.commitments import PayloadError, canonical, commitment, disclose
+from ledger.entries import Entry, EntryDomain
+from ledger.errors import VerificationError
+from ledger.receipts import Receipt
+from ledger.types import Role, to_address
+
+log = logging.getLogger("gridledger.records")
+
+
+@dataclass
+class _Checked:
+    item: CommitRecord
+    entry: Entry
+    secret: bytes
+    fields: list[str]
+    where: str
+
+
+def entry_domain(runtime: Runtime) -> EntryDomain:
+    book = runtime.deployment().book
+    return EntryDomain(book.chain_id, to_address(book.registry))
+
+
+def _check(runtime: Runtime, member: Member, item: CommitRecord, where: str, domain: EntryDomain) -> _Checked:
+    limit = runtime.settings.max_payload_bytes
+    try:
+        size = len(canonical(item.payload))
+    except PayloadError as exc:
+        raise ValidationFailed(f"{where}payload: {exc}", path=f"{where}payload") from exc
+    if size > limit:
+        raise PayloadTooLarge(f"{where}payload is {size} bytes; the limit is {limit}", path=f"{where}payload")
+    if runtime.record_types.validator(item.type) is None:
+        known = ", ".join(runtime.record_types.names())
+        raise ValidationFailed(f"{where}type: unknown record type {item.type!r} (known: {known})", path=f"{where}type")
+    errors = runtime.record_types.errors(item.type, item.payload)
+    if errors:
+        pointer, message = errors[0]
+        path = f"{where}payload{pointer if pointer != '/' else ''}"
+        raise ValidationFailed(f"{path}: {message}", path=path, errors=[{"path": p, "message": m} for p, m in errors])
+    if (item.supersedes is None) != (item.version == 1):
+        raise ValidationFailed(f"{where}version: a first version is 1 and supersedes nothing", path=f"{where}version")
+    secret = bytes.fromhex(item.record_secret[2:])
+    try:
+        value = commitment(item.payload, secret)
+    except PayloadError as exc:
+        raise ValidationFailed(f"{where}payload: {exc}", path=f"{where}payload") from exc
+    entry = Entry(
+        record_id=str(item.id),
+        org=member.org,
+        record_type=item.type,
+        version=item.version,
+        supersedes=str(item.supersedes) if item.supersedes else None,
+        commitment=value,
+        committer=to_address(member.address),
+        signature=bytes.fromhex(item.signature[2:]),
+    )
+    try:
+        signer = entry.signer(domain)
+    except VerificationError:
+        signer = None
+    if signer != member.address:
+        raise ValidationFailed(
+            f"{where}signature: the entry signature is not {member.address}'s over this record "
+            "(id, organisation, type, version, supersedes, commitment)",
+            path=f"{where}signature",
+        )
+    return _Checked(item, entry, secret, sorted(item.payload), where)
+
+
+def commit_records(runtime: Runtime, member: Member, items: Sequence[CommitRecord], *, batch: bool) -> list[Accepted]:
+    if not member.has(Role.RECORDER):
+        raise Forbidden(f"{member.address} is not a recorder of {member.org}")
+    domain = entry_domain(runtime)
+    checked = [_check(runtime, member, item, f"records/{i}/" if batch else "", domain) for i, item in enumerate(items)]
+    ids = [c.entry.record_id for c in checked]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed("records: the same record id appears twice in one batch", path="records")
+    now = datetime.now(UTC)
+    results: list[Accepted] = []
+    new_records: list[Record] = []
+    dependents: list[Payload | OutboxItem] = []
+    with runtime.sessions() as session:
+        existing = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(ids)))}
+        in_batch = {c.entry.record_id: c for c in checked}
+        for c in checked:
+            entry_bytes = c.entry.canonical()
+            found = existing.get(c.entry.record_id)
+            if found is not None:
+                if found.entry != entry_bytes:
+                    raise Conflict(
+                        f"{c.where}id: record {found.id} already exists with other content",
+                        path=f"{c.where}id", location=f"/v1/records/{found.id}",
+                    )  # fmt: skip
+                results.append(Accepted(id=found.id, status=found.status, version=found.version, duplicate=True))
+                continue
+            if c.entry.supersedes:
+                _check_supersedes(session, member, c, in_batch)
+            ciphertext, wrapped = runtime.vault.seal(
+                c.entry.record_id, canonical({"payload": c.item.payload, "record_secret": c.item.record_secret})
+            )
+            new_records.append(
+                Record(
+                    id=c.entry.record_id, owner_org=member.org, record_type=c.item.type, version=c.item.version,
+                    supersedes=c.entry.supersedes, committer=member.address, commitment=c.entry.commitment,
+                    entry=entry_bytes, entry_leaf=merkle.leaf_hash(entry_bytes), field_names=c.fields,
+                    status="pending", created_at=now,
+                )
+            )  # fmt: skip
+            key_id = runtime.vault.key_id
+            dependents.append(
+                Payload(record_id=c.entry.record_id, ciphertext=ciphertext, wrapped_key=wrapped, key_id=key_id)
+            )
+            dependents.append(OutboxItem(record_id=c.entry.record_id, enqueued_at=now))
+            results.append(Accepted(id=c.entry.record_id, status="pending", version=c.item.version))
+        try:
+            session.add_all(new_records)  # versions in order, so a superseded row precedes its successor
+            session.flush()
+            session.add_all(dependents)
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            log.warning("commit refused by the database: %s", exc.orig)
+            raise Conflict("a record or its successor was written concurrently; retry") from exc
+    runtime.wake.set()
+    return results
+
+
+def _check_supersedes(session: Session, member: Member, c: _Checked, in_batch: dict[str, _Checked]) -> None:
+    target = str(c.entry.supersedes)
+    where = f"{c.where}supersedes"
+    previous = session.get(Record, target)
+    if previous is None and target in in_batch:
+        earlier = in_batch[target]
+        prev_org, prev_type, prev_version = member.org, earlier.item.type, earlier.item.version
+    elif previous is None:
+        raise ValidationFailed(f"{where}: record {target} does not exist", path=where)
+    else:
+        if previous.erased_at is not None:
+            raise Gone(f"{where}: record {target} was erased", path=where)
+        taken = session.scalar(select(Record.id).where(Record.supersedes == target))
+        if taken:
+            raise Conflict(
+                f"{where}: record {target} is already superseded by {taken}",
+                path=where,
+                location=f"/v1/records/{taken}",
+            )
+        prev_org, prev_type, prev_version = previous.owner_org, previous.record_type, previous.version
+    if prev_org != member.org:
+        raise Forbidden(f"{where}: record {target} belongs to {prev_org}")
+    if prev_type != c.item.type:
+        raise ValidationFailed(f"{where}: record {target} is a {prev_type}, not a {c.item.type}", path=where)
+    if c.item.version != prev_version + 1:
+        raise ValidationFailed(
+            f"{c.where}version: must be {prev_version + 1} to supersede version {prev_version}",
+            path=f"{c.where}version",
+        )
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def load_record(session: Session, record_id: str) -> Record:
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFound(f"no record {record_id}")
+    return record
+
+
+def can_read_whole(runtime: Runtime, member: Member, record: Record) -> bool:
+    """Owner and supervising subdistrict read whole records (grants: the access issue)."""
+    return member.org == record.owner_org or runtime.directory().supervises(member, record.owner_org)
+
+
+def require_reader(runtime: Runtime, member: Member, record: Record) -> None:
+    if not can_read_whole(runtime, member, record):
+        raise Forbidden(f"{member.org} may not read records of {record.owner_org}")
+
+
+def version_chain(session: Session, record: Record) -> list[dict[str, Any]]:
+    """Every version of the record, oldest first."""
+    chain = [record]
+    current = record
+    while current.supersedes:
+        prev = session.get(Record, current.supersedes)
+        if prev is None:
+            break
+        chain.insert(0, prev)
+        current = prev
+    current = record
+    while True:
+        nxt = session.scalar(select(Record).where(Record.supersedes == current.id))
+        if nxt is None:
+            break
+        chain.append(nxt)
+        current = nxt
+    return [
+        {"id": r.id, "version": r.version, "status": r.status, "created_at": r.created_at.isoformat()} for r in chain
+    ]
+
+
+def describe(session: Session, record: Record) -> dict[str, Any]:
+    versions = version_chain(session, record)
+    superseded_by = next((v["id"] for v in versions if v["version"] == record.version + 1), None)
+    return {
+        "id": record.id,
+        "type": record.record_type,
+        "owner": record.owner_org,
+        "version": record.version,
+        "supersedes": record.supersedes,
+        "superseded_by": superseded_by,
+        "status": record.status,
+        "committer": record.committer,
+        "created_at": record.created_at.isoformat(),
+        "versions": versions,
+    }
+
+
+def open_payload(runtime: Runtime, session: Session, record: Record) -> tuple[dict[str, Any], bytes]:
+    if record.erased_at is not None:
+        raise Gone(f"record {record.id} was erased at {record.erased_at.isoformat()} by {record.erased_by}")
+    stored = session.get(Payload, record.id)
+    if stored is None:
+        raise Gone(f"the payload of record {record.id} is gone")
+    plain = json.loads(runtime.vault.open(record.id, stored.ciphertext, stored.wrapped_key))
+    return plain["payload"], bytes.fromhex(plain["record_secret"][2:])
+
+
+def read_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, Any]:
+    with runtime.sessions() as session:
+        record = load_record(session, record_id)
+        require_reader(runtime, member, record)
+        payload, secret = open_payload(runtime, session, record)
+        body = describe(session, record)
+    body["payload"] = payload
+    body["disclosure"] = disclose(record.id, payload, secret).to_json()
+    return body
+
+
+_TREES: dict[bytes, list[list[bytes]]] = {}
+
+
+def batch_tree(session: Session, batch_id: bytes) -> list[list[bytes]]:
+    """The batch's Merkle tree, rebuilt from its entries' leaves (cached)."""
+    tree = _TREES.get(batch_id)
+    if tree is None:
+        leaves = list(
+            session.scalars(select(Record.entry_leaf).where(Record.batch_id == batch_id).order_by(Record.leaf_index))
+        )
+        tree = merkle.levels(leaves)
+        if len(_TREES) > 64:
+            _TREES.clear()
+        _TREES[batch_id] = tree
+    return tree
+
+
+def build_receipt(runtime: Runtime, session: Session, record: Record) -> Receipt:
+    if record.status != "anchored" or record.batch_id is None or record.leaf_index is None:
+        raise Conflict(
+            f"record {record.id} is not anchored yet (status {record.status}); try again shortly",
+            status_now=record.status,
+        )
+    batch = session.get(Batch, record.batch_id)
+    assert batch is not None and batch.tx_hash is not None and batch.block_number is not None
+    tree = batch_tree(session, batch.id)
+    book = runtime.deployment().book
+    return Receipt(
+        entry=Entry.from_json(json.loads(record.entry)),
+        leaf_index=record.leaf_index,
+        tree_size=batch.size,
+        proof=tuple(merkle.inclusion_proof(record.leaf_index, tree)),
+        batch_id=batch.id,
+        batch_root=batch.root,
+        chain_id=book.chain_id,
+        registry=to_address(book.registry),
+        tx_hash=batch.tx_hash,
+        block_number=batch.block_number,
+        anchored_at=int(batch.anchored_at or 0),
+    )
+
+
+def read_receipt(runtime: Runtime, member: Member, record_id: str) -> dict[str, Any]:
+    with runtime.sessions() as session:
+        record = load_record(session, record_id)
+        require_reader(runtime, member, record)
+        return build_receipt(runtime, session, record).to_json()

@@ -1,0 +1,112 @@
+"""Gateway fixtures: a real app on a real chain, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from eth_account.signers.local import LocalAccount
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.runtime import Runtime
+from gateway.sdk import GatewayClient
+from gateway.settings import Settings
+from ledger.deploy import Deployment, write_address_book
+from ledger.keys import create_keystore
+from tests.conftest import Consortium
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _pg_available() -> bool:
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database per test module, on each backend; dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'gateway.db'}"
+        return
+    if not _pg_available():
+        print(
+            "\n*** PostgreSQL on 127.0.0.1:5432 is not answering: PostgreSQL gateway tests SKIPPED ***", file=sys.stderr
+        )
+        pytest.skip("PostgreSQL server not reachable on 127.0.0.1:5432")
+    name = f"gridledger_test_{secrets.token_hex(6)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def module_chain_snapshot(deployment: Deployment) -> Iterator[None]:
+    """Chain changes made by a module are undone when it ends."""
+    chain = deployment.chain
+    snap = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        chain.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
+        chain.reset_nonces()
+
+
+@pytest.fixture(scope="module")
+def org(deployment: Deployment, admin: LocalAccount, module_chain_snapshot: None) -> Consortium:
+    """The demo-like consortium, registered once per module."""
+    return Consortium(deployment, admin)
+
+
+def gateway_settings(
+    data_dir: Path, database_url: str, deployment: Deployment, admin: LocalAccount, **extra: object
+) -> Settings:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    book = data_dir / "addressbook.json"
+    if not book.exists():
+        write_address_book(book, deployment.book)
+    key = data_dir / "operator.json"
+    if not key.exists():
+        create_keystore(key, "operator-password", private_key=bytes(admin.key), iterations=2)
+    values: dict[str, object] = {
+        "env": "test", "data_dir": data_dir, "database_url": database_url, "rpc_url": deployment.chain.rpc_url,
+        "address_book": book, "operator_key": key, "operator_key_password": "operator-password",
+        "batch_max_age": 0.05, **extra,
+    }  # fmt: skip
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class Gateway:
+    http: TestClient
+    runtime: Runtime
+    org: Consortium
+
+    def client(self, account: LocalAccount) -> GatewayClient:
+        return GatewayClient("http://testserver", account, http=self.http)
+
+
+@pytest.fixture(scope="module")
+def gateway(
+    tmp_path_factory: pytest.TempPathFactory,
+    database_url: str,
+    deployment: Deployment,
+    admin: LocalAccount,
+    org: Consortium,
+) -> Iterator[Gateway]:
+    settings = gateway_settings(tmp_path_factory.mktemp("gw"), database_url, deployment, admin)
+    with TestClient(create_app(settings)) as http:
+        yield Gateway(http, http.app.state.runtime, org)  # type: ignore[attr-defined]
