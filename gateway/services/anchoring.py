@@ -10,7 +10,8 @@ Crash safety, step by step:
    root)``, so the chain itself recognises a batch sent twice (``RegistryBatchExists``).
 3. Mark the batch ``anchored`` and its records ``anchored``; delete their outbox rows.
 
-A worker that dies between 1 and 3 leaves a ``sending`` batch whose lease expires; any
+A worker that dies between 1 and 3 leaves a ``sending`` batch whose lease
+(``GRIDLEDGER_BATCH_LEASE``, 60 s) expires; any
 worker then asks the chain whether the root is anchored (finalise, finding the
 transaction through its event) or not (send again). A chain outage only delays.
 """
@@ -27,6 +28,7 @@ from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from gateway.models import Batch, OutboxItem, Record
 from gateway.runtime import Runtime
@@ -34,7 +36,6 @@ from ledger import merkle
 from ledger.errors import ChainError, LedgerError, TransactionFailedError
 
 log = logging.getLogger("gridledger.anchoring")
-LEASE = timedelta(seconds=90)
 LOG_WINDOW = 1000  # blocks per eth_getLogs call (Besu's default limit)
 
 
@@ -51,6 +52,7 @@ class AnchoringWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="gridledger-anchoring", daemon=True)
         self.backoff = 0.0
+        self.lease = timedelta(seconds=runtime.settings.batch_lease)
 
     def start(self) -> None:
         self._thread.start()
@@ -115,11 +117,15 @@ class AnchoringWorker:
             batch_id = batch_id_for(root)
             now = datetime.now(UTC)
             batch = Batch(
-                id=batch_id, root=root, size=len(rows), status="sending", created_at=now,
-                from_block=runtime.chain.block_number(), lease_owner=self.name, lease_until=now + LEASE, attempts=0,
+                id=batch_id, root=root, size=len(rows), status="sending", created_at=now, attempts=0,
+                from_block=runtime.chain.block_number(), lease_owner=self.name, lease_until=now + self.lease,
             )  # fmt: skip
             session.add(batch)
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError:  # another worker claimed the same rows (SQLite has no row locks)
+                session.rollback()
+                return True
             claimed = cast(
                 CursorResult[Any],
                 session.execute(
@@ -225,7 +231,8 @@ class AnchoringWorker:
                 update(Batch)
                 .where(Batch.id == batch.id, Batch.status == "sending",
                        (Batch.lease_until.is_(None)) | (Batch.lease_until < now))
-                .values(lease_owner=self.name, lease_until=now + LEASE)
+                .values(lease_owner=self.name, lease_until=now + self.lease)
+                .execution_options(synchronize_session=False)
             ))  # fmt: skip
             session.commit()
             if taken.rowcount != 1:

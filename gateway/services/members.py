@@ -1,7 +1,9 @@
 """Who a signed request acts for, as the chain says: organisation, kind, parent, roles.
 
 Lookups are cached for a few seconds (``TTL``): a removed member loses access at most
-that long after the removal is mined. Grants are never cached (see access rules).
+that long after the removal is mined. While the chain is unreachable the last answer is
+kept, so recorders can go on committing (their records wait in the outbox; verification
+later checks the committer's role at the anchoring block, so nothing is trusted blindly).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from ledger.contracts import MembershipClient, OrgInfo
+from ledger.errors import ChainUnreachableError
 from ledger.types import OrgKind, Role
 
 TTL = 5.0
@@ -42,8 +45,13 @@ class MemberDirectory:
             cached = self._members.get(address)
         if cached and now - cached[0] < self.ttl:
             return cached[1]
-        org_id, roles = self.membership.membership_of(address)
-        info = self.org(org_id) if org_id else None
+        try:
+            org_id, roles = self.membership.membership_of(address)
+            info = self.org(org_id) if org_id else None
+        except ChainUnreachableError:
+            if cached:  # keep serving during a chain outage with what the chain said last
+                return cached[1]
+            raise
         member = Member(address, info.org_id, info.kind, info.parent, roles) if info and info.active else None
         with self._lock:
             self._members[address] = (now, member)
@@ -55,7 +63,12 @@ class MemberDirectory:
             cached = self._orgs.get(org_id)
         if cached and now - cached[0] < self.ttl:
             return cached[1]
-        info = self.membership.get_org(org_id)
+        try:
+            info = self.membership.get_org(org_id)
+        except ChainUnreachableError:
+            if cached:
+                return cached[1]
+            raise
         with self._lock:
             self._orgs[org_id] = (now, info)
         return info

@@ -1,0 +1,129 @@
+"""The anchoring worker: exactly once, whatever crashes in between, with several workers."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from eth_account.signers.local import LocalAccount
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
+
+from gateway.app import create_app
+from gateway.keyring import operator_account
+from gateway.models import Batch, OutboxItem, Record
+from gateway.services.anchoring import AnchoringWorker
+from ledger.deploy import Deployment
+from tests.gateway.conftest import Gateway, fresh_database, gateway_settings
+
+HOUSEHOLD = {"address": "1-1-101", "head": "Wang Fang", "members": 2}
+
+
+@pytest.fixture
+def quiet_gateway(
+    tmp_path: Path, database_kind: str, deployment: Deployment, admin: LocalAccount, gateway: Gateway
+) -> Iterator[Gateway]:
+    """A gateway on its own database with no worker running: tests drive workers by hand."""
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(fresh_database(database_kind, tmp_path))
+        settings = gateway_settings(tmp_path / "quiet", url, deployment, admin, worker=False, batch_max_size=10)
+        http = stack.enter_context(TestClient(create_app(settings)))
+        yield Gateway(http, http.app.state.runtime, gateway.org)  # type: ignore[attr-defined]
+
+
+def _pending(gw: Gateway, n: int) -> list[str]:
+    client = gw.client(gw.org.c1_recorder)
+    result = client.commit_prepared(
+        [client.prepare("household", {**HOUSEHOLD, "members": 1 + i % 9}) for i in range(n)]
+    )
+    return [r["id"] for r in result["records"]]
+
+
+def _worker(gw: Gateway) -> AnchoringWorker:
+    return AnchoringWorker(gw.runtime, operator_account(gw.runtime.settings))
+
+
+def _drain(gw: Gateway) -> None:
+    with gw.runtime.sessions() as s:
+        s.execute(update(OutboxItem).values(enqueued_at=datetime.now(UTC) - timedelta(minutes=5)))
+        s.commit()
+
+
+def _statuses(gw: Gateway, ids: list[str]) -> set[str]:
+    with gw.runtime.sessions() as s:
+        return set(s.scalars(select(Record.status).where(Record.id.in_(ids))))
+
+
+def test_a_batch_mined_but_not_recorded_is_recognised_by_its_root(quiet_gateway: Gateway) -> None:
+    gw = quiet_gateway
+    ids = _pending(gw, 4)
+    _drain(gw)
+    crashed = _worker(gw)
+    crashed.send = lambda batch: None  # type: ignore[method-assign]  # dies right after claiming
+    assert crashed.anchor_one()
+    with gw.runtime.sessions() as s:
+        batch = s.scalar(select(Batch).where(Batch.status == "sending"))
+    assert batch is not None
+    registry = gw.runtime.deployment().registry
+    registry.anchor(operator_account(gw.runtime.settings), batch.id, batch.root, batch.size)  # it did reach the chain
+    with gw.runtime.sessions() as s:
+        s.execute(update(Batch).values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+        s.commit()
+    assert _worker(gw).recover_one()
+    assert _statuses(gw, ids) == {"anchored"}
+    with gw.runtime.sessions() as s:
+        done = s.get(Batch, batch.id)
+        assert done is not None and done.status == "anchored" and done.tx_hash and done.attempts == 0
+        assert s.scalar(select(func.count(OutboxItem.id)).where(OutboxItem.batch_id == batch.id)) == 0
+    receipt = gw.client(gw.org.c1_recorder).receipt(ids[0])
+    assert receipt["anchor"]["tx_hash"] == "0x" + done.tx_hash.hex()
+
+
+def test_a_lost_transaction_is_sent_again_once(quiet_gateway: Gateway) -> None:
+    gw = quiet_gateway
+    ids = _pending(gw, 3)
+    _drain(gw)
+    crashed = _worker(gw)
+    crashed.send = lambda batch: None  # type: ignore[method-assign]
+    assert crashed.anchor_one()
+    with gw.runtime.sessions() as s:
+        s.execute(update(Batch).values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+        s.commit()
+    worker = _worker(gw)
+    assert worker.recover_one()
+    assert _statuses(gw, ids) == {"anchored"}
+    assert not worker.recover_one()  # nothing left to recover
+
+
+def test_several_workers_never_anchor_an_entry_twice(quiet_gateway: Gateway) -> None:
+    gw = quiet_gateway
+    ids = _pending(gw, 60)
+    _drain(gw)
+    workers = [_worker(gw) for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def run(worker: AnchoringWorker) -> None:
+        try:
+            for _ in range(40):
+                worker.run_once()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert _statuses(gw, ids) == {"anchored"}
+    with gw.runtime.sessions() as s:
+        batch_ids = set(s.scalars(select(Record.batch_id).where(Record.id.in_(ids))))
+        sizes = sum(s.scalars(select(Batch.size).where(Batch.id.in_(batch_ids))))
+        assert sizes == len(ids)  # every entry in exactly one batch
+    registry = gw.runtime.deployment().registry
+    for batch_id in batch_ids:
+        assert batch_id is not None and registry.get_batch(batch_id).size <= 10
