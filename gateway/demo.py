@@ -44,6 +44,50 @@ def _demo_key(directory: Path, name: str) -> LocalAccount:
     return create_keystore(path, DEMO_PASSWORD, iterations=2)
 
 
+DEMO_RECORDS: list[tuple[str, dict[str, object]]] = [
+    ("household", {"address": "Sunshine Road 3-2-501", "head": "Li Wei", "members": 3, "low_income": True}),
+    (
+        "household",
+        {"address": "Sunshine Road 5-1-102", "head": "Wang Fang", "members": 1, "elderly_living_alone": True},
+    ),
+    (
+        "resident",
+        {"name": "Zhang Min", "id_number": "11010119900307123X", "birth_date": "1990-03-07", "phone": "138 0000 0001"},
+    ),
+    (
+        "meeting",
+        {"date": "2026-11-02", "topic": "Winter heating subsidy", "attendees": 14, "decisions": ["Apply by 30 Nov"]},
+    ),
+]
+
+
+def _seed_records(settings: Settings, recorder: LocalAccount) -> int:
+    """Commit the sample records once, straight through the commit service (the worker anchors them)."""
+    from sqlalchemy import func, select
+
+    from gateway.models import Record
+    from gateway.runtime import Runtime
+    from gateway.schemas import CommitRecord
+    from gateway.sdk import prepare_commit
+    from gateway.services.records import commit_records, entry_domain
+
+    runtime = Runtime.build(settings)
+    try:
+        with runtime.sessions() as session:
+            if session.scalar(select(func.count(Record.id)).where(Record.owner_org == "rc-sunshine")):
+                return 0
+        member = runtime.directory().member(recorder.address)
+        assert member is not None
+        domain = entry_domain(runtime)
+        items = [
+            CommitRecord.model_validate(prepare_commit(recorder, member.org, domain, record_type, payload))
+            for record_type, payload in DEMO_RECORDS
+        ]
+        return len(commit_records(runtime, member, items, batch=True))
+    finally:
+        runtime.close()
+
+
 def seed_demo(settings: Settings) -> Deployment:
     """Register the demo consortium (where missing) and print how to act as its members."""
     operator = operator_account(settings)
@@ -58,7 +102,12 @@ def seed_demo(settings: Settings) -> Deployment:
             account = _demo_key(keys, key_name)
             if membership.membership_of(account.address)[0] is None:
                 membership.add_member(operator, account.address, org, roles)
-    print(f"demo consortium ready; keystores in {keys} (password: {DEMO_PASSWORD})", flush=True)
+    seeded = _seed_records(settings, _demo_key(keys, "rc-sunshine-recorder"))
+    print(
+        f"demo consortium ready ({seeded} sample records added); keystores in {keys} (password: {DEMO_PASSWORD})",
+        flush=True,
+    )
     print(f"  act as a committee recorder: export GRIDLEDGER_KEY={keys}/rc-sunshine-recorder.json", flush=True)
     print(f"  export GRIDLEDGER_KEY_PASSWORD={DEMO_PASSWORD}", flush=True)
+    print("  then: gridledger commit record.json --type household --wait", flush=True)
     return deployment

@@ -36,6 +36,40 @@ class GatewayClientError(Exception):
         self.problem = problem
 
 
+def prepare_commit(
+    account: LocalAccount,
+    org: str,
+    domain: EntryDomain,
+    record_type: str,
+    payload: dict[str, Any],
+    *,
+    supersedes: str | None = None,
+    version: int | None = None,
+    record_id: str | None = None,
+    secret: bytes | None = None,
+) -> dict[str, Any]:
+    """The body of ``POST /v1/records`` for one record version, signed by ``account``."""
+    secret = secret or new_secret()
+    entry = Entry(
+        record_id=record_id or str(uuid.uuid4()),
+        org=org,
+        record_type=record_type,
+        version=version or 1,
+        supersedes=supersedes,
+        commitment=commitment(payload, secret),
+        committer=to_address(account.address),
+    ).signed(bytes(account.key), domain)
+    return {
+        "id": entry.record_id,
+        "type": record_type,
+        "payload": payload,
+        "record_secret": "0x" + secret.hex(),
+        "version": entry.version,
+        "supersedes": supersedes,
+        "signature": "0x" + entry.signature.hex(),
+    }
+
+
 class GatewayClient:
     def __init__(
         self, base_url: str, account: LocalAccount, *, timeout: float = 60.0, http: httpx.Client | None = None
@@ -90,30 +124,21 @@ class GatewayClient:
         supersedes: str | None = None,
         version: int | None = None,
         record_id: str | None = None,
+        secret: bytes | None = None,
     ) -> dict[str, Any]:
-        """A signed commit request for one record version (no network unless superseding)."""
+        """A signed commit request for one record version (no network unless superseding).
+
+        ``secret`` defaults to 32 fresh random bytes; importers pass a value derived from
+        their key and the record id, so that a resent record is byte-for-byte the same.
+        """
         info, org = self.info(), self.me()["org"]
         if supersedes and version is None:
             version = int(self.get(supersedes)["version"]) + 1
-        secret = new_secret()
-        entry = Entry(
-            record_id=record_id or str(uuid.uuid4()),
-            org=org,
-            record_type=record_type,
-            version=version or 1,
-            supersedes=supersedes,
-            commitment=commitment(payload, secret),
-            committer=to_address(self.account.address),
-        ).signed(bytes(self.account.key), EntryDomain(int(info["chain_id"]), to_address(info["registry"])))
-        return {
-            "id": entry.record_id,
-            "type": record_type,
-            "payload": payload,
-            "record_secret": "0x" + secret.hex(),
-            "version": entry.version,
-            "supersedes": supersedes,
-            "signature": "0x" + entry.signature.hex(),
-        }
+        domain = EntryDomain(int(info["chain_id"]), to_address(info["registry"]))
+        return prepare_commit(
+            self.account, org, domain, record_type, payload,
+            supersedes=supersedes, version=version, record_id=record_id, secret=secret,
+        )  # fmt: skip
 
     def commit(self, record_type: str, payload: dict[str, Any], **kw: Any) -> dict[str, Any]:
         result: dict[str, Any] = self.request("POST", "/v1/records", self.prepare(record_type, payload, **kw))

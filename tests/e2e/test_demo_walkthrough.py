@@ -1,0 +1,81 @@
+"""The issue's walkthrough, as a user would do it: demo up, commit, verify offline, tamper."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from ledger.localchain import free_port
+
+CLI = [sys.executable, "-c", "from gateway.cli import main; main()"]
+
+
+def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    port = free_port()
+    env = {
+        **os.environ, "GRIDLEDGER_DATA_DIR": str(data), "GRIDLEDGER_PORT": str(port),
+        "GRIDLEDGER_CHAIN_PORT": str(free_port()), "GRIDLEDGER_GATEWAY_URL": f"http://127.0.0.1:{port}",
+    }  # fmt: skip
+
+    def cli(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*CLI, *args], env={**env, **extra}, capture_output=True, text=True, timeout=120)
+
+    assert cli("chain", "start").returncode == 0
+    log = (tmp_path / "gateway.log").open("w")
+    gateway = subprocess.Popen([*CLI, "up", "--demo"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert gateway.poll() is None, (tmp_path / "gateway.log").read_text()
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        keys = data / "demo-keys"
+        as_recorder = {
+            "GRIDLEDGER_KEY": str(keys / "rc-sunshine-recorder.json"),
+            "GRIDLEDGER_KEY_PASSWORD": "demo-password-not-secret",
+        }
+        record = tmp_path / "household.json"
+        record.write_text(json.dumps({"address": "Sunshine Road 7-3-302", "head": "Zhao Lei", "members": 4}))
+        committed = cli("commit", str(record), "--type", "household", "--wait", **as_recorder)
+        assert committed.returncode == 0, committed.stderr
+        assert "anchored in block" in committed.stdout
+        assert "demo consortium ready (4 sample records added)" in (tmp_path / "gateway.log").read_text()
+        record_id = committed.stdout.split()[2]
+        fetched = cli(
+            "get", record_id, "--out", str(tmp_path / "r.json"), "--receipt", str(tmp_path / "rc.json"), **as_recorder
+        )
+        assert fetched.returncode == 0, fetched.stderr
+    finally:
+        gateway.send_signal(signal.SIGTERM)
+        gateway.wait(30)
+        log.close()
+    try:
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code != 200
+    except httpx.TransportError:
+        pass  # the gateway is stopped
+    try:
+        verified = cli("verify", str(tmp_path / "r.json"), "--receipt", str(tmp_path / "rc.json"))
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert verified.stdout.startswith(f"VALID: record {record_id} v1 (household) of rc-sunshine")
+        text = (tmp_path / "r.json").read_text()
+        (tmp_path / "r.json").write_text(text.replace("Zhao Lei", "Zhao Lie"))
+        tampered = cli("verify", str(tmp_path / "r.json"), "--receipt", str(tmp_path / "rc.json"))
+        assert tampered.returncode == 1
+        assert tampered.stdout.startswith("INVALID") and "'head' does not match the commitment" in tampered.stdout
+        as_json = cli("verify", str(tmp_path / "r.json"), "--receipt", str(tmp_path / "rc.json"), "--json")
+        assert json.loads(as_json.stdout)["valid"] is False
+    finally:
+        assert cli("chain", "stop").returncode == 0

@@ -1,0 +1,114 @@
+"""`gridledger commit | get | verify | import` as real processes against a live gateway."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from eth_account.signers.local import LocalAccount
+
+from gateway.app import create_app
+from ledger.deploy import Deployment
+from ledger.keys import create_keystore
+from ledger.localchain import free_port
+from tests.conftest import Consortium
+from tests.gateway.conftest import gateway_settings
+
+CLI = [sys.executable, "-c", "from gateway.cli import main; main()"]
+
+
+@pytest.fixture(scope="module")
+def live(
+    tmp_path_factory: pytest.TempPathFactory,
+    database_url: str,
+    deployment: Deployment,
+    admin: LocalAccount,
+    org: Consortium,
+) -> Iterator[dict[str, str]]:
+    """A real uvicorn gateway in a thread, and the environment for CLI calls as the recorder."""
+    home = tmp_path_factory.mktemp("cli")
+    settings = gateway_settings(home / "gw", database_url, deployment, admin)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    key = home / "recorder.json"
+    create_keystore(key, "pw", private_key=bytes(org.c1_recorder.key), iterations=2)
+    try:
+        yield {
+            **os.environ, "GRIDLEDGER_GATEWAY_URL": f"http://127.0.0.1:{port}", "GRIDLEDGER_KEY": str(key),
+            "GRIDLEDGER_KEY_PASSWORD": "pw", "GRIDLEDGER_RPC_URL": deployment.chain.rpc_url,
+            "GRIDLEDGER_ADDRESS_BOOK": str(settings.resolved_address_book), "GRIDLEDGER_DATA_DIR": str(home),
+        }  # fmt: skip
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def test_import_is_resumable_without_duplicates(live: dict[str, str], tmp_path: Path) -> None:
+    source = tmp_path / "households.csv"
+    lines = ["address,head,members,low_income"] + [
+        f"Road {i},Head {i},{1 + i % 6},{'true' if i % 2 else 'false'}" for i in range(25)
+    ]
+    source.write_text("\n".join(lines) + "\n")
+    first = cli(live, "import", str(source), "--type", "household", "--batch-size", "10")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == f"imported 25 records from {source} (0 already present)"
+    again = cli(live, "import", str(source), "--type", "household", "--batch-size", "7")
+    assert again.stdout.strip() == f"imported 0 records from {source} (25 already present)"
+
+
+def test_an_import_row_that_breaks_the_schema_names_the_row_and_field(live: dict[str, str], tmp_path: Path) -> None:
+    source = tmp_path / "bad.jsonl"
+    rows = [{"address": "A", "head": "B", "members": 2}, {"address": "A", "head": "B", "members": "many"}]
+    source.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    result = cli(live, "import", str(source), "--type", "household")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "HTTP 422 validation-failed at records/1/payload/members" in result.stderr
+
+
+def test_commit_get_and_verify_round_trip(live: dict[str, str], tmp_path: Path) -> None:
+    record = tmp_path / "meeting.json"
+    record.write_text(json.dumps({"date": "2026-11-20", "topic": "Lift repair", "attendees": 9}))
+    committed = cli(live, "commit", str(record), "--type", "meeting", "--wait")
+    assert committed.returncode == 0, committed.stderr
+    record_id = committed.stdout.split()[2]
+    out, receipt = tmp_path / "out.json", tmp_path / "receipt.json"
+    assert cli(live, "get", record_id, "--out", str(out), "--receipt", str(receipt)).returncode == 0
+    verified = cli(live, "verify", str(out), "--receipt", str(receipt), "--json")
+    assert verified.returncode == 0 and json.loads(verified.stdout)["proven_fields"] == ["attendees", "date", "topic"]
+    no_payload = cli(live, "verify", "--receipt", str(receipt))
+    assert no_payload.returncode == 0 and "payload not given" in no_payload.stdout
+
+
+def test_cli_mistakes_are_one_line_with_exit_2(live: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"address": "A", "head": "B", "members": 0}))
+    result = cli(live, "commit", str(bad), "--type", "household")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "HTTP 422 validation-failed at payload/members" in result.stderr
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({"address": "A"}))
+    result = cli(live, "verify", str(plain), "--receipt", str(plain))
+    assert result.returncode == 2 and "not a receipt" in result.stderr
+    result = cli(
+        {**live, "GRIDLEDGER_GATEWAY_URL": f"http://127.0.0.1:{free_port()}"},
+        "get",
+        "00000000-0000-4000-8000-000000000001",
+    )
+    assert result.returncode == 2 and "no gateway answers" in result.stderr
+    assert cli(live, "commit", str(tmp_path / "missing.json"), "--type", "household").returncode == 2
