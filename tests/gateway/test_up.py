@@ -96,7 +96,7 @@ def test_readyz_reports_an_unreachable_chain_as_problem_details(tmp_path: Path) 
     from gateway.app import create_app
     from gateway.settings import Settings
 
-    settings = Settings(data_dir=tmp_path, rpc_url=f"http://127.0.0.1:{free_port()}")
+    settings = Settings(data_dir=tmp_path, rpc_url=f"http://127.0.0.1:{free_port()}", worker=False)
     with TestClient(create_app(settings)) as client:
         response = client.get("/readyz")
     assert response.status_code == 503
