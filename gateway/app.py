@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from gateway.errors import GatewayError, PayloadTooLarge, ValidationFailed, from_ledger
-from gateway.routes import health, orgs, records, verify
+from gateway.routes import audit, grants, health, orgs, records, verify
 from gateway.runtime import Runtime
 from gateway.settings import Settings, get_settings
 from ledger.errors import LedgerError
@@ -73,4 +73,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(records.router)
     app.include_router(verify.router)
     app.include_router(orgs.router)
+    app.include_router(grants.router)
+    app.include_router(audit.router)
     return app

@@ -96,3 +96,73 @@ class RecordType(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     schema: Mapped[dict[str, object]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Grant(Base):
+    """SQL copy of ``AccessGrants`` (the indexer's): for listing. Decisions ask the chain."""
+
+    __tablename__ = "grants"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    owner_org: Mapped[str] = mapped_column(String(32), index=True)
+    grantee_org: Mapped[str] = mapped_column(String(32), index=True)
+    scope_kind: Mapped[str] = mapped_column(String(8))  # record | type
+    scope: Mapped[str] = mapped_column(String(36))
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    purpose: Mapped[str] = mapped_column(String(500))
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+    grantor: Mapped[str] = mapped_column(String(42))
+    granted_block: Mapped[int] = mapped_column(BigInteger)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_by: Mapped[str | None] = mapped_column(String(42))
+
+
+class IndexerState(Base):
+    __tablename__ = "indexer_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    block: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class AccessLogEntry(Base):
+    """One read, refused read or erasure; leaf ``idx`` of the access log's RFC 6962 tree."""
+
+    __tablename__ = "access_log"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    accessor: Mapped[str] = mapped_column(String(42))
+    accessor_org: Mapped[str] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # read | erase
+    outcome: Mapped[str] = mapped_column(String(8), index=True)  # allowed | refused
+    reason: Mapped[str] = mapped_column(String(200))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    owner_org: Mapped[str | None] = mapped_column(String(32), index=True)
+    subject_keys: Mapped[list[str]] = mapped_column(JSON)
+    grant_id: Mapped[int | None] = mapped_column(BigInteger)
+    purpose: Mapped[str | None] = mapped_column(String(500), index=True)
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    leaf: Mapped[bytes] = mapped_column(LargeBinary)  # the canonical bytes that were hashed
+
+    __table_args__ = (Index("ix_access_log_owner_at", "owner_org", "at"),)
+
+
+class SubjectIndex(Base):
+    """Which records are about which data subject (keyed by an HMAC, never the raw id)."""
+
+    __tablename__ = "subject_index"
+
+    subject_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
+
+
+class LogState(Base):
+    """The access log's identity and size; its row lock serialises appends across replicas."""
+
+    __tablename__ = "log_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    log_id: Mapped[bytes] = mapped_column(LargeBinary(32))
+    size: Mapped[int] = mapped_column(BigInteger)
+    anchored_size: Mapped[int] = mapped_column(BigInteger, default=0)

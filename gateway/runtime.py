@@ -23,7 +23,11 @@ from ledger.deploy import Deployment, read_address_book
 from ledger.errors import LedgerError
 
 if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from gateway.services.access_log import AccessLog
     from gateway.services.anchoring import AnchoringWorker
+    from gateway.services.indexer import GrantIndexer
 
 
 @dataclass
@@ -35,10 +39,14 @@ class Runtime:
     vault: Vault
     record_types: RecordTypes
     wake: threading.Event = field(default_factory=threading.Event)
+    log_anchor_requested: threading.Event = field(default_factory=threading.Event)
     nonce_inserts: int = 0
     worker: AnchoringWorker | None = None
     _deployment: Deployment | None = None
     _directory: MemberDirectory | None = None
+    _indexer: GrantIndexer | None = None
+    _operator: LocalAccount | None = None
+    access_log: AccessLog | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -49,6 +57,8 @@ class Runtime:
         sessions = session_factory(engine)
         register_builtin(sessions)
         chain = ChainClient(settings.resolved_rpc_url, confirmations=settings.confirmations)
+        from gateway.services.access_log import AccessLog
+
         return cls(
             settings=settings,
             chain=chain,
@@ -56,6 +66,7 @@ class Runtime:
             sessions=sessions,
             vault=Vault.from_settings(settings),
             record_types=RecordTypes(sessions),
+            access_log=AccessLog(sessions),
         )
 
     def deployment(self) -> Deployment:
@@ -82,11 +93,36 @@ class Runtime:
                 self._directory = MemberDirectory(deployment.membership)
             return self._directory
 
-    def start_worker(self) -> None:
+    def indexer(self) -> GrantIndexer:
+        from gateway.services.indexer import GrantIndexer
+
+        with self._lock:
+            if self._indexer is None:
+                self._indexer = GrantIndexer(self)
+            return self._indexer
+
+    def operator(self) -> LocalAccount:
+        """The gateway's own account (anchors batches and log heads, relays signed calls)."""
         from gateway.keyring import operator_account
+
+        with self._lock:
+            if self._operator is None:
+                self._operator = operator_account(self.settings)
+            return self._operator
+
+    def request_log_anchor(self) -> None:
+        """Ask the worker to anchor the access log's head now (after an erasure, or on demand)."""
+        self.log_anchor_requested.set()
+        self.wake.set()
+
+    def log(self) -> AccessLog:
+        assert self.access_log is not None
+        return self.access_log
+
+    def start_worker(self) -> None:
         from gateway.services.anchoring import AnchoringWorker
 
-        self.worker = AnchoringWorker(self, operator_account(self.settings))
+        self.worker = AnchoringWorker(self, self.operator())
         self.worker.start()
 
     def close(self) -> None:

@@ -24,6 +24,10 @@ class CommitRecord(BaseModel):
     version: int = Field(1, ge=1, description="1, or the superseded record's version + 1")
     supersedes: UUID | None = Field(None, description="the record version this one corrects")
     signature: str = Field(pattern=HEX65, description="the committer's EIP-712 signature over the entry")
+    subjects: list[str] = Field(
+        default_factory=list, max_length=20,
+        description="who the record is about (e.g. ID numbers), for access reports; stored only as keyed hashes",
+    )  # fmt: skip
 
 
 class CommitBatch(BaseModel):
@@ -61,3 +65,28 @@ class Info(BaseModel):
     grants: str
     deployment_block: int
     record_types: list[str]
+
+
+class GrantCreate(BaseModel):
+    """A grant, with the granting admin's EIP-712 signature (the SDK builds it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    owner: str = Field(pattern=SLUG, description="the organisation whose records are shared")
+    grantee: str = Field(pattern=SLUG, description="the organisation that may read")
+    record: UUID | None = Field(None, description="scope: one record of the owner")
+    type: str | None = Field(None, pattern=SLUG, description="scope: every record of this type of the owner")
+    fields: list[str] = Field(min_length=1, max_length=64, description="the fields the grantee may read")
+    purpose: str = Field(min_length=1, max_length=200)
+    expires_at: int = Field(gt=0, description="Unix seconds")
+    nonce: int = Field(ge=0, description="the admin's next AccessGrants nonce")
+    deadline: int = Field(gt=0, description="Unix seconds after which the signature is void")
+    signature: str = Field(pattern=HEX65)
+
+
+class GrantRevoke(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nonce: int = Field(ge=0)
+    deadline: int = Field(gt=0)
+    signature: str = Field(pattern=HEX65)

@@ -24,7 +24,8 @@ from eth_account.signers.local import LocalAccount
 from gateway.request_signing import sign_request
 from ledger.commitments import commitment, new_secret
 from ledger.entries import Entry, EntryDomain
-from ledger.types import to_address
+from ledger.signing import GRANTS_DOMAIN, relay_typed_data, sign_typed
+from ledger.types import record_id_to_bytes32, slug_to_bytes32, to_address
 
 
 class GatewayClientError(Exception):
@@ -171,4 +172,56 @@ class GatewayClient:
         result: dict[str, Any] = self.request(
             "POST", "/v1/verify", {"receipt": receipt, "disclosure": disclosure}, signed=False
         )
+        return result
+
+    # -- grants, erasure, audit --------------------------------------------------------------
+
+    def _relay_signature(self, primary: str, message: dict[str, Any], deadline: int) -> dict[str, Any]:
+        info = self.info()
+        nonce = int(self.request("GET", "/v1/me")["grants_nonce"])
+        document = relay_typed_data(
+            primary, message, domain=GRANTS_DOMAIN, chain_id=int(info["chain_id"]), contract=info["grants"],
+            signer=self.account.address, nonce=nonce, deadline=deadline,
+        )  # fmt: skip
+        return {"nonce": nonce, "deadline": deadline, "signature": "0x" + sign_typed(self.account, document).hex()}
+
+    def grant(
+        self,
+        owner: str,
+        grantee: str,
+        fields: list[str],
+        purpose: str,
+        expires_at: int,
+        *,
+        record: str | None = None,
+        record_type: str | None = None,
+    ) -> dict[str, Any]:
+        """Grant ``grantee`` the ``fields`` of one record or of a record type of ``owner`` (signed here)."""
+        scope_kind, scope = (0, record_id_to_bytes32(record)) if record else (1, slug_to_bytes32(str(record_type)))
+        message = {
+            "ownerOrg": slug_to_bytes32(owner), "granteeOrg": slug_to_bytes32(grantee), "scopeKind": scope_kind,
+            "scope": scope, "fields": fields, "purpose": purpose, "expiresAt": expires_at,
+        }  # fmt: skip
+        auth = self._relay_signature("Grant", message, int(time.time()) + 600)
+        body = {"owner": owner, "grantee": grantee, "record": record, "type": record_type, "fields": fields,
+                "purpose": purpose, "expires_at": expires_at, **auth}  # fmt: skip
+        result: dict[str, Any] = self.request("POST", "/v1/grants", body)
+        return result
+
+    def revoke(self, grant_id: int) -> dict[str, Any]:
+        auth = self._relay_signature("Revoke", {"grantId": grant_id}, int(time.time()) + 600)
+        result: dict[str, Any] = self.request("DELETE", f"/v1/grants/{grant_id}", auth)
+        return result
+
+    def grants(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.request("GET", "/v1/grants")
+        return result
+
+    def erase(self, record_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("POST", f"/v1/records/{record_id}/erase", {})
+        return result
+
+    def access_log(self, **filters: Any) -> dict[str, Any]:
+        query = "&".join(f"{k}={v}" for k, v in filters.items() if v is not None)
+        result: dict[str, Any] = self.request("GET", "/v1/audit/access" + (f"?{query}" if query else ""))
         return result

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None
     batch_max_size: int = Field(1000, ge=1, le=100_000)
     batch_max_age: float = Field(0.5, gt=0)
+    log_anchor_interval: float = Field(30.0, gt=0, description="seconds between anchors of the access log's head")
     batch_lease: float = Field(60.0, gt=0, description="seconds a worker owns a batch it is sending")
     max_payload_bytes: int = Field(64 * 1024, ge=256)
     max_request_bytes: int = Field(32 * 1024 * 1024, ge=1024)

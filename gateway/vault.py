@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -32,6 +33,7 @@ class Vault:
         if len(master_key) != 32:
             raise ValueError("the master key must be 32 bytes")
         self._master = AESGCM(master_key)
+        self._subject_key = hmac.new(master_key, b"gridledger-subject-index", hashlib.sha256).digest()
         self.key_id = hashlib.sha256(b"gridledger-master-key-id" + master_key).hexdigest()[:16]
 
     @classmethod
@@ -46,6 +48,10 @@ class Vault:
         if not path.exists():
             _write_new_key(path)
         return cls(base64.b64decode(path.read_text().strip()))
+
+    def subject_key(self, subject: str) -> str:
+        """A keyed hash of a data subject's id: indexable, not reversible without the master key."""
+        return hmac.new(self._subject_key, subject.strip().encode(), hashlib.sha256).hexdigest()
 
     def seal(self, record_id: str, plaintext: bytes) -> tuple[bytes, bytes]:
         """Encrypt; return (ciphertext, wrapped data key)."""

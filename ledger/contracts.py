@@ -211,6 +211,10 @@ class GrantsClient(_Client):
             tuple(fields),
         )
 
+    def nonce(self, account: str) -> int:
+        """The next EIP-712 nonce of ``account`` for relayed grants and revocations."""
+        return int(self._call("nonces", to_address(account)))
+
     def grant_count(self) -> int:
         return int(self._call("grantCount"))
 

@@ -13,9 +13,10 @@ router = APIRouter(prefix="/v1", tags=["organisations"])
 
 
 @router.get("/me")
-def me(member: CurrentMember) -> dict[str, Any]:
-    """Who the signature belongs to: address, organisation and roles."""
+def me(member: CurrentMember, runtime: RuntimeDep) -> dict[str, Any]:
+    """Who the signature belongs to: address, organisation, roles, and its next AccessGrants nonce."""
     return {
+        "grants_nonce": runtime.deployment().grants.nonce(member.address),
         "address": member.address,
         "org": member.org,
         "kind": member.kind.name.lower(),

@@ -23,6 +23,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -30,12 +31,12 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from gateway.models import Batch, OutboxItem, Record
+from gateway.models import Batch, LogState, OutboxItem, Record
 from gateway.runtime import Runtime
 from ledger import merkle
 from ledger.errors import ChainError, LedgerError, TransactionFailedError
 
-log = logging.getLogger("gridledger.anchoring")
+log_ = logging.getLogger("gridledger.anchoring")
 LOG_WINDOW = 1000  # blocks per eth_getLogs call (Besu's default limit)
 
 
@@ -53,6 +54,7 @@ class AnchoringWorker:
         self._thread = threading.Thread(target=self._run, name="gridledger-anchoring", daemon=True)
         self.backoff = 0.0
         self.lease = timedelta(seconds=runtime.settings.batch_lease)
+        self._last_log_anchor = time.monotonic()
 
     def start(self) -> None:
         self._thread.start()
@@ -70,11 +72,11 @@ class AnchoringWorker:
                 self.backoff = 0.0
             except LedgerError as exc:
                 self.backoff = min(5.0, max(0.2, self.backoff * 2))
-                log.warning("anchoring paused %.1fs: %s", self.backoff, exc.message)
+                log_.warning("anchoring paused %.1fs: %s", self.backoff, exc.message)
                 worked = False
             except Exception:
                 self.backoff = min(5.0, max(0.2, self.backoff * 2))
-                log.exception("anchoring failed; retrying in %.1fs", self.backoff)
+                log_.exception("anchoring failed; retrying in %.1fs", self.backoff)
                 worked = False
             if not worked:
                 self.runtime.wake.wait(self.backoff or self.poll)
@@ -82,7 +84,7 @@ class AnchoringWorker:
 
     def run_once(self) -> bool:
         """Recover one stale batch, or anchor one new batch; say whether anything was done."""
-        return self.recover_one() or self.anchor_one()
+        return self.recover_one() or self.anchor_one() or self.anchor_log_head()
 
     # -- new batches ---------------------------------------------------------------------
 
@@ -194,7 +196,7 @@ class AnchoringWorker:
             )
             session.execute(delete(OutboxItem).where(OutboxItem.batch_id == batch_id))
             session.commit()
-        log.info("anchored batch 0x%s in block %d", batch_id.hex()[:12], block)
+        log_.info("anchored batch 0x%s in block %d", batch_id.hex()[:12], block)
 
     def finish_from_chain(self, batch: Batch) -> None:
         """The batch is on-chain already (sent before a crash): find its transaction and finish."""
@@ -212,6 +214,38 @@ class AnchoringWorker:
                 tx_hash = bytes(logs[0]["transactionHash"])
                 break
         self.finish(batch.id, tx_hash, info.block_number, info.anchored_at)
+
+    # -- access-log heads ----------------------------------------------------------------
+
+    def anchor_log_head(self) -> bool:
+        """Anchor the access log's head when it grew and is due (interval elapsed or requested)."""
+        runtime = self.runtime
+        requested = runtime.log_anchor_requested.is_set()
+        due = requested or time.monotonic() - self._last_log_anchor >= runtime.settings.log_anchor_interval
+        if not due:
+            return False
+        with runtime.sessions() as session:
+            state = session.get(LogState, 1)
+            size, anchored = (state.size, state.anchored_size) if state else (0, 0)
+        runtime.log_anchor_requested.clear()
+        self._last_log_anchor = time.monotonic()
+        if size <= anchored:
+            return False
+        log, registry = runtime.log(), runtime.deployment().registry
+        try:
+            registry.anchor_log_head(self.account, log.log_id, size, log.root(size))
+        except TransactionFailedError as exc:
+            if exc.error_name != "RegistryLogNotGrowing":  # another replica anchored this size already
+                raise
+            head = registry.latest_log_head(log.log_id)
+            size = head.tree_size if head else anchored
+        with runtime.sessions() as session:
+            session.execute(
+                update(LogState).where(LogState.id == 1, LogState.anchored_size < size).values(anchored_size=size)
+            )
+            session.commit()
+        log_.info("anchored access-log head at size %d", size)
+        return True
 
     # -- recovery -------------------------------------------------------------------------
 

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.errors import Conflict, Forbidden, Gone, NotFound, PayloadTooLarge, ValidationFailed
-from gateway.models import Batch, OutboxItem, Payload, Record
+from gateway.models import Batch, OutboxItem, Payload, Record, SubjectIndex
 from gateway.runtime import Runtime
 from gateway.schemas import Accepted, CommitRecord
+from gateway.services.grants import allowed_grant
 from gateway.services.members import Member
 from ledger import merkle
 from ledger.commitments import PayloadError, canonical, commitment, disclose
@@ -104,7 +105,7 @@ def commit_records(runtime: Runtime, member: Member, items: Sequence[CommitRecor
     now = datetime.now(UTC)
     results: list[Accepted] = []
     new_records: list[Record] = []
-    dependents: list[Payload | OutboxItem] = []
+    dependents: list[Payload | OutboxItem | SubjectIndex] = []
     with runtime.sessions() as session:
         existing = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(ids)))}
         in_batch = {c.entry.record_id: c for c in checked}
@@ -137,6 +138,10 @@ def commit_records(runtime: Runtime, member: Member, items: Sequence[CommitRecor
                 Payload(record_id=c.entry.record_id, ciphertext=ciphertext, wrapped_key=wrapped, key_id=key_id)
             )
             dependents.append(OutboxItem(record_id=c.entry.record_id, enqueued_at=now))
+            for subject in sorted(set(c.item.subjects)):
+                dependents.append(
+                    SubjectIndex(subject_key=runtime.vault.subject_key(subject), record_id=c.entry.record_id)
+                )
             results.append(Accepted(id=c.entry.record_id, status="pending", version=c.item.version))
         try:
             session.add_all(new_records)  # versions in order, so a superseded row precedes its successor
@@ -192,14 +197,27 @@ def load_record(session: Session, record_id: str) -> Record:
     return record
 
 
+WHOLE_OWNER_ROLES = Role.ADMIN | Role.RECORDER | Role.AUDITOR
+WHOLE_SUPERVISOR_ROLES = Role.ADMIN | Role.AUDITOR
+GRANTEE_ROLES = Role.ADMIN | Role.VERIFIER
+
+
 def can_read_whole(runtime: Runtime, member: Member, record: Record) -> bool:
-    """Owner and supervising subdistrict read whole records (grants: the access issue)."""
-    return member.org == record.owner_org or runtime.directory().supervises(member, record.owner_org)
+    """Owner (admin, recorder, auditor) and supervising subdistrict (admin, auditor) read whole records."""
+    if member.org == record.owner_org:
+        return member.has(WHOLE_OWNER_ROLES)
+    return member.has(WHOLE_SUPERVISOR_ROLES) and runtime.directory().supervises(member, record.owner_org)
 
 
 def require_reader(runtime: Runtime, member: Member, record: Record) -> None:
-    if not can_read_whole(runtime, member, record):
+    if not can_read_whole(runtime, member, record) and not (
+        member.has(GRANTEE_ROLES) and allowed_grant(runtime, member, record) is not None
+    ):
         raise Forbidden(f"{member.org} may not read records of {record.owner_org}")
+
+
+def subject_keys(session: Session, record_id: str) -> list[str]:
+    return sorted(session.scalars(select(SubjectIndex.subject_key).where(SubjectIndex.record_id == record_id)))
 
 
 def version_chain(session: Session, record: Record) -> list[dict[str, Any]]:
@@ -252,14 +270,72 @@ def open_payload(runtime: Runtime, session: Session, record: Record) -> tuple[di
 
 
 def read_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, Any]:
+    """Read a record as ``member`` may: whole, or only a grant's fields; every attempt is logged."""
     with runtime.sessions() as session:
         record = load_record(session, record_id)
-        require_reader(runtime, member, record)
+        subjects = subject_keys(session, record.id)
+    log = runtime.log()
+    common = {
+        "accessor": member.address, "accessor_org": member.org, "action": "read", "record_id": record.id,
+        "owner_org": record.owner_org, "subject_keys": subjects,
+    }  # fmt: skip
+    whole = can_read_whole(runtime, member, record)
+    grant = None if whole or not member.has(GRANTEE_ROLES) else allowed_grant(runtime, member, record)
+    if not whole and grant is None:
+        log.record(
+            **common,
+            outcome="refused",
+            reason="no ownership, supervision or grant",
+            grant_id=None,
+            purpose=None,
+            fields=[],
+        )
+        raise Forbidden(f"{member.org} may not read records of {record.owner_org}: no ownership, supervision or grant")
+    if record.erased_at is not None:
+        log.record(**common, outcome="refused", reason="erased", grant_id=grant.id if grant else None,
+                   purpose=grant.purpose if grant else None, fields=[])  # fmt: skip
+        raise Gone(
+            f"record {record.id} was erased at {record.erased_at.isoformat()} by {record.erased_by}",
+            erased_at=record.erased_at.isoformat(),
+            erased_by=record.erased_by,
+        )
+    with runtime.sessions() as session:
         payload, secret = open_payload(runtime, session, record)
         body = describe(session, record)
-    body["payload"] = payload
-    body["disclosure"] = disclose(record.id, payload, secret).to_json()
+    fields = sorted(payload) if grant is None else sorted(set(grant.fields) & set(payload))
+    log.record(
+        **common, outcome="allowed", reason="owner or supervisor" if grant is None else "grant",
+        grant_id=grant.id if grant else None, purpose=grant.purpose if grant else None, fields=fields,
+    )  # fmt: skip
+    body["payload"] = {name: payload[name] for name in fields}
+    body["disclosure"] = disclose(record.id, payload, secret, fields).to_json()
+    if grant is not None:
+        body["access"] = {"grant": grant.id, "purpose": grant.purpose, "fields": fields}
+        body.pop("versions")
     return body
+
+
+def erase_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, Any]:
+    """Destroy the payload and record secret; the anchored entry stays. Logged, then anchored."""
+    with runtime.sessions() as session:
+        record = load_record(session, record_id)
+        common = {
+            "accessor": member.address, "accessor_org": member.org, "action": "erase", "record_id": record.id,
+            "owner_org": record.owner_org, "subject_keys": subject_keys(session, record.id), "grant_id": None,
+            "purpose": None, "fields": [],
+        }  # fmt: skip
+        if member.org != record.owner_org or not member.has(Role.ADMIN):
+            runtime.log().record(**common, outcome="refused", reason="not an admin of the owner")
+            raise Forbidden(f"only an admin of {record.owner_org} may erase its records")
+        if record.erased_at is not None:
+            raise Gone(f"record {record.id} was already erased at {record.erased_at.isoformat()} by {record.erased_by}")
+        now = datetime.now(UTC)
+        session.execute(delete(Payload).where(Payload.record_id == record.id))
+        record.erased_at, record.erased_by = now, member.address
+        runtime.log().append(session, **common, outcome="allowed", reason="erasure by the owner")
+        session.commit()
+    runtime.request_log_anchor()
+    return {"id": record_id, "erased_at": now.isoformat(), "erased_by": member.address, "status": record.status}
 
 
 _TREES: dict[bytes, list[list[bytes]]] = {}

@@ -1,0 +1,77 @@
+"""Audit: who read what, the access log's proofs, and the integrity sweep."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from gateway.deps import CurrentMember, RuntimeDep
+from gateway.services.audit import log_head, log_proof, query_access, require_auditor, sweep_log, sweep_records
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+@router.get("/access")
+def access(
+    member: CurrentMember,
+    runtime: RuntimeDep,
+    record: UUID | None = None,
+    subject: Annotated[str | None, Query(max_length=64, description="data subject id (e.g. an ID number)")] = None,
+    accessor_org: str | None = None,
+    purpose: str | None = None,
+    outcome: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Reads, refused reads and erasures of the records this auditor oversees (newest first)."""
+    return query_access(
+        runtime, member, record=str(record) if record else None, subject=subject, accessor_org=accessor_org,
+        purpose=purpose, outcome=outcome, since=since, until=until, limit=limit, offset=offset,
+    )  # fmt: skip
+
+
+@router.get("/log/head")
+def head(member: CurrentMember, runtime: RuntimeDep) -> dict[str, Any]:
+    """The access log's current size and root (anchored heads are on-chain)."""
+    require_auditor(member)
+    return log_head(runtime)
+
+
+@router.get("/log/inclusion")
+def inclusion(member: CurrentMember, runtime: RuntimeDep, idx: int, size: int) -> dict[str, Any]:
+    require_auditor(member)
+    return {"idx": idx, "size": size, "proof": log_proof(runtime, "inclusion", idx, size)}
+
+
+@router.get("/log/consistency")
+def consistency(member: CurrentMember, runtime: RuntimeDep, first: int, second: int) -> dict[str, Any]:
+    require_auditor(member)
+    return {"first": first, "second": second, "proof": log_proof(runtime, "consistency", first, second)}
+
+
+@router.post("/log/anchor", status_code=202)
+def anchor(member: CurrentMember, runtime: RuntimeDep) -> dict[str, Any]:
+    """Ask for the log's head to be anchored now."""
+    require_auditor(member)
+    runtime.request_log_anchor()
+    return {"status": "requested", **log_head(runtime)}
+
+
+@router.get("/integrity")
+def integrity(
+    member: CurrentMember,
+    runtime: RuntimeDep,
+    after: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> dict[str, Any]:
+    """One page of the integrity sweep; the first page (no ``after``) also sweeps the access log."""
+    page = sweep_records(runtime, member, after, limit)
+    if after is None:
+        page["access_log"] = sweep_log(runtime, member)
+        page["mismatches"] += page["access_log"]["mismatches"]
+    return page

@@ -1,0 +1,195 @@
+"""Grants: given and revoked on-chain by an owner's (or supervisor's) admin, relayed here.
+
+The gateway checks a grant request fully before it touches the chain (organisations,
+fields, expiry, the admin's authority and EIP-712 signature), then relays it with the
+admin's signature: the contract, not the gateway, records who granted. Reads under a
+grant ask ``AccessGrants.isAllowed`` every time, so a revocation or an expiry stops
+reads from the next block on.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from sqlalchemy import or_, select
+
+from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from gateway.models import Grant, Record
+from gateway.runtime import Runtime
+from gateway.schemas import GrantCreate, GrantRevoke
+from gateway.services.members import Member
+from ledger.errors import TransactionFailedError
+from ledger.signing import GRANTS_DOMAIN, relay_typed_data
+from ledger.types import Role, record_id_to_bytes32, slug_to_bytes32
+
+
+def visible_orgs(runtime: Runtime, member: Member) -> set[str]:
+    """The organisations whose records ``member`` oversees: its own, and a subdistrict's committees."""
+    orgs = {member.org}
+    if member.kind.name == "SUBDISTRICT":
+        directory = runtime.directory()
+        for org_id in directory.membership.org_ids():
+            info = directory.org(org_id)
+            if info is not None and info.parent == member.org:
+                orgs.add(org_id)
+    return orgs
+
+
+def _require_grant_admin(runtime: Runtime, member: Member, owner: str) -> None:
+    if not member.has(Role.ADMIN) or not (member.org == owner or runtime.directory().supervises(member, owner)):
+        raise Forbidden(f"only an admin of {owner} or of its supervising subdistrict may grant or revoke its records")
+
+
+def _recover(document: dict[str, Any], signature: str) -> str | None:
+    try:
+        return str(Account.recover_message(encode_typed_data(full_message=document), signature=signature))
+    except Exception:
+        return None
+
+
+def create_grant(runtime: Runtime, member: Member, request: GrantCreate) -> dict[str, Any]:
+    _require_grant_admin(runtime, member, request.owner)
+    directory = runtime.directory()
+    grantee = directory.org(request.grantee)
+    if grantee is None or not grantee.active:
+        raise ValidationFailed(f"grantee: unknown organisation {request.grantee!r}", path="grantee")
+    if request.grantee == request.owner:
+        raise ValidationFailed("grantee: an organisation cannot grant to itself", path="grantee")
+    if (request.record is None) == (request.type is None):
+        raise ValidationFailed("scope: give exactly one of record or type", path="record")
+    if request.record is not None:
+        with runtime.sessions() as session:
+            record = session.get(Record, str(request.record))
+        if record is None or record.owner_org != request.owner:
+            raise ValidationFailed(f"record: {request.owner} has no record {request.record}", path="record")
+        known, scope_kind, scope = set(record.field_names), 0, record_id_to_bytes32(record.id)
+    else:
+        assert request.type is not None
+        fields = runtime.record_types.fields(request.type)
+        if fields is None:
+            raise ValidationFailed(f"type: unknown record type {request.type!r}", path="type")
+        known, scope_kind, scope = fields, 1, slug_to_bytes32(request.type)
+    unknown = sorted(set(request.fields) - known)
+    if unknown:
+        raise ValidationFailed(f"fields: not fields of this record or type: {', '.join(unknown)}", path="fields")
+    if request.expires_at <= int(time.time()):
+        raise ValidationFailed("expires_at: the expiry is in the past", path="expires_at")
+    deployment = runtime.deployment()
+    message = {
+        "ownerOrg": slug_to_bytes32(request.owner), "granteeOrg": slug_to_bytes32(request.grantee),
+        "scopeKind": scope_kind, "scope": scope, "fields": list(request.fields), "purpose": request.purpose,
+        "expiresAt": request.expires_at,
+    }  # fmt: skip
+    document = relay_typed_data(
+        "Grant", message, domain=GRANTS_DOMAIN, chain_id=deployment.book.chain_id, contract=deployment.book.grants,
+        signer=member.address, nonce=request.nonce, deadline=request.deadline,
+    )  # fmt: skip
+    if _recover(document, request.signature) != member.address:
+        raise ValidationFailed(
+            "signature: not the requesting admin's EIP-712 signature over this grant", path="signature"
+        )
+    call = deployment.grants.contract.functions.grantBySig(
+        tuple(message.values()), member.address, request.nonce, request.deadline, bytes.fromhex(request.signature[2:])
+    )
+    receipt = _relay(runtime, call)
+    (event,) = deployment.grants.events(receipt, "GrantCreated")
+    grant_id = int(event["grantId"])
+    runtime.indexer().sync()
+    return grant_view(_load(runtime, grant_id))
+
+
+def revoke_grant(runtime: Runtime, member: Member, grant_id: int, request: GrantRevoke) -> dict[str, Any]:
+    runtime.indexer().sync()
+    grant = _load(runtime, grant_id)
+    _require_grant_admin(runtime, member, grant.owner_org)
+    if grant.revoked_at is not None:
+        raise Conflict(f"grant {grant_id} was already revoked")
+    deployment = runtime.deployment()
+    document = relay_typed_data(
+        "Revoke", {"grantId": grant_id}, domain=GRANTS_DOMAIN, chain_id=deployment.book.chain_id,
+        contract=deployment.book.grants, signer=member.address, nonce=request.nonce, deadline=request.deadline,
+    )  # fmt: skip
+    if _recover(document, request.signature) != member.address:
+        raise ValidationFailed(
+            "signature: not the requesting admin's EIP-712 signature over this revocation", path="signature"
+        )
+    call = deployment.grants.contract.functions.revokeBySig(
+        grant_id, member.address, request.nonce, request.deadline, bytes.fromhex(request.signature[2:])
+    )
+    _relay(runtime, call)
+    runtime.indexer().sync()
+    return grant_view(_load(runtime, grant_id))
+
+
+def _relay(runtime: Runtime, call: Any) -> Any:
+    try:
+        return runtime.chain.transact(runtime.operator(), call)
+    except TransactionFailedError as exc:
+        if exc.error_name == "InvalidAccountNonce":
+            raise Conflict("the signature's nonce was already used: sign again with the current nonce") from exc
+        if exc.error_name in ("GrantsExpiredSignature",):
+            raise ValidationFailed("deadline: the signature's deadline has passed", path="deadline") from exc
+        raise
+
+
+def _load(runtime: Runtime, grant_id: int) -> Grant:
+    with runtime.sessions() as session:
+        grant = session.get(Grant, grant_id)
+    if grant is None:
+        raise NotFound(f"no grant {grant_id}")
+    return grant
+
+
+def grant_view(grant: Grant) -> dict[str, Any]:
+    now = int(time.time())
+    state = "revoked" if grant.revoked_at is not None else ("expired" if grant.expires_at <= now else "active")
+    return {
+        "id": grant.id, "owner": grant.owner_org, "grantee": grant.grantee_org,
+        "record": grant.scope if grant.scope_kind == "record" else None,
+        "type": grant.scope if grant.scope_kind == "type" else None,
+        "fields": grant.fields, "purpose": grant.purpose, "expires_at": grant.expires_at, "grantor": grant.grantor,
+        "granted_block": grant.granted_block, "revoked_block": grant.revoked_at, "revoked_by": grant.revoked_by,
+        "state": state,
+    }  # fmt: skip
+
+
+def list_grants(runtime: Runtime, member: Member) -> list[dict[str, Any]]:
+    runtime.indexer().sync()
+    orgs = visible_orgs(runtime, member)
+    with runtime.sessions() as session:
+        rows = session.scalars(
+            select(Grant).where(or_(Grant.owner_org.in_(orgs), Grant.grantee_org == member.org)).order_by(Grant.id)
+        ).all()
+    return [grant_view(g) for g in rows]
+
+
+def allowed_grant(runtime: Runtime, member: Member, record: Record) -> Grant | None:
+    """The grant (the one with the most fields) under which ``member`` may read ``record`` now, per the chain."""
+
+    def candidates() -> list[Grant]:
+        with runtime.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Grant).where(
+                        Grant.grantee_org == member.org,
+                        Grant.owner_org == record.owner_org,
+                        Grant.revoked_at.is_(None),
+                        or_(
+                            (Grant.scope_kind == "record") & (Grant.scope == record.id),
+                            (Grant.scope_kind == "type") & (Grant.scope == record.record_type),
+                        ),
+                    )
+                )
+            )  # fmt: skip
+
+    found = candidates()
+    if not found:
+        runtime.indexer().sync()
+        found = candidates()
+    grants = runtime.deployment().grants
+    rid = record_id_to_bytes32(record.id)
+    allowed = [g for g in found if grants.is_allowed(g.id, member.org, record.owner_org, rid, record.record_type)]
+    return max(allowed, key=lambda g: (len(g.fields), -g.id), default=None)

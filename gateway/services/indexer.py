@@ -1,0 +1,95 @@
+"""Follows ``AccessGrants`` events into the ``grants`` table (for listing and queries).
+
+Pages ``eth_getLogs`` in windows of at most 1,000 blocks (Besu's default limit), resumes
+from the last indexed block after a restart, and copes with a rewound or restarted chain:
+when the stored block's hash no longer matches the chain (or the chain is shorter), the
+copy is rebuilt from the deployment block. Allow/deny decisions never read this copy;
+they ask the contract.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from gateway.models import Grant, IndexerState
+from gateway.runtime import Runtime
+from ledger.deploy import Deployment
+from ledger.types import bytes32_to_slug
+
+WINDOW = 1000
+NAME = "grants"
+
+
+class GrantIndexer:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._lock = threading.Lock()
+
+    def sync(self) -> int:
+        """Index up to the chain head; return the block indexed to."""
+        with self._lock:
+            deployment = self.runtime.deployment()
+            chain = deployment.chain
+            head = chain.block_number()
+            with self.runtime.sessions() as session:
+                state = session.get(IndexerState, NAME)
+                start = deployment.book.deployment_block
+                if state is not None:
+                    if state.block > head or self._hash(deployment, state.block) != state.block_hash:
+                        session.execute(delete(Grant))  # the chain was rewound or replaced: rebuild
+                        session.delete(state)
+                        session.commit()
+                        state = None
+                    else:
+                        start = state.block + 1
+                for lo in range(start, head + 1, WINDOW):
+                    hi = min(lo + WINDOW - 1, head)
+                    self._apply(session, deployment, lo, hi)
+                    block_hash = self._hash(deployment, hi)
+                    if state is None:
+                        state = IndexerState(name=NAME, block=hi, block_hash=block_hash)
+                        session.add(state)
+                    else:
+                        state.block, state.block_hash = hi, block_hash
+                    session.commit()
+            return head
+
+    @staticmethod
+    def _hash(deployment: Deployment, block: int) -> bytes:
+        chain = deployment.chain
+        return bytes(chain.rpc(lambda: chain.w3.eth.get_block(block)["hash"], "eth_getBlockByNumber"))
+
+    @staticmethod
+    def _apply(session: Session, deployment: Deployment, lo: int, hi: int) -> None:
+        events = deployment.grants.contract.events
+        created = events.GrantCreated().get_logs(from_block=lo, to_block=hi)
+        revoked = events.GrantRevoked().get_logs(from_block=lo, to_block=hi)
+        for log in created:
+            args = log["args"]
+            kind = "record" if args["scopeKind"] == 0 else "type"
+            scope = _scope_text(kind, bytes(args["scope"]))
+            session.merge(
+                Grant(
+                    id=int(args["grantId"]), owner_org=bytes32_to_slug(args["ownerOrg"]),
+                    grantee_org=bytes32_to_slug(args["granteeOrg"]), scope_kind=kind, scope=scope,
+                    fields=list(args["fields"]), purpose=args["purpose"], expires_at=int(args["expiresAt"]),
+                    grantor=args["grantor"], granted_block=int(log["blockNumber"]), revoked_at=None, revoked_by=None,
+                )
+            )  # fmt: skip
+        session.flush()
+        for log in revoked:
+            grant = session.get(Grant, int(log["args"]["grantId"]))
+            if grant is not None:
+                grant.revoked_at = int(log["blockNumber"])
+                grant.revoked_by = log["args"]["revoker"]
+
+
+def _scope_text(kind: str, raw: bytes) -> str:
+    if kind == "type":
+        return bytes32_to_slug(raw)
+    import uuid
+
+    return str(uuid.UUID(bytes=raw[:16]))
