@@ -8,6 +8,7 @@ every entry the auditor can see is included in the current head.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from gateway.sdk import GatewayClient
@@ -45,8 +46,7 @@ def verify_access_log(client: GatewayClient, deployment: Deployment) -> LogVerdi
     registry = deployment.registry
     heads = [registry.log_head_at(log_id, i) for i in range(registry.log_head_count(log_id))]
     verdict.anchored_heads = len(heads)
-    chain = [*heads]
-    for older, newer in zip(chain, chain[1:], strict=False):
+    for older, newer in itertools.pairwise(heads):
         proof = client.request("GET", f"/v1/audit/log/consistency?first={older.tree_size}&second={newer.tree_size}")
         try:
             merkle.verify_consistency(older.tree_size, newer.tree_size, older.root, newer.root, _hex(proof["proof"]))

@@ -357,6 +357,7 @@ def up(
 
 def main() -> None:
     """Console entry point: map user mistakes to one line and exit code 2."""
+    import gateway.cli_access
     import gateway.cli_records  # noqa: F401 - registers the record commands
 
     try:

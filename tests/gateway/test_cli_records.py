@@ -112,3 +112,50 @@ def test_cli_mistakes_are_one_line_with_exit_2(live: dict[str, str], tmp_path: P
     )
     assert result.returncode == 2 and "no gateway answers" in result.stderr
     assert cli(live, "commit", str(tmp_path / "missing.json"), "--type", "household").returncode == 2
+
+
+def _key(org_member: LocalAccount, tmp_path: Path, name: str) -> str:
+    path = tmp_path / f"{name}.json"
+    create_keystore(path, "pw", private_key=bytes(org_member.key), iterations=2)
+    return str(path)
+
+
+def test_grant_audit_and_revoke_from_the_cli(live: dict[str, str], tmp_path: Path, org: Consortium) -> None:
+    record = tmp_path / "h.json"
+    record.write_text(json.dumps({"address": "Road 1", "head": "Xu Ming", "members": 2}))
+    record_id = cli(live, "commit", str(record), "--type", "household", "--wait").stdout.split()[2]
+    admin = {**live, "GRIDLEDGER_KEY": _key(org.c1_admin, tmp_path, "c1-admin")}
+    granted = cli(
+        admin,
+        "grant",
+        "civil-affairs",
+        "--type",
+        "household",
+        "--fields",
+        "head",
+        "--purpose",
+        "check",
+        "--expires",
+        "2d",
+    )
+    assert granted.returncode == 0, granted.stderr
+    assert "civil-affairs may read head of rc-sunshine's household records for 'check'" in granted.stdout
+    grant_id = granted.stdout.split()[1].rstrip(":")
+    dept = {**live, "GRIDLEDGER_KEY": _key(org.dept_verifier, tmp_path, "dept")}
+    read = cli(dept, "get", record_id)
+    assert read.returncode == 0 and json.loads(read.stdout)["payload"] == {"head": "Xu Ming"}
+    office = {**live, "GRIDLEDGER_KEY": _key(org.sd_admin, tmp_path, "office")}
+    log = cli(office, "audit", "access", "--record", record_id)
+    assert "allowed read  " + record_id + " by civil-affairs" in log.stdout
+    verified = cli(office, "audit", "verify")
+    assert verified.returncode == 0 and verified.stdout.startswith("access log verified"), (
+        verified.stdout + verified.stderr
+    )
+    swept = cli(office, "audit", "integrity")
+    assert swept.returncode == 0 and "0 mismatches" in swept.stdout, swept.stdout
+    revoked = cli(admin, "revoke", grant_id)
+    assert revoked.returncode == 0 and f"grant {grant_id} revoked" in revoked.stdout
+    refused = cli(dept, "get", record_id)
+    assert refused.returncode == 2 and "HTTP 403 forbidden" in refused.stderr
+    bad = cli(admin, "grant", "nowhere", "--type", "household", "--fields", "head", "--purpose", "x")
+    assert bad.returncode == 2 and "unknown organisation 'nowhere'" in bad.stderr
