@@ -1,0 +1,113 @@
+"""The whole who-may-do-what matrix of docs/access.md, walked against the real stack."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+from gateway.sdk import GatewayClientError
+from tests.conftest import new_account
+from tests.gateway.conftest import Gateway
+
+STATES = ("plain", "granted", "expired", "revoked", "erased")
+# expected status of GET /v1/records/{id} and of its receipt, per actor and record state
+READ = {
+    "owner recorder": (200, 200, 200, 200, 410),
+    "owner admin": (200, 200, 200, 200, 410),
+    "supervising office": (200, 200, 200, 200, 410),
+    "sibling committee": (403, 403, 403, 403, 403),
+    "other office": (403, 403, 403, 403, 403),
+    "department verifier": (403, 200, 403, 403, 403),
+    "department admin": (403, 200, 403, 403, 403),
+    "stranger": (403, 403, 403, 403, 403),
+}
+RECEIPT = {**READ, **{k: (200, 200, 200, 200, 200) for k in ("owner recorder", "owner admin", "supervising office")}}
+AUDIT = {  # GET /v1/audit/access
+    "owner recorder": 403, "owner admin": 200, "supervising office": 200, "sibling committee": 200,
+    "other office": 200, "department verifier": 403, "department admin": 200, "stranger": 403,
+}  # fmt: skip
+ERASE = {  # POST /v1/records/{id}/erase on a plain record (owner admin checked separately)
+    "owner recorder": 403, "supervising office": 403, "sibling committee": 403, "other office": 403,
+    "department verifier": 403, "department admin": 403, "stranger": 403,
+}  # fmt: skip
+
+
+def _status(call: object) -> int:
+    try:
+        call()  # type: ignore[operator]
+    except GatewayClientError as exc:
+        return exc.status
+    return 200
+
+
+@pytest.fixture(scope="module")
+def world(gateway: Gateway) -> tuple[dict[str, LocalAccount], dict[str, str]]:
+    org = gateway.org
+    actors = {
+        "owner recorder": org.c1_recorder, "owner admin": org.c1_admin, "supervising office": org.sd_admin,
+        "sibling committee": org.c2_admin, "other office": org.other_sd_admin,
+        "department verifier": org.dept_verifier, "department admin": org.dept_admin, "stranger": new_account(),
+    }  # fmt: skip
+    recorder, admin = gateway.client(org.c1_recorder), gateway.client(org.c1_admin)
+    records = {}
+    for state in STATES:
+        accepted = recorder.commit("meeting", {"date": "2026-11-01", "topic": f"matrix {state}", "attendees": 3})
+        recorder.wait_anchored(accepted["id"])
+        records[state] = accepted["id"]
+    w3 = gateway.runtime.chain.w3
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    admin.grant("rc-sunshine", "civil-affairs", ["topic"], "matrix", now + 86_400, record=records["granted"])
+    admin.grant("rc-sunshine", "civil-affairs", ["topic"], "matrix", now + 30, record=records["expired"])
+    revoked = admin.grant("rc-sunshine", "civil-affairs", ["topic"], "matrix", now + 86_400, record=records["revoked"])
+    admin.revoke(revoked["id"])
+    admin.erase(records["erased"])
+    w3.provider.make_request("evm_increaseTime", [60])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    return actors, records
+
+
+@pytest.mark.parametrize("actor", list(READ))
+def test_read_and_receipt_matrix(
+    gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]], actor: str
+) -> None:
+    actors, records = world
+    client = gateway.client(actors[actor])
+    got_read = tuple(_status(lambda s=s: client.get(records[s])) for s in STATES)
+    got_receipt = tuple(_status(lambda s=s: client.receipt(records[s])) for s in STATES)
+    assert got_read == READ[actor], f"{actor} reads {dict(zip(STATES, got_read, strict=True))}"
+    assert got_receipt == RECEIPT[actor], f"{actor} receipts {dict(zip(STATES, got_receipt, strict=True))}"
+
+
+@pytest.mark.parametrize("actor", list(AUDIT))
+def test_audit_matrix(gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]], actor: str) -> None:
+    actors, _ = world
+    assert _status(lambda: gateway.client(actors[actor]).access_log()) == AUDIT[actor]
+
+
+@pytest.mark.parametrize("actor", list(ERASE))
+def test_erase_matrix(gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]], actor: str) -> None:
+    actors, records = world
+    assert _status(lambda: gateway.client(actors[actor]).erase(records["plain"])) == ERASE[actor]
+    assert gateway.client(actors["owner recorder"]).get(records["plain"])["status"] == "anchored"
+
+
+def test_audit_shows_each_office_only_its_own_committees(
+    gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]]
+) -> None:
+    actors, records = world
+    other = gateway.client(actors["other office"]).access_log(record=records["plain"])
+    # the west office oversees none of the east's committees: it sees only its own attempts
+    assert other["total"] > 0 and {e["accessor_org"] for e in other["entries"]} == {"sd-west"}
+    mine = gateway.client(actors["supervising office"]).access_log(record=records["granted"])
+    assert {e["accessor_org"] for e in mine["entries"]} >= {"civil-affairs", "rc-sunshine", "sd-east"}
+    dept = gateway.client(actors["department admin"]).access_log()
+    assert dept["total"] > 0 and all(e["accessor_org"] == "civil-affairs" for e in dept["entries"])
+
+
+def test_no_refused_read_is_logged_as_allowed(
+    gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]]
+) -> None:
+    _, records = world
+    entries = gateway.client(gateway.org.sd_admin).access_log(limit=1000)["entries"]
+    under_revoked = [e for e in entries if e["record_id"] == records["revoked"] and e["accessor_org"] == "civil-affairs"]
+    assert under_revoked and {e["outcome"] for e in under_revoked} == {"refused"}
