@@ -109,5 +109,7 @@ def test_no_refused_read_is_logged_as_allowed(
 ) -> None:
     _, records = world
     entries = gateway.client(gateway.org.sd_admin).access_log(limit=1000)["entries"]
-    under_revoked = [e for e in entries if e["record_id"] == records["revoked"] and e["accessor_org"] == "civil-affairs"]
+    under_revoked = [
+        e for e in entries if e["record_id"] == records["revoked"] and e["accessor_org"] == "civil-affairs"
+    ]
     assert under_revoked and {e["outcome"] for e in under_revoked} == {"refused"}
