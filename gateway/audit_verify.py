@@ -79,7 +79,7 @@ def verify_access_log(client: GatewayClient, deployment: Deployment) -> LogVerdi
             except merkle.ProofError as exc:
                 verdict.problems.append(f"entry {entry['idx']} is not in the log: {exc.message}")
         offset += len(page["entries"])
-        if not page["entries"] or offset >= page["total"]:
+        if not page["entries"] or (offset >= page["total"] and not page["total_capped"]):
             break
     verdict.valid = not verdict.problems
     return verdict
