@@ -38,7 +38,6 @@ class Record(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     batch_id: Mapped[bytes | None] = mapped_column(ForeignKey("batches.id"), index=True)
-    leaf_index: Mapped[int | None] = mapped_column(Integer)
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     erased_by: Mapped[str | None] = mapped_column(String(42))
 

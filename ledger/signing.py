@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import coincurve
+from Crypto.Hash.keccak import new as keccak_new
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
-from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 MEMBERSHIP_DOMAIN = ("GridLedger Membership", "1")
@@ -124,7 +124,7 @@ def entry_domain_separator(chain_id: int, registry: str) -> bytes:
 def entry_digest(domain_separator: bytes, words: tuple[int, bytes, bytes, bytes, int, bytes, bytes]) -> bytes:
     """EIP-712 digest of a ``RecordEntry`` (format, recordId, org, recordType, version, supersedes, commitment)."""
     fmt, record_id, org, record_type, version, supersedes, commitment = words
-    struct = keccak(
+    struct = _keccak(
         _ENTRY_TYPEHASH
         + fmt.to_bytes(32, "big")
         + record_id
@@ -134,7 +134,7 @@ def entry_digest(domain_separator: bytes, words: tuple[int, bytes, bytes, bytes,
         + supersedes
         + commitment
     )
-    return keccak(b"\x19\x01" + domain_separator + struct)
+    return _keccak(b"\x19\x01" + domain_separator + struct)
 
 
 def sign_digest(private_key: bytes, digest: bytes) -> bytes:
@@ -156,4 +156,16 @@ def recover_digest(digest: bytes, signature: bytes) -> str:
         public = coincurve.PublicKey.from_signature_and_message(signature[:64] + bytes([v - 27]), digest, hasher=None)
     except Exception as exc:  # coincurve raises plain Exception on invalid input
         raise ValueError("signature does not recover to a key") from exc
-    return to_checksum_address(keccak(public.format(compressed=False)[1:])[-20:])
+    return checksum(_keccak(public.format(compressed=False)[1:])[-20:])
+
+
+def _keccak(data: bytes) -> bytes:
+    """Keccak-256 straight from pycryptodome (eth-utils' wrapper costs more than the hash)."""
+    return bytes(keccak_new(digest_bits=256, data=data).digest())
+
+
+def checksum(raw: bytes) -> str:
+    """EIP-55 checksummed hex of a 20-byte address."""
+    hexed = raw.hex()
+    digest = _keccak(hexed.encode()).hex()
+    return "0x" + "".join(c.upper() if int(d, 16) >= 8 else c for c, d in zip(hexed, digest[:40], strict=True))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from enum import IntEnum, IntFlag
+from functools import lru_cache
 from typing import NewType
 
 from eth_utils.address import is_address, to_checksum_address
@@ -46,6 +47,7 @@ class Role(IntFlag):
     ANCHORER = 16
 
 
+@lru_cache(maxsize=4096)
 def to_address(value: str) -> Address:
     """Checksum ``value``; raise ``ValueError`` when it is no address."""
     if not is_address(value):

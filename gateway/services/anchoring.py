@@ -115,6 +115,7 @@ class AnchoringWorker:
             ).all()
             if not rows:
                 return False
+            rows = sorted(rows, key=lambda r: r.record_id)  # leaves in record-id order: positions need no storing
             root = merkle.root([r.entry_leaf for r in rows])
             batch_id = batch_id_for(root)
             now = datetime.now(UTC)
@@ -141,8 +142,10 @@ class AnchoringWorker:
                 session.rollback()
                 return True
             session.execute(
-                update(Record),
-                [{"id": r.record_id, "batch_id": batch_id, "leaf_index": i} for i, r in enumerate(rows)],
+                update(Record)
+                .where(Record.id.in_([r.record_id for r in rows]))
+                .values(batch_id=batch_id)
+                .execution_options(synchronize_session=False)
             )
             session.commit()
         self.send(batch)

@@ -158,15 +158,16 @@ def _check_record(
                     bad("payload does not match the commitment")
             except (VaultError, ValueError, KeyError) as exc:
                 bad(f"payload does not decrypt: {exc}")
-    if record.status == "anchored" and record.batch_id is not None and record.leaf_index is not None:
+    if record.status == "anchored" and record.batch_id is not None:
         batch = session.get(Batch, record.batch_id)
-        tree = batch_tree(session, record.batch_id)
+        positions, tree = batch_tree(session, record.batch_id)
+        index = positions[record.id]
         if batch is None or len(tree[0]) != batch.size:
             bad("batch has lost entries (its size differs from the records stored for it)")
         else:
             try:
-                proof = merkle.inclusion_proof(record.leaf_index, tree)
-                merkle.verify_inclusion(record.leaf_index, batch.size, record.entry_leaf, proof, batch.root)
+                proof = merkle.inclusion_proof(index, tree)
+                merkle.verify_inclusion(index, batch.size, record.entry_leaf, proof, batch.root)
             except (merkle.ProofError, IndexError):
                 bad("entry is not in its batch root")
             if batch.id not in on_chain:

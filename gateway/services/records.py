@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -104,14 +104,15 @@ def commit_records(runtime: Runtime, member: Member, items: Sequence[CommitRecor
         raise ValidationFailed("records: the same record id appears twice in one batch", path="records")
     now = datetime.now(UTC)
     results: list[Accepted] = []
-    new_records: list[Record] = []
-    dependents: list[Payload | OutboxItem | SubjectIndex] = []
+    rows: dict[str, list[dict[str, Any]]] = {"records": [], "payloads": [], "outbox": [], "subjects": []}
+    key_id = runtime.vault.key_id
     with runtime.sessions() as session:
         existing = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(ids)))}
         in_batch = {c.entry.record_id: c for c in checked}
         for c in checked:
             entry_bytes = c.entry.canonical()
-            found = existing.get(c.entry.record_id)
+            record_id = c.entry.record_id
+            found = existing.get(record_id)
             if found is not None:
                 if found.entry != entry_bytes:
                     raise Conflict(
@@ -123,30 +124,33 @@ def commit_records(runtime: Runtime, member: Member, items: Sequence[CommitRecor
             if c.entry.supersedes:
                 _check_supersedes(session, member, c, in_batch)
             ciphertext, wrapped = runtime.vault.seal(
-                c.entry.record_id, canonical({"payload": c.item.payload, "record_secret": c.item.record_secret})
+                record_id, canonical({"payload": c.item.payload, "record_secret": c.item.record_secret})
             )
-            new_records.append(
-                Record(
-                    id=c.entry.record_id, owner_org=member.org, record_type=c.item.type, version=c.item.version,
-                    supersedes=c.entry.supersedes, committer=member.address, commitment=c.entry.commitment,
-                    entry=entry_bytes, entry_leaf=merkle.leaf_hash(entry_bytes), field_names=c.fields,
-                    status="pending", created_at=now,
-                )
-            )  # fmt: skip
-            key_id = runtime.vault.key_id
-            dependents.append(
-                Payload(record_id=c.entry.record_id, ciphertext=ciphertext, wrapped_key=wrapped, key_id=key_id)
+            rows["records"].append({
+                "id": record_id, "owner_org": member.org, "record_type": c.item.type, "version": c.item.version,
+                "supersedes": c.entry.supersedes, "committer": member.address, "commitment": c.entry.commitment,
+                "entry": entry_bytes, "entry_leaf": merkle.leaf_hash(entry_bytes), "field_names": c.fields,
+                "status": "pending", "created_at": now,
+            })  # fmt: skip
+            rows["payloads"].append(
+                {"record_id": record_id, "ciphertext": ciphertext, "wrapped_key": wrapped, "key_id": key_id}
             )
-            dependents.append(OutboxItem(record_id=c.entry.record_id, enqueued_at=now))
-            for subject in sorted(set(c.item.subjects)):
-                dependents.append(
-                    SubjectIndex(subject_key=runtime.vault.subject_key(subject), record_id=c.entry.record_id)
-                )
-            results.append(Accepted(id=c.entry.record_id, status="pending", version=c.item.version))
+            rows["outbox"].append({"record_id": record_id, "enqueued_at": now})
+            rows["subjects"] += [
+                {"subject_key": runtime.vault.subject_key(subject), "record_id": record_id}
+                for subject in sorted(set(c.item.subjects))
+            ]
+            results.append(Accepted(id=record_id, status="pending", version=c.item.version))
         try:
-            session.add_all(new_records)  # versions in order, so a superseded row precedes its successor
-            session.flush()
-            session.add_all(dependents)
+            # bulk inserts (one round trip per table); versions in order, so a superseded row precedes its successor
+            for model, key in (
+                (Record, "records"),
+                (Payload, "payloads"),
+                (OutboxItem, "outbox"),
+                (SubjectIndex, "subjects"),
+            ):
+                if rows[key]:
+                    session.execute(insert(model), rows[key])
             session.commit()
         except IntegrityError as exc:
             session.rollback()
@@ -338,38 +342,39 @@ def erase_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, 
     return {"id": record_id, "erased_at": now.isoformat(), "erased_by": member.address, "status": record.status}
 
 
-_TREES: dict[bytes, list[list[bytes]]] = {}
+_TREES: dict[bytes, tuple[dict[str, int], list[list[bytes]]]] = {}
 
 
-def batch_tree(session: Session, batch_id: bytes) -> list[list[bytes]]:
-    """The batch's Merkle tree, rebuilt from its entries' leaves (cached)."""
-    tree = _TREES.get(batch_id)
-    if tree is None:
-        leaves = list(
-            session.scalars(select(Record.entry_leaf).where(Record.batch_id == batch_id).order_by(Record.leaf_index))
-        )
-        tree = merkle.levels(leaves)
+def batch_tree(session: Session, batch_id: bytes) -> tuple[dict[str, int], list[list[bytes]]]:
+    """A batch's leaf positions and Merkle tree. Leaves are ordered by record id (cached)."""
+    cached = _TREES.get(batch_id)
+    if cached is None:
+        rows = session.execute(
+            select(Record.id, Record.entry_leaf).where(Record.batch_id == batch_id).order_by(Record.id)
+        ).all()
+        cached = ({r.id: i for i, r in enumerate(rows)}, merkle.levels([r.entry_leaf for r in rows]))
         if len(_TREES) > 64:
             _TREES.clear()
-        _TREES[batch_id] = tree
-    return tree
+        _TREES[batch_id] = cached
+    return cached
 
 
 def build_receipt(runtime: Runtime, session: Session, record: Record) -> Receipt:
-    if record.status != "anchored" or record.batch_id is None or record.leaf_index is None:
+    if record.status != "anchored" or record.batch_id is None:
         raise Conflict(
             f"record {record.id} is not anchored yet (status {record.status}); try again shortly",
             status_now=record.status,
         )
     batch = session.get(Batch, record.batch_id)
     assert batch is not None and batch.tx_hash is not None and batch.block_number is not None
-    tree = batch_tree(session, batch.id)
+    positions, tree = batch_tree(session, batch.id)
+    index = positions[record.id]
     book = runtime.deployment().book
     return Receipt(
         entry=Entry.from_json(json.loads(record.entry)),
-        leaf_index=record.leaf_index,
+        leaf_index=index,
         tree_size=batch.size,
-        proof=tuple(merkle.inclusion_proof(record.leaf_index, tree)),
+        proof=tuple(merkle.inclusion_proof(index, tree)),
         batch_id=batch.id,
         batch_root=batch.root,
         chain_id=book.chain_id,
