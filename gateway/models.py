@@ -144,7 +144,10 @@ class AccessLogEntry(Base):
     fields: Mapped[list[str]] = mapped_column(JSON)
     leaf: Mapped[bytes] = mapped_column(LargeBinary)  # the canonical bytes that were hashed
 
-    __table_args__ = (Index("ix_access_log_owner_at", "owner_org", "at"),)
+    __table_args__ = (
+        Index("ix_access_log_owner_at", "owner_org", "at"),
+        Index("ix_access_log_accessor_outcome", "accessor_org", "outcome", "owner_org", "idx"),
+    )
 
 
 class SubjectIndex(Base):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -40,8 +41,31 @@ class PayloadError(ValueError):
     """The payload cannot be committed (not an object, empty, or not canonicalisable)."""
 
 
+def _plain(value: Any) -> bool:
+    """True when ``json.dumps(sort_keys=True)`` already yields RFC 8785 bytes for ``value``.
+
+    That holds without floats (JCS formats numbers as ECMAScript does), with integers in
+    the exact range, and with ASCII object keys (JCS orders keys by UTF-16 code units,
+    Python by code points; they agree on ASCII). String escaping is the same in both.
+    """
+    if value is None or isinstance(value, (str, bool)):
+        return True
+    if isinstance(value, int):
+        return -(2**53) < value < 2**53
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and k.isascii() and _plain(v) for k, v in value.items())
+    return False
+
+
 def canonical(value: Any) -> bytes:
-    """RFC 8785 canonical JSON bytes."""
+    """RFC 8785 canonical JSON bytes (a fast path for the common float-free documents)."""
+    if _plain(value):
+        try:
+            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+        except UnicodeEncodeError:  # lone surrogates: let rfc8785 refuse them
+            pass
     try:
         return bytes(rfc8785.dumps(value))
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:

@@ -45,15 +45,22 @@ def deployment(chain: ChainClient, admin: LocalAccount) -> Deployment:
     return deploy(chain, admin, operator_org="operator")
 
 
-@pytest.fixture
-def snapshot(chain: ChainClient) -> Iterator[None]:
-    """Revert the chain to its state before the test."""
+@contextlib.contextmanager
+def chain_snapshot(chain: ChainClient) -> Iterator[None]:
+    """Undo every chain change made inside the block (anvil ``evm_snapshot``/``evm_revert``)."""
     snap = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     try:
         yield
     finally:
         chain.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
         chain.reset_nonces()
+
+
+@pytest.fixture
+def snapshot(chain: ChainClient) -> Iterator[None]:
+    """Revert the chain to its state before the test."""
+    with chain_snapshot(chain):
+        yield
 
 
 def new_account() -> LocalAccount:

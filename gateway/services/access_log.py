@@ -40,7 +40,8 @@ def _utc(moment: datetime) -> str:
     return aware.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def leaf_document(entry: AccessLogEntry) -> dict[str, Any]:
+def leaf_document(entry: AccessLogEntry | Any) -> dict[str, Any]:
+    """The logged document of a row (an ORM object or a plain row with the same columns)."""
     return {
         "idx": entry.idx,
         "at": _utc(entry.at),

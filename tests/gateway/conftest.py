@@ -20,7 +20,7 @@ from gateway.sdk import GatewayClient
 from gateway.settings import Settings
 from ledger.deploy import Deployment, write_address_book
 from ledger.keys import create_keystore
-from tests.conftest import Consortium
+from tests.conftest import Consortium, chain_snapshot
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -69,13 +69,8 @@ def database_url(database_kind: str, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture(scope="module")
 def module_chain_snapshot(deployment: Deployment) -> Iterator[None]:
     """Chain changes made by a module are undone when it ends."""
-    chain = deployment.chain
-    snap = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-    try:
+    with chain_snapshot(deployment.chain):
         yield
-    finally:
-        chain.w3.provider.make_request("evm_revert", [snap])  # type: ignore[arg-type]
-        chain.reset_nonces()
 
 
 @pytest.fixture(scope="module")

@@ -186,3 +186,26 @@ def test_record_vectors_verify_and_their_tampered_twins_do_not() -> None:
         first = sorted(tampered["fields"])[0]
         tampered["fields"][first]["value"] = "tampered"
         assert not verify_local(receipt, Disclosure.from_json(tampered)).valid
+
+
+any_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300)
+@given(any_json)
+def test_the_fast_canonical_path_is_byte_identical_to_rfc8785(value: Any) -> None:
+    import rfc8785
+
+    from ledger.commitments import canonical
+
+    try:
+        expected = rfc8785.dumps(value)
+    except Exception:
+        with pytest.raises(PayloadError):
+            canonical(value)
+        return
+    assert canonical(value) == expected
