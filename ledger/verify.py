@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.commitments import Disclosure, verify_disclosure
+from ledger.contracts import BatchInfo
 from ledger.deploy import Deployment
 from ledger.errors import ChainError, LedgerError, VerificationError
 from ledger.merkle import ProofError
 from ledger.receipts import Receipt
-from ledger.types import Role
+from ledger.types import OrgId, Role, bytes32_to_slug, to_address
 
 
 @dataclass
@@ -101,6 +102,31 @@ def verify_local(receipt: Receipt, disclosure: Disclosure | None) -> Verdict:
     return verdict
 
 
+def _chain_facts(deployment: Deployment, receipt: Receipt) -> tuple[BatchInfo, tuple[OrgId | None, Role]] | None:
+    """The batch anchor and the committer's membership in one JSON-RPC batch (one round trip).
+
+    The membership is read at the receipt's block; if the chain's anchor block differs, or
+    anything goes wrong, ``None`` sends the caller down the one-call-at-a-time path.
+    """
+    w3 = deployment.chain.w3
+    try:
+        with w3.batch_requests() as calls:
+            calls.add(deployment.registry.contract.functions.getBatch(receipt.batch_id))
+            calls.add(
+                deployment.membership.contract.functions.membershipAt(receipt.entry.committer, receipt.block_number)
+            )
+            results: list[Any] = list(calls.execute())  # decoded outputs, despite the RPCResponse annotation
+        raw_batch, raw_member = results
+        root, org, anchorer, size, at, number = raw_batch
+        if number != receipt.block_number:
+            return None
+        batch = BatchInfo(receipt.batch_id, root, size, at, number, OrgId(bytes32_to_slug(org)), to_address(anchorer))
+        member_org = OrgId(bytes32_to_slug(raw_member[0])) if bytes(raw_member[0]) != bytes(32) else None
+        return batch, (member_org, Role(raw_member[1]))
+    except Exception:
+        return None
+
+
 def verify(receipt: Receipt, disclosure: Disclosure | None, deployment: Deployment) -> Verdict:
     """All five checks; ``deployment`` is the verifier's own address book on its own node."""
     verdict = verify_local(receipt, disclosure)
@@ -112,25 +138,30 @@ def verify(receipt: Receipt, disclosure: Disclosure | None, deployment: Deployme
         )
         verdict.valid = False
         return verdict
-    try:
-        batch = deployment.registry.get_batch(receipt.batch_id)
-    except ChainError as exc:
-        if getattr(exc, "error_name", None) == "RegistryUnknownBatch":
-            verdict.problems.append("the batch is not anchored on-chain")
+    facts = _chain_facts(deployment, receipt)
+    if facts is None:  # one call at a time, for precise messages
+        try:
+            batch = deployment.registry.get_batch(receipt.batch_id)
+        except ChainError as exc:
+            if getattr(exc, "error_name", None) == "RegistryUnknownBatch":
+                verdict.problems.append("the batch is not anchored on-chain")
+                verdict.valid = False
+                return verdict
+            raise
+        try:
+            member = deployment.membership.membership_of(receipt.entry.committer, block=batch.block_number)
+        except LedgerError as exc:
+            verdict.problems.append(f"could not read the committer's membership: {exc.message}")
             verdict.valid = False
             return verdict
-        raise
+        facts = (batch, member)
+    batch, (org, roles) = facts
     if batch.root != receipt.batch_root:
         verdict.problems.append("the on-chain root of this batch differs from the receipt's")
     verdict.block_number, verdict.anchored_at = batch.block_number, batch.anchored_at
-    try:
-        org, roles = deployment.membership.membership_of(receipt.entry.committer, block=batch.block_number)
-    except LedgerError as exc:
-        verdict.problems.append(f"could not read the committer's membership: {exc.message}")
-    else:
-        if org != receipt.entry.org or not roles & Role.RECORDER:
-            verdict.problems.append(
-                f"{receipt.entry.committer} was not a recorder of {receipt.entry.org} at block {batch.block_number}"
-            )
+    if org != receipt.entry.org or not roles & Role.RECORDER:
+        verdict.problems.append(
+            f"{receipt.entry.committer} was not a recorder of {receipt.entry.org} at block {batch.block_number}"
+        )
     verdict.valid = not verdict.problems
     return verdict

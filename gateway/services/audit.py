@@ -50,7 +50,16 @@ def query_access(
     """Access-log rows the member may see: of its (and its committees') records, or its own reads."""
     require_auditor(member)
     orgs = visible_orgs(runtime, member)
-    q = select(AccessLogEntry).where(or_(AccessLogEntry.owner_org.in_(orgs), AccessLogEntry.accessor_org == member.org))
+    if accessor_org and accessor_org != member.org:
+        # another organisation's reads: only those of records this member oversees (a plain
+        # predicate, so the (accessor_org, outcome, owner_org, idx) index serves it)
+        q = select(AccessLogEntry).where(AccessLogEntry.owner_org.in_(orgs))
+    elif accessor_org:
+        q = select(AccessLogEntry)  # the member's own organisation's reads
+    else:
+        q = select(AccessLogEntry).where(
+            or_(AccessLogEntry.owner_org.in_(orgs), AccessLogEntry.accessor_org == member.org)
+        )
     if record:
         q = q.where(AccessLogEntry.record_id == record)
     if subject:

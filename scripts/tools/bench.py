@@ -392,7 +392,60 @@ def report(results: dict[str, Any], quick: bool) -> str:
               f"- access log of {s['entries']:,} entries: leaf hashes and root recomputed and compared with the anchored "
               f"head in {s['root_vs_anchored_head_s']} s; the full sweep (also re-canonicalising every row) in "
               f"{s['full_sweep_s']} s ({s['entries_per_s']:,} entries/s)."]  # fmt: skip
+    lines += ["", "## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
+    for target, measured, ok in targets(results):
+        lines.append(f"| {target} | {measured} | {'met' if ok else 'missed'} |")
+    lines += ["", BOUNDS]
     return "\n".join(lines) + "\n"
+
+
+def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    naive, pg = results["naive"], results["postgresql"]
+    ratio = pg["records_per_s"] / naive["records_per_s"]
+    best = max(pg["records_per_s"], results["sqlite"]["records_per_s"])
+    scaling = results["scaling"]
+    big = scaling.get(1000) or scaling.get("1000") or list(scaling.values())[-1]
+    gas_share = 100 * big["gas_per_record"] / naive["gas_per_record"]
+    v = results["verification"]
+    levels = results["audit"]["levels"]
+    top, low = levels[-1], levels[0]
+    worst = max(c["p95_ms"] for k, c in top.items() if k != "rows")
+    growth = max(top[k]["p95_ms"] / low[k]["p95_ms"] for k in top if k != "rows")
+    sweep = results["audit"]["sweep"]
+    return [
+        ("≥ 50× naive records/s", f"{ratio:.0f}× (PostgreSQL)", ratio >= 50),
+        ("≥ 5,000 records/s", f"{best:,.0f} records/s", best >= 5000),
+        ("gas per record at batch 1,000 ≤ 1% of naive", f"{gas_share:.2f}%", gas_share <= 1),
+        ("offline verification p50 < 5 ms", f"{v['offline_p50_ms']} ms", v["offline_p50_ms"] < 5),
+        ("in-process verification p50 < 0.5 ms", f"{v['in_process_p50_ms']} ms", v["in_process_p50_ms"] < 0.5),
+        (f"audit query p95 < 50 ms at {top['rows']:,} rows", f"worst shape {worst} ms", worst < 50),
+        (f"audit query flat from {low['rows']:,} to {top['rows']:,} rows", f"worst growth {growth:.1f}× in p95", growth < 3),
+        (f"integrity sweep of {sweep['entries']:,} log entries against the anchored head < 10 s",
+         f"{sweep['root_vs_anchored_head_s']} s (full row re-canonicalisation: {sweep['full_sweep_s']} s)",
+         sweep["root_vs_anchored_head_s"] < 10),
+    ]  # fmt: skip
+
+
+BOUNDS = """## What bounds the numbers
+
+- **Records/s** is bound by CPU on a 2-core machine that runs, at once, the benchmark
+  client (which signs every entry: ~0.1 ms per record), the gateway (one Python process:
+  HTTP parsing, the signed-request check, per-record EIP-712 recovery, JSON Schema,
+  commitment, AES-GCM, bulk inserts — about 0.25 ms per record in `commit_records`), the
+  anchoring worker in the same process, the database and anvil. The chain is not the bound:
+  one anchor per 1,000 records. The naive column is bound by one transaction and receipt
+  round trip per record (~8 ms). Several gateway replicas on PostgreSQL scale the commit path
+  out; on this machine there is no spare core to show it.
+- **Batch size 1** is slower than naive: every record then pays for a transaction *and* the
+  gateway's durable bookkeeping (batch row, lease, outbox), which is the price of never
+  losing or double-anchoring a record. Batching is the point; 1,000 is the default.
+- **Offline verification** is dominated by its two chain calls (`getBatch`, and
+  `membershipAt` for the committer's role at the anchoring block) over HTTP to the node;
+  the cryptography is the in-process figure.
+- **The full integrity sweep** re-reads and re-canonicalises every log row in Python; the
+  check that binds the log to the chain (every leaf hash, the root, the anchored head) is the
+  smaller figure.
+"""
 
 
 def main() -> None:
@@ -400,7 +453,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run under two minutes")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--json", type=Path, default=ROOT / "bench-results.json")
+    parser.add_argument("--report-only", action="store_true", help="rewrite the report from an existing --json")
     args = parser.parse_args()
+    if args.report_only:
+        saved = json.loads(args.json.read_text())
+        args.out.write_text(report(saved, saved["quick"]))
+        return
     cfg = QUICK if args.quick else FULL
     results: dict[str, Any] = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
                                "quick": args.quick, "request_size": cfg["request"]}  # fmt: skip
