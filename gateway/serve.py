@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from types import FrameType
 
@@ -56,7 +57,16 @@ def serve_up(settings: Settings, *, demo: bool = False) -> None:
 
             seed_demo(settings)
         print(f"gateway on http://{settings.host}:{settings.port} (OpenAPI at /docs)", flush=True)
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+        if settings.workers > 1:
+            # separate processes share nothing but the database: each runs its own anchoring
+            # worker, and leases plus SKIP LOCKED keep them from anchoring an entry twice
+            os.environ["GRIDLEDGER_RPC_URL"] = str(settings.rpc_url)
+            uvicorn.run(
+                "gateway.app:create_app", factory=True, workers=settings.workers,
+                host=settings.host, port=settings.port, log_level="warning",
+            )  # fmt: skip
+        else:
+            uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     finally:
         if started and local is not None:
             local.stop()

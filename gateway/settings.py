@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     batch_lease: float = Field(60.0, gt=0, description="seconds a worker owns a batch it is sending")
     max_payload_bytes: int = Field(64 * 1024, ge=256)
     max_request_bytes: int = Field(32 * 1024 * 1024, ge=1024)
+    workers: int = Field(1, ge=1, le=64, description="gateway processes (uvicorn workers) sharing the database")
     worker: bool = Field(True, description="run the anchoring worker in this gateway process")
     signature_max_age: int = Field(300, ge=5, description="seconds a signed request stays valid")
 

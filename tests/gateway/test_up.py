@@ -103,3 +103,24 @@ def test_readyz_reports_an_unreachable_chain_as_problem_details(tmp_path: Path) 
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert body["type"].endswith("/unavailable") and body["checks"]["chain"]["ok"] is False
+
+
+def test_several_gateway_processes_share_one_database(tmp_path: Path) -> None:
+    from gateway.sdk import GatewayClient
+    from ledger.keys import load_keystore
+
+    data_dir, port = tmp_path / "data", free_port()
+    env = {
+        **os.environ, "GRIDLEDGER_DATA_DIR": str(data_dir), "GRIDLEDGER_PORT": str(port),
+        "GRIDLEDGER_CHAIN_PORT": str(free_port()), "GRIDLEDGER_WORKERS": "2",
+    }  # fmt: skip
+    proc = subprocess.Popen([*UP, "--demo"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_ready(proc, port)
+        recorder = load_keystore(data_dir / "demo-keys" / "rc-sunshine-recorder.json", "demo-password-not-secret")
+        with GatewayClient(f"http://127.0.0.1:{port}", recorder) as client:
+            ids = [client.commit("meeting", {"date": "2026-11-23", "topic": f"t{i}"})["id"] for i in range(6)]
+            for record_id in ids:
+                assert client.wait_anchored(record_id, timeout=60)["entry"]["record_id"] == record_id
+    finally:
+        _stop(proc)
