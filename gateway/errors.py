@@ -5,7 +5,6 @@ status, a stable problem ``type`` and a ``title``; one handler in :mod:`gateway.
 renders them as ``application/problem+json``. Errors from ``ledger`` are mapped here too.
 
     GatewayError
-    ├── BadRequest           400  bad-request
     ├── Unauthenticated      401  unauthenticated
     ├── Forbidden            403  forbidden
     ├── NotFound             404  not-found
@@ -46,10 +45,6 @@ class GatewayError(Exception):
             body["instance"] = instance
         body.update(self.extra)
         return body
-
-
-class BadRequest(GatewayError):
-    status, type_, title = 400, "bad-request", "Bad request"
 
 
 class Unauthenticated(GatewayError):

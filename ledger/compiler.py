@@ -18,7 +18,7 @@ import solcx
 from solcx.exceptions import SolcError
 
 from ledger.artifacts import ARTIFACTS_DIR, CONTRACT_NAMES, Artifact, read_artifact, write_artifact
-from ledger.errors import ArtifactError, LedgerError, ToolchainError
+from ledger.errors import ArtifactError, ToolchainError
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[1] / "contracts"
 EVM_VERSION = "cancun"  # what Hyperledger Besu and GoQuorum QBFT networks run
@@ -131,7 +131,6 @@ def check_artifacts(contracts_dir: Path = CONTRACTS_DIR, directory: Path = ARTIF
 __all__ = [
     "CONTRACTS_DIR",
     "CheckResult",
-    "LedgerError",
     "check_artifacts",
     "compile_contracts",
     "source_hash",

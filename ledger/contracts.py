@@ -86,6 +86,10 @@ class _Client:
     def _send(self, sender: LocalAccount, fn: str, *args: Any) -> TxReceipt:
         return self.chain.transact(sender, getattr(self.contract.functions, fn)(*args))
 
+    def nonce(self, account: str) -> int:
+        """The next EIP-712 nonce of ``account`` for calls relayed to this contract."""
+        return int(self._call("nonces", to_address(account)))
+
     def events(self, receipt: TxReceipt, event: str) -> list[dict[str, Any]]:
         """The decoded ``event`` logs of this contract in ``receipt``."""
         logs = getattr(self.contract.events, event)().process_receipt(receipt, errors=DISCARD)
@@ -135,12 +139,6 @@ class MembershipClient(_Client):
         else:
             org, roles = self._call("membershipAt", to_address(account), block)
         return (OrgId(bytes32_to_slug(org)) if org != ZERO32 else None), Role(roles)
-
-    def is_consortium_admin(self, account: str) -> bool:
-        return bool(self._call("hasRole", ZERO32, to_address(account)))
-
-    def nonce(self, account: str) -> int:
-        return int(self._call("nonces", to_address(account)))
 
 
 class RegistryClient(_Client):
@@ -210,10 +208,6 @@ class GrantsClient(_Client):
             purpose,
             tuple(fields),
         )
-
-    def nonce(self, account: str) -> int:
-        """The next EIP-712 nonce of ``account`` for relayed grants and revocations."""
-        return int(self._call("nonces", to_address(account)))
 
     def grant_count(self) -> int:
         return int(self._call("grantCount"))

@@ -14,7 +14,12 @@ import coincurve
 from Crypto.Hash.keccak import new as keccak_new
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
-from eth_utils.crypto import keccak
+
+
+def _keccak(data: bytes) -> bytes:
+    """Keccak-256 straight from pycryptodome (eth-utils' wrapper costs more than the hash)."""
+    return bytes(keccak_new(digest_bits=256, data=data).digest())
+
 
 MEMBERSHIP_DOMAIN = ("GridLedger Membership", "1")
 GRANTS_DOMAIN = ("GridLedger AccessGrants", "1")
@@ -106,15 +111,15 @@ ENTRY_FIELDS = [
     {"name": "commitment", "type": "bytes32"},
 ]
 _SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-_DOMAIN_TYPEHASH = keccak(text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
-_ENTRY_TYPEHASH = keccak(text=ENTRY_TYPE)
+_DOMAIN_TYPEHASH = _keccak(b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
+_ENTRY_TYPEHASH = _keccak(ENTRY_TYPE.encode())
 
 
 def entry_domain_separator(chain_id: int, registry: str) -> bytes:
-    return keccak(
+    return _keccak(
         _DOMAIN_TYPEHASH
-        + keccak(text=ENTRY_DOMAIN[0])
-        + keccak(text=ENTRY_DOMAIN[1])
+        + _keccak(ENTRY_DOMAIN[0].encode())
+        + _keccak(ENTRY_DOMAIN[1].encode())
         + chain_id.to_bytes(32, "big")
         + bytes(12)
         + bytes.fromhex(registry.removeprefix("0x"))
@@ -157,11 +162,6 @@ def recover_digest(digest: bytes, signature: bytes) -> str:
     except Exception as exc:  # coincurve raises plain Exception on invalid input
         raise ValueError("signature does not recover to a key") from exc
     return checksum(_keccak(public.format(compressed=False)[1:])[-20:])
-
-
-def _keccak(data: bytes) -> bytes:
-    """Keccak-256 straight from pycryptodome (eth-utils' wrapper costs more than the hash)."""
-    return bytes(keccak_new(digest_bits=256, data=data).digest())
 
 
 def checksum(raw: bytes) -> str:

@@ -69,12 +69,6 @@ def bytes32_to_slug(value: bytes) -> str:
     return bytes(value).rstrip(b"\0").decode("ascii")
 
 
-def org_id(slug: str) -> OrgId:
-    """Validate an organisation slug."""
-    slug_to_bytes32(slug)
-    return OrgId(slug)
-
-
 def record_id_to_bytes32(record_id: uuid.UUID | str) -> bytes:
     """Encode a record id (a UUID) for the chain."""
     value = record_id if isinstance(record_id, uuid.UUID) else uuid.UUID(str(record_id))

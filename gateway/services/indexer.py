@@ -10,6 +10,7 @@ they ask the contract.
 from __future__ import annotations
 
 import threading
+import uuid
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -88,8 +89,4 @@ class GrantIndexer:
 
 
 def _scope_text(kind: str, raw: bytes) -> str:
-    if kind == "type":
-        return bytes32_to_slug(raw)
-    import uuid
-
-    return str(uuid.UUID(bytes=raw[:16]))
+    return bytes32_to_slug(raw) if kind == "type" else str(uuid.UUID(bytes=raw[:16]))

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ledger.contracts import MembershipClient, OrgInfo
 from ledger.errors import ChainUnreachableError
 from ledger.types import OrgKind, Role
 
 TTL = 5.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,39 +42,33 @@ class MemberDirectory:
         self._orgs: dict[str, tuple[float, OrgInfo | None]] = {}
         self._lock = threading.Lock()
 
-    def member(self, address: str) -> Member | None:
+    def _cached(self, table: dict[str, tuple[float, T]], key: str, fetch: Callable[[], T]) -> T:
+        """``fetch()`` at most once per TTL per key; the last answer while the chain is unreachable."""
         now = time.monotonic()
         with self._lock:
-            cached = self._members.get(address)
+            cached = table.get(key)
         if cached and now - cached[0] < self.ttl:
             return cached[1]
         try:
-            org_id, roles = self.membership.membership_of(address)
-            info = self.org(org_id) if org_id else None
+            value = fetch()
         except ChainUnreachableError:
             if cached:  # keep serving during a chain outage with what the chain said last
                 return cached[1]
             raise
-        member = Member(address, info.org_id, info.kind, info.parent, roles) if info and info.active else None
         with self._lock:
-            self._members[address] = (now, member)
-        return member
+            table[key] = (now, value)
+        return value
+
+    def member(self, address: str) -> Member | None:
+        def fetch() -> Member | None:
+            org_id, roles = self.membership.membership_of(address)
+            info = self.org(org_id) if org_id else None
+            return Member(address, info.org_id, info.kind, info.parent, roles) if info and info.active else None
+
+        return self._cached(self._members, address, fetch)
 
     def org(self, org_id: str) -> OrgInfo | None:
-        now = time.monotonic()
-        with self._lock:
-            cached = self._orgs.get(org_id)
-        if cached and now - cached[0] < self.ttl:
-            return cached[1]
-        try:
-            info = self.membership.get_org(org_id)
-        except ChainUnreachableError:
-            if cached:
-                return cached[1]
-            raise
-        with self._lock:
-            self._orgs[org_id] = (now, info)
-        return info
+        return self._cached(self._orgs, org_id, lambda: self.membership.get_org(org_id))
 
     def supervises(self, member: Member, owner_org: str) -> bool:
         """Whether ``member``'s organisation is the subdistrict supervising ``owner_org``."""

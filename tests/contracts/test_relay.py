@@ -28,140 +28,75 @@ def _membership_doc(
     )
 
 
+def _relay(
+    c: Consortium, gateway: LocalAccount, fn: str, args: tuple[Any, ...], doc: dict[str, Any], sig: bytes
+) -> Any:
+    """Send ``fn(*args, signer, nonce, deadline, sig)`` from the gateway, taking the auth words from ``doc``."""
+    msg = doc["message"]
+    return c.deployment.membership._send(gateway, fn, *args, msg["signer"], msg["nonce"], msg["deadline"], sig)
+
+
+def _add_member(account: LocalAccount, roles: int = 2) -> dict[str, Any]:
+    return {"account": account.address, "orgId": b32("rc-sunshine"), "roles": roles}
+
+
 def test_gateway_relays_a_committee_admins_signed_add_member(consortium: Consortium) -> None:
     m, gateway, signer = consortium.deployment.membership, new_account(), consortium.c1_admin
     account = new_account()
-    doc = _membership_doc(
-        consortium, "AddMember", {"account": account.address, "orgId": b32("rc-sunshine"), "roles": 2}, signer
-    )
+    doc = _membership_doc(consortium, "AddMember", _add_member(account), signer)
     sig = sign_typed(signer, doc)
-    msg = doc["message"]
-    receipt = m._send(
-        gateway,
-        "addMemberBySig",
-        account.address,
-        b32("rc-sunshine"),
-        2,
-        signer.address,
-        msg["nonce"],
-        msg["deadline"],
-        sig,
-    )
+    args = (account.address, b32("rc-sunshine"), 2)
+    receipt = _relay(consortium, gateway, "addMemberBySig", args, doc, sig)
     (event,) = m.events(receipt, "MemberAdded")
     assert event["actor"] == signer.address  # the signer acted, not the relaying gateway
     assert m.membership_of(account.address) == ("rc-sunshine", Role.RECORDER)
     assert m.nonce(signer.address) == 1
     with reverts("InvalidAccountNonce", signer.address, 1):  # replaying the same signature fails
-        m._send(
-            gateway,
-            "addMemberBySig",
-            account.address,
-            b32("rc-sunshine"),
-            2,
-            signer.address,
-            msg["nonce"],
-            msg["deadline"],
-            sig,
-        )
+        _relay(consortium, gateway, "addMemberBySig", args, doc, sig)
 
 
 def test_a_signature_by_someone_else_or_past_its_deadline_is_refused(consortium: Consortium) -> None:
-    m, gateway, signer = consortium.deployment.membership, new_account(), consortium.c1_admin
+    gateway, signer = new_account(), consortium.c1_admin
     account = new_account()
-    doc = _membership_doc(
-        consortium, "AddMember", {"account": account.address, "orgId": b32("rc-sunshine"), "roles": 2}, signer
-    )
-    forged = sign_typed(new_account(), doc)
-    msg = doc["message"]
+    doc = _membership_doc(consortium, "AddMember", _add_member(account), signer)
     with reverts("MembershipInvalidSignature", signer.address):
-        m._send(
-            gateway,
-            "addMemberBySig",
-            account.address,
-            b32("rc-sunshine"),
-            2,
-            signer.address,
-            msg["nonce"],
-            msg["deadline"],
-            forged,
-        )
-    tampered = sign_typed(signer, doc)
+        forged = sign_typed(new_account(), doc)
+        _relay(consortium, gateway, "addMemberBySig", (account.address, b32("rc-sunshine"), 2), doc, forged)
     with reverts("MembershipInvalidSignature", signer.address):  # roles changed after signing
-        m._send(
-            gateway,
-            "addMemberBySig",
-            account.address,
-            b32("rc-sunshine"),
-            3,
-            signer.address,
-            msg["nonce"],
-            msg["deadline"],
-            tampered,
-        )
-    old = _membership_doc(
-        consortium,
-        "AddMember",
-        {"account": account.address, "orgId": b32("rc-sunshine"), "roles": 2},
-        signer,
-        deadline=1,
-    )
+        tampered = sign_typed(signer, doc)
+        _relay(consortium, gateway, "addMemberBySig", (account.address, b32("rc-sunshine"), 3), doc, tampered)
+    old = _membership_doc(consortium, "AddMember", _add_member(account), signer, nonce=0, deadline=1)
     with reverts("MembershipExpiredSignature", 1):
-        m._send(
+        _relay(
+            consortium,
             gateway,
             "addMemberBySig",
-            account.address,
-            b32("rc-sunshine"),
-            2,
-            signer.address,
-            0,
-            1,
+            (account.address, b32("rc-sunshine"), 2),
+            old,
             sign_typed(signer, old),
         )
 
 
 def test_a_signed_call_still_needs_the_signers_authority(consortium: Consortium) -> None:
-    m, gateway, signer = consortium.deployment.membership, new_account(), consortium.c1_admin
-    doc = _membership_doc(consortium, "RemoveMember", {"account": consortium.c2_admin.address}, signer)
-    msg = doc["message"]
+    gateway, signer = new_account(), consortium.c1_admin
+    target = consortium.c2_admin.address
+    doc = _membership_doc(consortium, "RemoveMember", {"account": target}, signer)
     with reverts("MembershipUnauthorized", signer.address, b32("rc-harmony")):
-        m._send(
-            gateway,
-            "removeMemberBySig",
-            consortium.c2_admin.address,
-            signer.address,
-            msg["nonce"],
-            msg["deadline"],
-            sign_typed(signer, doc),
-        )
+        _relay(consortium, gateway, "removeMemberBySig", (target,), doc, sign_typed(signer, doc))
 
 
 def test_relayed_register_set_roles_and_remove(consortium: Consortium) -> None:
     m, gateway, sd = consortium.deployment.membership, new_account(), consortium.sd_admin
-    doc = _membership_doc(
-        consortium, "RegisterOrg", {"orgId": b32("rc-new"), "kind": 2, "parent": b32("sd-east"), "name": "New"}, sd
-    )
-    msg = doc["message"]
-    receipt = m._send(
-        gateway,
-        "registerOrgBySig",
-        b32("rc-new"),
-        2,
-        b32("sd-east"),
-        "New",
-        sd.address,
-        msg["nonce"],
-        msg["deadline"],
-        sign_typed(sd, doc),
-    )
+    org = {"orgId": b32("rc-new"), "kind": 2, "parent": b32("sd-east"), "name": "New"}
+    doc = _membership_doc(consortium, "RegisterOrg", org, sd)
+    receipt = _relay(consortium, gateway, "registerOrgBySig", tuple(org.values()), doc, sign_typed(sd, doc))
     assert m.events(receipt, "OrgRegistered")[0]["actor"] == sd.address
     target = consortium.c1_recorder.address
     doc = _membership_doc(consortium, "SetRoles", {"account": target, "roles": 6}, sd)
-    msg = doc["message"]
-    m._send(gateway, "setRolesBySig", target, 6, sd.address, msg["nonce"], msg["deadline"], sign_typed(sd, doc))
+    _relay(consortium, gateway, "setRolesBySig", (target, 6), doc, sign_typed(sd, doc))
     assert m.membership_of(target) == ("rc-sunshine", Role.RECORDER | Role.AUDITOR)
     doc = _membership_doc(consortium, "RemoveMember", {"account": target}, sd)
-    msg = doc["message"]
-    m._send(gateway, "removeMemberBySig", target, sd.address, msg["nonce"], msg["deadline"], sign_typed(sd, doc))
+    _relay(consortium, gateway, "removeMemberBySig", (target,), doc, sign_typed(sd, doc))
     assert m.membership_of(target) == (None, Role(0))
 
 
