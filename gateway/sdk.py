@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from urllib.parse import urlencode
 from collections.abc import Iterable
 from typing import Any
 
@@ -222,6 +223,6 @@ class GatewayClient:
         return result
 
     def access_log(self, **filters: Any) -> dict[str, Any]:
-        query = "&".join(f"{k}={v}" for k, v in filters.items() if v is not None)
+        query = urlencode({k: v for k, v in filters.items() if v is not None})  # signed exactly as sent
         result: dict[str, Any] = self.request("GET", "/v1/audit/access" + (f"?{query}" if query else ""))
         return result

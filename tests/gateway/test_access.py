@@ -180,3 +180,14 @@ def test_the_integrity_sweep_catches_every_kind_of_tampering(gateway: Gateway, r
     assert any(i == ids[2] for i, _ in problems)
     assert ("0", "row differs from its logged leaf") in problems
     assert any("missing" in m["problem"] for m in found["mismatches"] if m["kind"] == "access_log")
+
+
+def test_audit_filters_with_reserved_characters_reach_the_gateway_intact(gateway: Gateway, record: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    office = gateway.client(gateway.org.sd_admin)
+    gateway.client(gateway.org.c1_admin).get(record)
+    since = datetime.now(UTC) - timedelta(minutes=5)  # "2026-…+00:00": a space and a plus sign once serialised
+    found = office.access_log(record=record, since=since.isoformat(sep=" "))
+    assert found["total"] >= 1 and all(e["record_id"] == record for e in found["entries"])
+    assert office.access_log(record=record, purpose="a&b=c")["total"] == 0
