@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from urllib.parse import urlencode
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from eth_account.signers.local import LocalAccount
