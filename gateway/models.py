@@ -112,7 +112,7 @@ class Grant(Base):
     expires_at: Mapped[int] = mapped_column(BigInteger)
     grantor: Mapped[str] = mapped_column(String(42))
     granted_block: Mapped[int] = mapped_column(BigInteger)
-    revoked_at: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_block: Mapped[int | None] = mapped_column(BigInteger)
     revoked_by: Mapped[str | None] = mapped_column(String(42))
 
 

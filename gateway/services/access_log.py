@@ -64,6 +64,7 @@ class AccessLog:
         self.sessions = sessions
         self.log_id = ensure_log(sessions)
         self._hashes: list[bytes] = []  # leaf hashes read so far, in order
+        self._tree: tuple[int, list[list[bytes]]] = (0, [[]])  # the last tree built, by size
         self._lock = threading.Lock()
 
     def append(self, session: Session, **fields: Any) -> AccessLogEntry:
@@ -101,26 +102,20 @@ class AccessLog:
                 self._hashes.extend(merkle.leaf_hash(leaf) for leaf in rows)
             return self._hashes[:size]
 
-    def forget(self) -> None:
-        """Drop the cache (tests that tamper with the table, the integrity sweep)."""
+    def tree(self, size: int) -> list[list[bytes]]:
+        """The tree of the first ``size`` leaves; the last one built is kept, because proofs
+        come in runs at one size (an auditor checks every visible entry against one head)."""
+        hashes = self.leaf_hashes(size)
         with self._lock:
-            self._hashes = []
+            if self._tree[0] != size:
+                self._tree = (size, merkle.levels(hashes))
+            return self._tree[1]
 
     def root(self, size: int) -> bytes:
-        return merkle.root(self.leaf_hashes(size))
+        return merkle.EMPTY_ROOT if size == 0 else self.tree(size)[-1][0]
 
     def inclusion(self, idx: int, size: int) -> list[bytes]:
-        return merkle.inclusion_proof(idx, merkle.levels(self.leaf_hashes(size)))
+        return merkle.inclusion_proof(idx, self.tree(size))
 
     def consistency(self, first: int, second: int) -> list[bytes]:
         return merkle.consistency_proof(first, self.leaf_hashes(second))
-
-    def entries(self, start: int, end: int) -> list[bytes]:
-        with self.sessions() as session:
-            return list(
-                session.scalars(
-                    select(AccessLogEntry.leaf)
-                    .where(AccessLogEntry.idx >= start, AccessLogEntry.idx < end)
-                    .order_by(AccessLogEntry.idx)
-                )
-            )

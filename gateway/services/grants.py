@@ -105,7 +105,7 @@ def revoke_grant(runtime: Runtime, member: Member, grant_id: int, request: Grant
     runtime.indexer().sync()
     grant = _load(runtime, grant_id)
     _require_grant_admin(runtime, member, grant.owner_org)
-    if grant.revoked_at is not None:
+    if grant.revoked_block is not None:
         raise Conflict(f"grant {grant_id} was already revoked")
     deployment = runtime.deployment()
     document = relay_typed_data(
@@ -145,13 +145,13 @@ def _load(runtime: Runtime, grant_id: int) -> Grant:
 
 def grant_view(grant: Grant) -> dict[str, Any]:
     now = int(time.time())
-    state = "revoked" if grant.revoked_at is not None else ("expired" if grant.expires_at <= now else "active")
+    state = "revoked" if grant.revoked_block is not None else ("expired" if grant.expires_at <= now else "active")
     return {
         "id": grant.id, "owner": grant.owner_org, "grantee": grant.grantee_org,
         "record": grant.scope if grant.scope_kind == "record" else None,
         "type": grant.scope if grant.scope_kind == "type" else None,
         "fields": grant.fields, "purpose": grant.purpose, "expires_at": grant.expires_at, "grantor": grant.grantor,
-        "granted_block": grant.granted_block, "revoked_block": grant.revoked_at, "revoked_by": grant.revoked_by,
+        "granted_block": grant.granted_block, "revoked_block": grant.revoked_block, "revoked_by": grant.revoked_by,
         "state": state,
     }  # fmt: skip
 
@@ -176,7 +176,7 @@ def allowed_grant(runtime: Runtime, member: Member, record: Record) -> Grant | N
                     select(Grant).where(
                         Grant.grantee_org == member.org,
                         Grant.owner_org == record.owner_org,
-                        Grant.revoked_at.is_(None),
+                        Grant.revoked_block.is_(None),
                         or_(
                             (Grant.scope_kind == "record") & (Grant.scope == record.id),
                             (Grant.scope_kind == "type") & (Grant.scope == record.record_type),

@@ -77,14 +77,14 @@ class GrantIndexer:
                     id=int(args["grantId"]), owner_org=bytes32_to_slug(args["ownerOrg"]),
                     grantee_org=bytes32_to_slug(args["granteeOrg"]), scope_kind=kind, scope=scope,
                     fields=list(args["fields"]), purpose=args["purpose"], expires_at=int(args["expiresAt"]),
-                    grantor=args["grantor"], granted_block=int(log["blockNumber"]), revoked_at=None, revoked_by=None,
+                    grantor=args["grantor"], granted_block=int(log["blockNumber"]), revoked_block=None, revoked_by=None,
                 )
             )  # fmt: skip
         session.flush()
         for log in revoked:
             grant = session.get(Grant, int(log["args"]["grantId"]))
             if grant is not None:
-                grant.revoked_at = int(log["blockNumber"])
+                grant.revoked_block = int(log["blockNumber"])
                 grant.revoked_by = log["args"]["revoker"]
 
 

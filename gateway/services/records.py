@@ -345,18 +345,23 @@ def erase_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, 
 _TREES: dict[bytes, tuple[dict[str, int], list[list[bytes]]]] = {}
 
 
-def batch_tree(session: Session, batch_id: bytes) -> tuple[dict[str, int], list[list[bytes]]]:
-    """A batch's leaf positions and Merkle tree. Leaves are ordered by record id (cached)."""
-    cached = _TREES.get(batch_id)
-    if cached is None:
+def batch_tree(session: Session, batch_id: bytes, *, cached: bool = True) -> tuple[dict[str, int], list[list[bytes]]]:
+    """A batch's leaf positions and Merkle tree. Leaves are ordered by record id.
+
+    Receipts use the cache (an anchored batch never changes); the integrity sweep asks for
+    ``cached=False`` so that rows deleted behind the gateway's back are seen.
+    """
+    tree = _TREES.get(batch_id) if cached else None
+    if tree is None:
         rows = session.execute(
             select(Record.id, Record.entry_leaf).where(Record.batch_id == batch_id).order_by(Record.id)
         ).all()
-        cached = ({r.id: i for i, r in enumerate(rows)}, merkle.levels([r.entry_leaf for r in rows]))
-        if len(_TREES) > 64:
-            _TREES.clear()
-        _TREES[batch_id] = cached
-    return cached
+        tree = ({r.id: i for i, r in enumerate(rows)}, merkle.levels([r.entry_leaf for r in rows]))
+        if cached:
+            if len(_TREES) > 64:
+                _TREES.clear()
+            _TREES[batch_id] = tree
+    return tree
 
 
 def build_receipt(runtime: Runtime, session: Session, record: Record) -> Receipt:

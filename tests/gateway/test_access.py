@@ -191,3 +191,23 @@ def test_audit_filters_with_reserved_characters_reach_the_gateway_intact(gateway
     found = office.access_log(record=record, since=since.isoformat(sep=" "))
     assert found["total"] >= 1 and all(e["record_id"] == record for e in found["entries"])
     assert office.access_log(record=record, purpose="a&b=c")["total"] == 0
+
+
+def test_the_sweep_sees_a_record_row_deleted_after_its_receipt_was_served(gateway: Gateway) -> None:
+    client = gateway.client(gateway.org.c1_recorder)
+    items = [client.prepare("meeting", {"date": "2026-11-20", "topic": f"t{i}"}) for i in range(3)]
+    client.commit_prepared(items)
+    receipts = [client.wait_anchored(item["id"]) for item in items]  # the batch tree is now cached
+    batch_ids = {r["batch"]["id"] for r in receipts}
+    assert len(batch_ids) == 1, "the three records were expected in one batch"
+    gone, kept = items[0]["id"], items[1]["id"]
+    with gateway.runtime.sessions() as s:
+        s.execute(delete(Payload).where(Payload.record_id == gone))
+        s.execute(delete(Record).where(Record.id == gone))
+        s.commit()
+    found = gateway.client(gateway.org.sd_admin).request("GET", "/v1/audit/integrity")
+    assert {
+        "kind": "record",
+        "id": kept,
+        "problem": "batch has lost entries (its size differs from the records stored for it)",
+    } in found["mismatches"]
