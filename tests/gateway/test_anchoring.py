@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from gateway.app import create_app
 from gateway.keyring import operator_account
 from gateway.models import Batch, OutboxItem, Record
+from gateway.sdk import GatewayClientError
 from gateway.services.anchoring import AnchoringWorker
 from ledger.deploy import Deployment
 from tests.gateway.conftest import Gateway, fresh_database, gateway_settings
@@ -127,3 +128,15 @@ def test_several_workers_never_anchor_an_entry_twice(quiet_gateway: Gateway) -> 
     registry = gw.runtime.deployment().registry
     for batch_id in batch_ids:
         assert batch_id is not None and registry.get_batch(batch_id).size <= 10
+
+
+def test_a_receipt_is_409_until_the_record_is_anchored(quiet_gateway: Gateway) -> None:
+    gw = quiet_gateway
+    (record_id,) = _pending(gw, 1)
+    client = gw.client(gw.org.c1_recorder)
+    with pytest.raises(GatewayClientError) as info:
+        client.receipt(record_id)
+    assert info.value.status == 409 and info.value.problem["status_now"] == "pending"
+    _drain(gw)
+    assert _worker(gw).anchor_one()
+    assert client.receipt(record_id)["entry"]["record_id"] == record_id

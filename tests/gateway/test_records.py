@@ -154,11 +154,54 @@ def test_a_payload_above_the_limit_is_413(gateway: Gateway) -> None:
     assert info.value.status == 413 and info.value.problem["type"].endswith("/payload-too-large")
 
 
-def test_unknown_records_are_404_and_pending_receipts_409(gateway: Gateway) -> None:
+def test_unknown_records_are_404_and_not_logged(gateway: Gateway) -> None:
     client = gateway.client(gateway.org.c1_recorder)
+    before = gateway.runtime.log().size()
     with pytest.raises(GatewayClientError) as info:
         client.get(str(uuid.uuid4()))
     assert info.value.status == 404 and info.value.problem["type"].endswith("/not-found")
+    assert gateway.runtime.log().size() == before  # an unknown id names no owner: nothing to log
+
+
+def test_a_body_above_the_request_limit_is_413_before_anything_is_read(gateway: Gateway) -> None:
+    settings = gateway.runtime.settings
+    limit, settings.max_request_bytes = settings.max_request_bytes, 2000
+    try:
+        response = gateway.http.post("/v1/records:batch", content=b"{" + b" " * 3000 + b"}")
+    finally:
+        settings.max_request_bytes = limit
+    assert response.status_code == 413 and response.headers["content-type"] == "application/problem+json"
+    assert "3002 bytes; the limit is 2000" in response.json()["detail"]
+
+
+def test_a_removed_member_loses_access_once_the_membership_cache_expires(gateway: Gateway) -> None:
+    from ledger.types import Role
+
+    membership, admin = gateway.runtime.deployment().membership, gateway.org.c1_admin
+    account = new_account()
+    membership.add_member(admin, account.address, "rc-sunshine", Role.RECORDER)
+    directory = gateway.runtime.directory()
+    ttl, directory.ttl = directory.ttl, 0.5  # the mechanism, at a short TTL (5 s by default)
+    try:
+        assert gateway.client(account).me()["org"] == "rc-sunshine"
+        membership.remove_member(admin, account.address)
+        time.sleep(0.6)
+        with pytest.raises(GatewayClientError) as info:
+            gateway.client(account).request("GET", "/v1/me")
+    finally:
+        directory.ttl = ttl
+    assert info.value.status == 403 and "not a member" in info.value.problem["detail"]
+
+
+def test_a_read_whose_log_append_fails_returns_nothing(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    accepted = gateway.client(gateway.org.c1_recorder).commit("household", HOUSEHOLD)
+
+    def broken(**fields: object) -> None:
+        raise RuntimeError("access log unavailable")
+
+    monkeypatch.setattr(gateway.runtime.log(), "record", broken)
+    with pytest.raises(RuntimeError, match="access log unavailable"):  # the server fails; no payload leaves
+        gateway.client(gateway.org.c1_recorder).get(accepted["id"])
 
 
 def test_signatures_missing_wrong_stale_or_replayed_are_401(gateway: Gateway) -> None:
