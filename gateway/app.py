@@ -1,34 +1,39 @@
-"""The gateway's FastAPI application factory."""
+"""The gateway's FastAPI application factory.
+
+Requests pass, outermost first: :class:`~gateway.observability.RequestContext` (request
+id, log line, metrics, the catch-all that turns any escaped exception into a problem
+detail), :class:`~gateway.edge.EdgeGuard` (body size, JSON depth, NUL, surrogates,
+non-finite numbers, before anything parses the body), then FastAPI, whose errors
+:mod:`gateway.problems` renders as problem details.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from gateway.errors import GatewayError, PayloadTooLarge, ValidationFailed, from_ledger
-from gateway.routes import audit, grants, health, orgs, records, verify
+from gateway import problems
+from gateway.datadir import private_dir
+from gateway.edge import EdgeGuard, restore_recursion_limit
+from gateway.metrics import Metrics
+from gateway.observability import RequestContext
+from gateway.routes import audit, grants, health, metrics, orgs, records, verify
 from gateway.runtime import Runtime
 from gateway.settings import Settings, get_settings
-from ledger.errors import LedgerError
 
-PROBLEM_JSON = "application/problem+json"
-
-
-def problem_response(error: GatewayError, request: Request) -> JSONResponse:
-    return JSONResponse(error.problem(str(request.url.path)), status_code=error.status, media_type=PROBLEM_JSON)
+PROBLEM_JSON = problems.PROBLEM_JSON
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
     """Build the app; the runtime (chain, database, workers) starts in its lifespan."""
     settings = settings or get_settings()
+    restore_recursion_limit()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        private_dir(settings.data_dir)
         app.state.runtime = runtime or Runtime.build(settings)
         if runtime is None and settings.worker:
             app.state.runtime.start_worker()
@@ -43,36 +48,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         summary="Shared community records: encrypted off-chain, committed on-chain.",
         lifespan=lifespan,
     )
-
-    @app.exception_handler(GatewayError)
-    async def _gateway_error(request: Request, exc: GatewayError) -> JSONResponse:
-        return problem_response(exc, request)
-
-    @app.exception_handler(LedgerError)
-    async def _ledger_error(request: Request, exc: LedgerError) -> JSONResponse:
-        return problem_response(from_ledger(exc), request)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"path": "/".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
-        ]
-        first = errors[0] if errors else {"path": "", "message": "invalid request"}
-        error = ValidationFailed(f"{first['path']}: {first['message']}", errors=errors)
-        return problem_response(error, request)
-
-    @app.middleware("http")
-    async def _limit_body(request: Request, call_next: Any) -> Any:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > settings.max_request_bytes:
-            error = PayloadTooLarge(f"the request body is {declared} bytes; the limit is {settings.max_request_bytes}")
-            return problem_response(error, request)
-        return await call_next(request)
-
-    app.include_router(health.router)
-    app.include_router(records.router)
-    app.include_router(verify.router)
-    app.include_router(orgs.router)
-    app.include_router(grants.router)
-    app.include_router(audit.router)
+    app.state.runtime = None
+    app.state.metrics = Metrics(lambda: app.state.runtime)
+    problems.install(app)
+    routers = (health, metrics, records, verify, orgs, grants, audit)
+    for module in routers:
+        app.include_router(module.router, responses=problems.PROBLEM_RESPONSES)
+    app.add_middleware(EdgeGuard, settings=settings)
+    app.add_middleware(RequestContext, metrics=app.state.metrics, routes=app.routes)
     return app

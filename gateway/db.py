@@ -1,28 +1,53 @@
 """Database engine, sessions and migrations.
 
 SQLite (the default, under the data directory) runs in WAL mode with ``synchronous=FULL``
-so that an acknowledged commit survives a crash; PostgreSQL is what several gateway
-replicas share. The schema is owned by Alembic and upgraded at start.
+so that an acknowledged commit survives a crash; its file is created 0600 before SQLite
+opens it, and SQLite gives its ``-wal`` and ``-shm`` files the database file's mode.
+PostgreSQL is what several gateway replicas share.
+
+The schema is owned by Alembic and upgraded at start, by one process at a time: several
+workers starting together on a fresh database would otherwise all create the same tables
+(and all but one fail). PostgreSQL serialises them with an advisory lock held for the
+migration's transaction; SQLite, whose DDL the driver runs outside a transaction, with a
+file lock beside the database file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.datadir import FILE_MODE, file_lock, private_dir, private_file
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+# pg_advisory_xact_lock key: the first 8 bytes of sha256("gridledger-migrate"), as a signed bigint
+MIGRATION_LOCK = int.from_bytes(bytes.fromhex("b7857eb4983c1c67"), "big", signed=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL (``None`` for in-memory or another backend)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1]
+    return Path(path) if path and path != ":memory:" else None
 
 
 def make_engine(url: str) -> Engine:
+    path = sqlite_path(url)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path is not None:
+            _create_private_sqlite(path)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -38,18 +63,53 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+def _create_private_sqlite(path: Path) -> None:
+    """Create the database file 0600 (SQLite would use the umask), and fix older files' modes."""
+    private_dir(path.parent)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        private_file(path.with_name(path.name + suffix))
+
+
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
+@contextlib.contextmanager
+def _migration_lock(engine: Engine, connection: Connection) -> Iterator[None]:
+    if engine.dialect.name == "postgresql":
+        # released when the migration's transaction ends, even if this process dies
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        yield
+        return
+    path = sqlite_path(str(engine.url))
+    if path is None:
+        yield
+        return
+    with file_lock(path.with_name(path.name + ".migrate-lock")):
+        yield
+
+
 def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the newest revision."""
+    """Upgrade the schema to the newest revision (one process at a time)."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with engine.begin() as connection, _migration_lock(engine, connection):
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@functools.cache
+def code_revision() -> str | None:
+    """The newest migration this code knows (read once: the scripts do not change at run time)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is migrated to (``None`` before the first migration)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 SLUG = r"^[a-z0-9][a-z0-9._-]{0,31}$"
 HEX32 = r"^0x[0-9a-fA-F]{64}$"
 HEX65 = r"^0x[0-9a-fA-F]{130}$"
+# Integers are bounded by what stores them: a signed 64-bit column, a uint32 entry version,
+# a Unix time the contracts hold (uint48 is enough until the year 8,900,000).
+MAX_INT63 = 2**63 - 1
+MAX_UINT32 = 2**32 - 1
+MAX_TIME = 2**48 - 1
+
+GrantId = Annotated[int, Path(ge=0, le=MAX_INT63, description="the grant's on-chain id")]
+Subject = Annotated[str, Field(min_length=1, max_length=64)]
+FieldName = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class CommitRecord(BaseModel):
@@ -21,10 +31,10 @@ class CommitRecord(BaseModel):
     type: str = Field(pattern=SLUG, description="record type, e.g. household")
     payload: dict[str, Any] = Field(description="the record: a JSON object, validated against the type's schema")
     record_secret: str = Field(pattern=HEX32, description="32 random bytes that salt the field commitments")
-    version: int = Field(1, ge=1, description="1, or the superseded record's version + 1")
+    version: int = Field(1, ge=1, le=MAX_UINT32, description="1, or the superseded record's version + 1")
     supersedes: UUID | None = Field(None, description="the record version this one corrects")
     signature: str = Field(pattern=HEX65, description="the committer's EIP-712 signature over the entry")
-    subjects: list[str] = Field(
+    subjects: list[Subject] = Field(
         default_factory=list, max_length=20,
         description="who the record is about (e.g. ID numbers), for access reports; stored only as keyed hashes",
     )  # fmt: skip
@@ -76,17 +86,17 @@ class GrantCreate(BaseModel):
     grantee: str = Field(pattern=SLUG, description="the organisation that may read")
     record: UUID | None = Field(None, description="scope: one record of the owner")
     type: str | None = Field(None, pattern=SLUG, description="scope: every record of this type of the owner")
-    fields: list[str] = Field(min_length=1, max_length=64, description="the fields the grantee may read")
+    fields: list[FieldName] = Field(min_length=1, max_length=64, description="the fields the grantee may read")
     purpose: str = Field(min_length=1, max_length=200)
-    expires_at: int = Field(gt=0, description="Unix seconds")
-    nonce: int = Field(ge=0, description="the admin's next AccessGrants nonce")
-    deadline: int = Field(gt=0, description="Unix seconds after which the signature is void")
+    expires_at: int = Field(gt=0, le=MAX_TIME, description="Unix seconds")
+    nonce: int = Field(ge=0, le=MAX_INT63, description="the admin's next AccessGrants nonce")
+    deadline: int = Field(gt=0, le=MAX_TIME, description="Unix seconds after which the signature is void")
     signature: str = Field(pattern=HEX65)
 
 
 class GrantRevoke(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    nonce: int = Field(ge=0)
-    deadline: int = Field(gt=0)
+    nonce: int = Field(ge=0, le=MAX_INT63)
+    deadline: int = Field(gt=0, le=MAX_TIME)
     signature: str = Field(pattern=HEX65)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import signal
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
 from gateway.app import create_app
+from gateway.datadir import private_dir
 from gateway.keyring import operator_account
+from gateway.observability import logging_config
 from gateway.settings import Settings
 from ledger.chain import ChainClient
 from ledger.deploy import deploy, write_address_book
@@ -17,6 +20,9 @@ from ledger.errors import AddressBookError
 from ledger.localchain import LocalChain
 
 OPERATOR_ORG = "operator"
+# JSON lines on stderr from every worker (uvicorn applies the config in each process); its
+# own access log is off: it prints paths and query strings, which hold ids and subjects.
+LOGGING: dict[str, Any] = {"log_config": logging_config(), "log_level": "warning", "access_log": False}
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -30,7 +36,7 @@ def serve_up(settings: Settings, *, demo: bool = False) -> None:
     ``SystemExit`` so that the ``finally`` below still stops the chain it started.
     """
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     local = LocalChain(settings.data_dir, chain_id=settings.chain_id) if settings.rpc_url is None else None
     started = False
     if local is not None:
@@ -63,10 +69,10 @@ def serve_up(settings: Settings, *, demo: bool = False) -> None:
             os.environ["GRIDLEDGER_RPC_URL"] = str(settings.rpc_url)
             uvicorn.run(
                 "gateway.app:create_app", factory=True, workers=settings.workers,
-                host=settings.host, port=settings.port, log_level="warning",
+                host=settings.host, port=settings.port, **LOGGING,
             )  # fmt: skip
         else:
-            uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+            uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **LOGGING)
     finally:
         if started and local is not None:
             local.stop()

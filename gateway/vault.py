@@ -14,11 +14,11 @@ import hashlib
 import hmac
 import os
 import secrets
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from gateway.datadir import file_lock, private_file, write_private
 from gateway.settings import Settings
 
 NONCE = 12
@@ -40,13 +40,18 @@ class Vault:
     def from_settings(cls, settings: Settings) -> Vault:
         """The master key from ``GRIDLEDGER_MASTER_KEY`` (base64), else ``DATA_DIR/master.key``.
 
-        In development the key file is generated on first run with mode 0600.
+        In development the key file is generated on first run, mode 0600, once: several
+        gateway processes starting together take a lock, and the key is written atomically,
+        so none reads a half-written key or makes a second one.
         """
         if settings.master_key is not None:
             return cls(base64.b64decode(settings.master_key.get_secret_value()))
         path = settings.data_dir / "master.key"
         if not path.exists():
-            _write_new_key(path)
+            with file_lock(settings.data_dir / ".master.key.lock"):
+                if not path.exists():
+                    write_private(path, base64.b64encode(secrets.token_bytes(32)) + b"\n")
+        private_file(path)
         return cls(base64.b64decode(path.read_text().strip()))
 
     def subject_key(self, subject: str) -> str:
@@ -70,10 +75,3 @@ class Vault:
             return AESGCM(data_key).decrypt(ciphertext[:NONCE], ciphertext[NONCE:], record_id.encode())
         except (InvalidTag, ValueError) as exc:
             raise VaultError(f"the stored payload of record {record_id} does not decrypt") from exc
-
-
-def _write_new_key(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")

@@ -32,9 +32,11 @@ import rfc8785
 
 from ledger import merkle
 from ledger.errors import VerificationError
+from ledger.fields import MAX_UINT32, FieldError, array, field, integer, obj, text
 
 SECRET_BYTES = 32
 DISCLOSURE_FORMAT = "gridledger-disclosure/1"
+MAX_PROOF = 32  # a payload has fewer than 2^32 fields
 
 
 class PayloadError(ValueError):
@@ -66,10 +68,16 @@ def canonical(value: Any) -> bytes:
             return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
         except UnicodeEncodeError:  # lone surrogates: let rfc8785 refuse them
             pass
+    # The messages name the rule, never the value (rfc8785's own quote it: an ID number
+    # sent as a JSON number would end up in an error answer and a log).
     try:
         return bytes(rfc8785.dumps(value))
+    except rfc8785.IntegerDomainError as exc:
+        raise PayloadError("not canonical JSON: an integer is outside the I-JSON range (-2^53, 2^53)") from exc
+    except rfc8785.FloatDomainError as exc:
+        raise PayloadError("not canonical JSON: a number is not finite") from exc
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
-        raise PayloadError(f"not canonical JSON: {exc}") from exc
+        raise PayloadError("not canonical JSON: a value is not a JSON string, number, object or array") from exc
 
 
 def new_secret() -> bytes:
@@ -150,21 +158,30 @@ class Disclosure:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Disclosure:
-        """Parse; raise :class:`VerificationError` on a malformed document."""
+        """Parse; raise :class:`VerificationError` naming the first malformed field (never its value)."""
         try:
+            data = obj(data, "the disclosure")
             if data.get("format") != DISCLOSURE_FORMAT:
                 raise VerificationError(f"not a disclosure (format must be {DISCLOSURE_FORMAT!r})")
-            fields = {
-                str(name): DisclosedField(
+            raw_fields = field(data, "fields", lambda v: obj(v, "fields"))
+            fields = {}
+            for name, raw in raw_fields.items():
+                f = obj(raw, f"fields.{name}")
+                where = f"fields.{name}."
+                if "value" not in f:
+                    raise FieldError(f"{where}value is missing")
+                fields[name] = DisclosedField(
                     value=f["value"],
-                    salt=_hex(f["salt"]),
-                    index=int(f["index"]),
-                    proof=tuple(_hex(p) for p in f["proof"]),
+                    salt=field(f, "salt", _hex, where),
+                    index=field(f, "index", integer(0, MAX_UINT32), where),
+                    proof=field(f, "proof", array(_hex, MAX_PROOF), where),
                 )
-                for name, f in dict(data["fields"]).items()
-            }
-            return cls(record_id=str(data["record_id"]), field_count=int(data["field_count"]), fields=fields)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return cls(
+                record_id=field(data, "record_id", text),
+                field_count=field(data, "field_count", integer(1, MAX_UINT32)),
+                fields=fields,
+            )
+        except FieldError as exc:
             raise VerificationError(f"malformed disclosure: {exc}") from exc
 
 
@@ -194,7 +211,10 @@ def verify_disclosure(disclosure: Disclosure, expected: bytes) -> list[str]:
         if f.index in seen:
             raise VerificationError(f"field {name!r} reuses leaf index {f.index}")
         seen.add(f.index)
-        leaf = merkle.leaf_hash(field_leaf_data(f.salt, name, f.value))
+        try:
+            leaf = merkle.leaf_hash(field_leaf_data(f.salt, name, f.value))
+        except PayloadError as exc:
+            raise VerificationError(f"field {name!r} is {exc}") from exc
         try:
             merkle.verify_inclusion(f.index, disclosure.field_count, leaf, f.proof, expected)
         except merkle.ProofError as exc:

@@ -16,6 +16,7 @@ from typing import Any
 from ledger import merkle
 from ledger.commitments import canonical
 from ledger.errors import VerificationError
+from ledger.fields import MAX_UINT32, FieldError, field, integer, obj, text
 from ledger.signing import entry_digest, entry_domain_separator, recover_digest, sign_digest
 from ledger.types import Address, record_id_to_bytes32, slug_to_bytes32, to_address
 
@@ -101,23 +102,40 @@ class Entry:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Entry:
-        """Parse; raise :class:`VerificationError` on a malformed entry."""
+        """Parse; raise :class:`VerificationError` naming the first malformed field (never its value)."""
         try:
-            if data["format"] != ENTRY_FORMAT:
-                raise VerificationError(f"unknown entry format {data['format']!r}")
+            data = obj(data, "the entry")
+            field(data, "format", integer(ENTRY_FORMAT, ENTRY_FORMAT))
             entry = cls(
-                record_id=str(uuid.UUID(str(data["record_id"]))),
-                org=str(data["org"]),
-                record_type=str(data["type"]),
-                version=int(data["version"]),
-                supersedes=str(uuid.UUID(str(data["supersedes"]))) if data["supersedes"] else None,
-                commitment=bytes.fromhex(str(data["commitment"]).removeprefix("0x")),
-                committer=to_address(str(data["committer"])),
-                signature=bytes.fromhex(str(data["signature"]).removeprefix("0x")),
+                record_id=field(data, "record_id", _uuid),
+                org=field(data, "org", _slug),
+                record_type=field(data, "type", _slug),
+                version=field(data, "version", integer(1, MAX_UINT32)),
+                supersedes=field(data, "supersedes", lambda v: None if v is None else _uuid(v)),
+                commitment=field(data, "commitment", _hex32),
+                committer=field(data, "committer", lambda v: to_address(text(v))),
+                signature=field(data, "signature", _hex),
             )
-            entry.words()  # validates slugs and ids
-        except (KeyError, TypeError, ValueError) as exc:
+        except FieldError as exc:
             raise VerificationError(f"malformed entry: {exc}") from exc
-        if len(entry.commitment) != 32:
-            raise VerificationError("malformed entry: commitment must be 32 bytes")
         return entry
+
+
+def _uuid(value: Any) -> str:
+    return str(uuid.UUID(text(value)))
+
+
+def _slug(value: Any) -> str:
+    slug_to_bytes32(text(value))
+    return str(value)
+
+
+def _hex(value: Any) -> bytes:
+    return bytes.fromhex(text(value).removeprefix("0x"))
+
+
+def _hex32(value: Any) -> bytes:
+    raw = _hex(value)
+    if len(raw) != 32:
+        raise FieldError("must be 32 bytes of hex")
+    return raw

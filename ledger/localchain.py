@@ -2,7 +2,8 @@
 
 State lives in ``DATA_DIR/chain/state.json`` and is dumped every second
 (``--state-interval 1``), so blocks, logs and code survive ``stop``/``start`` and even a
-``kill -9`` of anvil. Base fee and gas price are zero, as on a gas-free Besu consortium,
+``kill -9`` of anvil. The directory is 0700 and anvil runs with umask 077, so its state
+and log are the user's alone. Base fee and gas price are zero, as on a gas-free Besu consortium,
 so freshly generated member keys can transact without funding.
 """
 
@@ -127,6 +128,15 @@ class LocalChain:
         except (OSError, ValueError):
             return None
 
+    def _private_dir(self) -> None:
+        """The chain directory 0700 and its files 0600, whatever the umask (and for older directories)."""
+        self.dir.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.dir.mkdir(exist_ok=True, mode=0o700)
+        self.dir.chmod(0o700)
+        for path in self.dir.iterdir():
+            if path.is_file() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+
     def status(self) -> ChainStatus:
         _reap_children()
         pid, port = self._pid(), self._port()
@@ -141,7 +151,7 @@ class LocalChain:
         if current.running:
             return current
         anvil = find_anvil()
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self._private_dir()
         chosen = free_port(port or self._port() or 8545)
         args = [
             str(anvil),
@@ -157,16 +167,17 @@ class LocalChain:
         ]  # fmt: skip
         if block_time:
             args += ["--block-time", str(block_time)]
-        with self.log_file.open("ab") as log:
+        with os.fdopen(os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             try:
                 proc = subprocess.Popen(
-                    args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-                )
+                    args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                    umask=0o077,  # the state file holds every block: readable by this user only
+                )  # fmt: skip
             except OSError as exc:
                 raise ToolchainError(f"cannot run anvil at {anvil}: {exc.strerror}") from exc
         _children[proc.pid] = proc
-        self.pid_file.write_text(str(proc.pid))
-        self.port_file.write_text(str(chosen))
+        _write_private(self.pid_file, str(proc.pid))
+        _write_private(self.port_file, str(chosen))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -200,6 +211,12 @@ class LocalChain:
                 os.kill(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
         return True
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
 
 
 def _reap_children() -> None:

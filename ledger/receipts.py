@@ -15,9 +15,11 @@ from typing import Any
 from ledger import merkle
 from ledger.entries import Entry, EntryDomain
 from ledger.errors import VerificationError
+from ledger.fields import FieldError, array, field, integer, obj, text
 from ledger.types import Address, to_address
 
 RECEIPT_FORMAT = "gridledger-receipt/1"
+MAX_PROOF = 64  # an RFC 6962 inclusion proof in a tree of fewer than 2^63 leaves
 
 
 @dataclass(frozen=True)
@@ -63,32 +65,34 @@ class Receipt:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Receipt:
-        """Parse; raise :class:`VerificationError` on a malformed receipt."""
+        """Parse; raise :class:`VerificationError` naming the first malformed field (never its value)."""
         try:
+            data = obj(data, "the receipt")
             if data.get("format") != RECEIPT_FORMAT:
                 raise VerificationError(f"not a receipt (format must be {RECEIPT_FORMAT!r})")
-            inclusion, batch, anchor = data["inclusion"], data["batch"], data["anchor"]
+            inclusion = field(data, "inclusion", lambda v: obj(v, "inclusion"))
+            batch = field(data, "batch", lambda v: obj(v, "batch"))
+            anchor = field(data, "anchor", lambda v: obj(v, "anchor"))
+            entry = Entry.from_json(field(data, "entry", lambda v: obj(v, "entry")))
             return cls(
-                entry=Entry.from_json(data["entry"]),
-                leaf_index=int(inclusion["leaf_index"]),
-                tree_size=int(inclusion["tree_size"]),
-                proof=tuple(_hex32(p) for p in inclusion["proof"]),
-                batch_id=_hex32(batch["id"]),
-                batch_root=_hex32(batch["root"]),
-                chain_id=int(anchor["chain_id"]),
-                registry=to_address(str(anchor["registry"])),
-                tx_hash=_hex32(anchor["tx_hash"]),
-                block_number=int(anchor["block_number"]),
-                anchored_at=int(anchor["anchored_at"]),
+                entry=entry,
+                leaf_index=field(inclusion, "leaf_index", integer(), "inclusion."),
+                tree_size=field(inclusion, "tree_size", integer(1), "inclusion."),
+                proof=field(inclusion, "proof", array(_hex32, MAX_PROOF), "inclusion."),
+                batch_id=field(batch, "id", _hex32, "batch."),
+                batch_root=field(batch, "root", _hex32, "batch."),
+                chain_id=field(anchor, "chain_id", integer(), "anchor."),
+                registry=field(anchor, "registry", lambda v: to_address(text(v)), "anchor."),
+                tx_hash=field(anchor, "tx_hash", _hex32, "anchor."),
+                block_number=field(anchor, "block_number", integer(), "anchor."),
+                anchored_at=field(anchor, "anchored_at", integer(), "anchor."),
             )
-        except VerificationError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except FieldError as exc:
             raise VerificationError(f"malformed receipt: {exc}") from exc
 
 
 def _hex32(value: Any) -> bytes:
-    raw = bytes.fromhex(str(value).removeprefix("0x"))
+    raw = bytes.fromhex(text(value).removeprefix("0x"))
     if len(raw) != 32:
-        raise ValueError(f"expected 32 bytes, got {len(raw)}")
+        raise FieldError("must be 32 bytes of hex")
     return raw

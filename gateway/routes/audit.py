@@ -9,9 +9,11 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from gateway.deps import CurrentMember, RuntimeDep
+from gateway.schemas import MAX_INT63
 from gateway.services.audit import log_head, log_proof, query_access, require_auditor, sweep_log, sweep_records
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
+LogIndex = Annotated[int, Query(ge=0, le=MAX_INT63, description="a position or size in the access log")]
 
 
 @router.get("/access")
@@ -26,7 +28,7 @@ def access(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT63)] = 0,
 ) -> dict[str, Any]:
     """Reads, refused reads and erasures of the records this auditor oversees (newest first)."""
     return query_access(
@@ -43,13 +45,13 @@ def head(member: CurrentMember, runtime: RuntimeDep) -> dict[str, Any]:
 
 
 @router.get("/log/inclusion")
-def inclusion(member: CurrentMember, runtime: RuntimeDep, idx: int, size: int) -> dict[str, Any]:
+def inclusion(member: CurrentMember, runtime: RuntimeDep, idx: LogIndex, size: LogIndex) -> dict[str, Any]:
     require_auditor(member)
     return {"idx": idx, "size": size, "proof": log_proof(runtime, "inclusion", idx, size)}
 
 
 @router.get("/log/consistency")
-def consistency(member: CurrentMember, runtime: RuntimeDep, first: int, second: int) -> dict[str, Any]:
+def consistency(member: CurrentMember, runtime: RuntimeDep, first: LogIndex, second: LogIndex) -> dict[str, Any]:
     require_auditor(member)
     return {"first": first, "second": second, "proof": log_proof(runtime, "consistency", first, second)}
 

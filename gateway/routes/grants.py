@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from gateway.deps import CurrentMember, RuntimeDep
-from gateway.schemas import GrantCreate, GrantRevoke
+from gateway.schemas import GrantCreate, GrantId, GrantRevoke
 from gateway.services.grants import create_grant, list_grants, revoke_grant
 from gateway.services.records import erase_record
 
@@ -22,7 +22,7 @@ def post_grant(request: GrantCreate, member: CurrentMember, runtime: RuntimeDep)
 
 
 @router.delete("/grants/{grant_id}")
-def delete_grant(grant_id: int, request: GrantRevoke, member: CurrentMember, runtime: RuntimeDep) -> dict[str, Any]:
+def delete_grant(grant_id: GrantId, request: GrantRevoke, member: CurrentMember, runtime: RuntimeDep) -> dict[str, Any]:
     """Revoke a grant: reads under it are refused from the next block on."""
     return revoke_grant(runtime, member, grant_id, request)
 

@@ -1,7 +1,11 @@
 """Liveness and readiness.
 
-``/healthz`` says the process is up. ``/readyz`` says it can serve: the chain node
-answers, runs the address book's chain, and the contracts have code there.
+``/healthz`` says the process is up. ``/readyz`` says it can serve: the database answers
+and is migrated to the revision this code expects (503 otherwise). The chain is reported
+(reachable, contracts deployed, latest block) but does not fail readiness: commits are
+acknowledged from the database and anchored when the chain is back, so a gateway whose
+chain is down is ``degraded``, not unready; taking it out of a load balancer would turn a
+delay into an outage.
 """
 
 from __future__ import annotations
@@ -10,8 +14,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 
+from gateway.db import code_revision, schema_revision
 from gateway.deps import RuntimeDep
+from gateway.problems import PROBLEM_JSON
+from gateway.runtime import Runtime
 from ledger.deploy import check_deployed
 from ledger.errors import LedgerError
 
@@ -24,41 +32,60 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def database_check(runtime: Runtime) -> dict[str, Any]:
+    head = code_revision()
+    try:
+        revision = schema_revision(runtime.engine)
+    except SQLAlchemyError:
+        return {"ok": False, "detail": "the database is unreachable", "expected_revision": head}
+    if revision != head:
+        return {"ok": False, "detail": "the schema is not migrated to this code's revision",
+                "revision": revision, "expected_revision": head}  # fmt: skip
+    return {"ok": True, "revision": revision}
+
+
+def chain_checks(runtime: Runtime) -> dict[str, dict[str, Any]]:
+    chain_ok = runtime.chain.is_reachable()
+    checks: dict[str, dict[str, Any]] = {"chain": {"ok": chain_ok, "rpc_url": runtime.chain.rpc_url}}
+    if not chain_ok:
+        checks["contracts"] = {"ok": False, "detail": "chain unreachable"}
+        return checks
+    deployment, problem = runtime.try_deployment()
+    if deployment is None:
+        checks["contracts"] = {"ok": False, "detail": problem}
+        return checks
+    try:
+        missing = check_deployed(deployment)
+        block = runtime.chain.block_number()
+    except LedgerError as exc:
+        checks["contracts"] = {"ok": False, "detail": exc.message}
+        return checks
+    checks["chain"]["block"] = block
+    checks["contracts"] = {
+        "ok": not missing,
+        "chain_id": deployment.book.chain_id,
+        "block": block if not missing else None,
+        "membership": deployment.book.membership,
+        "registry": deployment.book.registry,
+        "grants": deployment.book.grants,
+        **({"missing": missing} if missing else {}),
+    }
+    return checks
+
+
 @router.get("/readyz", response_model=None)
 def readyz(runtime: RuntimeDep) -> dict[str, Any] | JSONResponse:
-    """Chain reachable, contracts deployed: ready to serve."""
-    checks: dict[str, Any] = {}
-    chain_ok = runtime.chain.is_reachable()
-    checks["chain"] = {"ok": chain_ok, "rpc_url": runtime.chain.rpc_url}
-    if chain_ok:
-        deployment, problem = runtime.try_deployment()
-        if deployment is None:
-            checks["contracts"] = {"ok": False, "detail": problem}
-        else:
-            try:
-                missing = check_deployed(deployment)
-            except LedgerError as exc:
-                missing, problem = ["all"], exc.message
-            checks["contracts"] = {
-                "ok": not missing,
-                "chain_id": deployment.book.chain_id,
-                "block": runtime.chain.block_number() if not missing else None,
-                "membership": deployment.book.membership,
-                "registry": deployment.book.registry,
-                "grants": deployment.book.grants,
-                **({"missing": missing} if missing else {}),
-            }
-    else:
-        checks["contracts"] = {"ok": False, "detail": "chain unreachable"}
-    ready = all(c["ok"] for c in checks.values())
-    body = {"status": "ready" if ready else "not ready", "checks": checks}
-    if ready:
-        return body
-    problem_body = {
-        "type": "https://gridledger.dev/problems/unavailable",
-        "title": "Service unavailable",
-        "status": 503,
-        "detail": "; ".join(f"{name} not ready" for name, c in checks.items() if not c["ok"]),
-        **body,
-    }
-    return JSONResponse(problem_body, status_code=503, media_type="application/problem+json")
+    """Database reachable and migrated: ready (``degraded`` while the chain is down)."""
+    checks = {"database": database_check(runtime), **chain_checks(runtime)}
+    if not checks["database"]["ok"]:
+        body = {
+            "type": "https://gridledger.dev/problems/not-ready",
+            "title": "Not ready",
+            "status": 503,
+            "detail": checks["database"]["detail"],
+            "readiness": "not ready",
+            "checks": checks,
+        }
+        return JSONResponse(body, status_code=503, media_type=PROBLEM_JSON, headers={"Retry-After": "5"})
+    degraded = not (checks["chain"]["ok"] and checks["contracts"]["ok"])
+    return {"status": "degraded" if degraded else "ready", "checks": checks}

@@ -1,7 +1,10 @@
 """Record types and their JSON Schemas.
 
 Built-in types (``gateway/record_types/*.json``) are registered at start when missing.
-Every commit is validated against its type's schema; an error names the failing path.
+Every commit is validated against its type's schema; an error names the failing path and
+the schema rule, never the value: jsonschema's own messages quote the instance (an ID
+number that fails its pattern, a phone number), and they would reach the client and the
+logs. :func:`rule_message` rewords each error from its keyword and the schema's value.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -70,4 +74,46 @@ class RecordTypes:
         validator = self.validator(name)
         assert validator is not None
         found = sorted(validator.iter_errors(payload), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
-        return [("/" + "/".join(str(p) for p in e.absolute_path), e.message) for e in found]
+        return [rule_message(e) for e in found]
+
+
+def _pointer(parts: Any) -> str:
+    return "/" + "/".join(str(p) for p in parts)
+
+
+def rule_message(error: ValidationError) -> tuple[str, str]:
+    """(JSON pointer, the rule broken) for one schema violation, from the schema alone."""
+    keyword, rule = str(error.validator), cast(Any, error.validator_value)
+    path = list(error.absolute_path)
+    instance = error.instance
+    if keyword == "required" and isinstance(instance, dict) and isinstance(rule, list):
+        missing = [name for name in rule if name not in instance]
+        return _pointer(path), f"field {', '.join(missing)} is required"
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        known = set((error.schema or {}).get("properties", {})) if isinstance(error.schema, dict) else set()
+        extra = sorted(name for name in instance if name not in known)
+        return _pointer(path), f"field {', '.join(extra)} is not a field of this record type"
+    shown = ", ".join(map(str, rule)) if isinstance(rule, list) else str(rule)
+    message = _RULES.get(keyword, "breaks the schema rule {keyword}")
+    return _pointer(path), message.format(rule=shown, keyword=keyword)
+
+
+_RULES = {
+    "type": "must be of type {rule}",
+    "pattern": "must match the pattern {rule}",
+    "format": "must be a valid {rule}",
+    "minLength": "must have at least {rule} characters",
+    "maxLength": "must have at most {rule} characters",
+    "minimum": "must be at least {rule}",
+    "maximum": "must be at most {rule}",
+    "exclusiveMinimum": "must be greater than {rule}",
+    "exclusiveMaximum": "must be less than {rule}",
+    "multipleOf": "must be a multiple of {rule}",
+    "enum": "must be one of {rule}",
+    "const": "must be the value the schema fixes",
+    "minItems": "must have at least {rule} items",
+    "maxItems": "must have at most {rule} items",
+    "uniqueItems": "must not repeat items",
+    "minProperties": "must have at least {rule} fields",
+    "maxProperties": "must have at most {rule} fields",
+}

@@ -200,8 +200,10 @@ def test_a_read_whose_log_append_fails_returns_nothing(gateway: Gateway, monkeyp
         raise RuntimeError("access log unavailable")
 
     monkeypatch.setattr(gateway.runtime.log(), "record", broken)
-    with pytest.raises(RuntimeError, match="access log unavailable"):  # the server fails; no payload leaves
+    with pytest.raises(GatewayClientError) as info:  # the server fails; no payload leaves
         gateway.client(gateway.org.c1_recorder).get(accepted["id"])
+    assert info.value.status == 500 and info.value.problem["type"].endswith("/internal")
+    assert "Li Wei" not in json.dumps(info.value.problem) and "access log" not in info.value.problem["detail"]
 
 
 def test_signatures_missing_wrong_stale_or_replayed_are_401(gateway: Gateway) -> None:
