@@ -32,7 +32,7 @@ import rfc8785
 
 from ledger import merkle
 from ledger.errors import VerificationError
-from ledger.fields import MAX_UINT32, FieldError, array, field, integer, obj, text
+from ledger.fields import MAX_UINT32, FieldError, array, field, integer, mapping, obj, text
 
 SECRET_BYTES = 32
 DISCLOSURE_FORMAT = "gridledger-disclosure/1"
@@ -163,7 +163,7 @@ class Disclosure:
             data = obj(data, "the disclosure")
             if data.get("format") != DISCLOSURE_FORMAT:
                 raise VerificationError(f"not a disclosure (format must be {DISCLOSURE_FORMAT!r})")
-            raw_fields = field(data, "fields", lambda v: obj(v, "fields"))
+            raw_fields = field(data, "fields", mapping)
             fields = {}
             for name, raw in raw_fields.items():
                 f = obj(raw, f"fields.{name}")

@@ -54,7 +54,14 @@ def array(item: Callable[[Any], T], max_items: int) -> Callable[[Any], tuple[T, 
     return parse
 
 
+def mapping(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise FieldError("must be an object")
+    return value
+
+
 def obj(value: Any, what: str) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object; ``what`` names it in the error."""
     if not isinstance(value, Mapping):
         raise FieldError(f"{what} must be an object")
     return value

@@ -15,7 +15,7 @@ from typing import Any
 from ledger import merkle
 from ledger.entries import Entry, EntryDomain
 from ledger.errors import VerificationError
-from ledger.fields import FieldError, array, field, integer, obj, text
+from ledger.fields import FieldError, array, field, integer, mapping, obj, text
 from ledger.types import Address, to_address
 
 RECEIPT_FORMAT = "gridledger-receipt/1"
@@ -70,10 +70,10 @@ class Receipt:
             data = obj(data, "the receipt")
             if data.get("format") != RECEIPT_FORMAT:
                 raise VerificationError(f"not a receipt (format must be {RECEIPT_FORMAT!r})")
-            inclusion = field(data, "inclusion", lambda v: obj(v, "inclusion"))
-            batch = field(data, "batch", lambda v: obj(v, "batch"))
-            anchor = field(data, "anchor", lambda v: obj(v, "anchor"))
-            entry = Entry.from_json(field(data, "entry", lambda v: obj(v, "entry")))
+            inclusion = field(data, "inclusion", mapping)
+            batch = field(data, "batch", mapping)
+            anchor = field(data, "anchor", mapping)
+            entry = Entry.from_json(field(data, "entry", mapping))
             return cls(
                 entry=entry,
                 leaf_index=field(inclusion, "leaf_index", integer(), "inclusion."),
