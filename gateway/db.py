@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,7 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor = dbapi_connection.cursor()  # WAL is set once, in the file (see _create_private_sqlite)
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -64,11 +64,21 @@ def make_engine(url: str) -> Engine:
 
 
 def _create_private_sqlite(path: Path) -> None:
-    """Create the database file 0600 (SQLite would use the umask), and fix older files' modes."""
+    """Create the database file 0600 (SQLite would use the umask), fix older files' modes, and
+    switch it to WAL once, under the lock: the switch needs the database to itself, and
+    SQLite answers "database is locked" at once, without waiting, to a second process
+    switching at the same moment. WAL mode is stored in the file and holds from then on."""
     private_dir(path.parent)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+    with file_lock(_lock_file(path)):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
     for suffix in ("", "-wal", "-shm", "-journal"):
         private_file(path.with_name(path.name + suffix))
+
+
+def _lock_file(database: Path) -> Path:
+    return database.with_name(database.name + ".migrate-lock")
 
 
 def alembic_config() -> Config:
@@ -88,7 +98,7 @@ def _migration_lock(engine: Engine, connection: Connection) -> Iterator[None]:
     if path is None:
         yield
         return
-    with file_lock(path.with_name(path.name + ".migrate-lock")):
+    with file_lock(_lock_file(path)):
         yield
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.models import AccessLogEntry, LogState
@@ -28,9 +29,13 @@ def ensure_log(sessions: sessionmaker[Session]) -> bytes:
     with sessions() as session:
         state = session.get(LogState, 1)
         if state is None:
-            state = LogState(id=1, log_id=secrets.token_bytes(32), size=0, anchored_size=0)
-            session.add(state)
-            session.commit()
+            session.add(LogState(id=1, log_id=secrets.token_bytes(32), size=0, anchored_size=0))
+            try:
+                session.commit()
+            except IntegrityError:  # another gateway process created it at the same moment: use theirs
+                session.rollback()
+            state = session.get(LogState, 1, populate_existing=True)
+            assert state is not None
         return state.log_id
 
 

@@ -18,6 +18,7 @@ from typing import Any, cast
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.models import RecordType
@@ -30,12 +31,16 @@ def builtin_types() -> dict[str, dict[str, Any]]:
 
 
 def register_builtin(sessions: sessionmaker[Session]) -> None:
-    with sessions() as session:
-        known = set(session.scalars(select(RecordType.name)))
-        for name, schema in builtin_types().items():
-            if name not in known:
-                session.add(RecordType(name=name, schema=schema, created_at=datetime.now(UTC)))
-        session.commit()
+    """Add the built-in types that are missing; tolerate another process adding them at once."""
+    for name, schema in builtin_types().items():
+        with sessions() as session:
+            if session.get(RecordType, name) is not None:
+                continue
+            session.add(RecordType(name=name, schema=schema, created_at=datetime.now(UTC)))
+            try:
+                session.commit()
+            except IntegrityError:  # a gateway process starting beside this one registered it first
+                session.rollback()
 
 
 class RecordTypes:
