@@ -33,6 +33,7 @@ from gateway.metrics import Metrics
 from gateway.problems import send_problem
 
 REQUEST_ID = "X-Request-Id"
+CLIENT_CLOSED = 499  # nginx's convention for "the client closed the request": counted, never sent
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 access_log = logging.getLogger("gridledger.access")
 error_log = logging.getLogger("gridledger.errors")
@@ -150,10 +151,11 @@ class RequestContext:
         finally:
             duration = time.perf_counter() - started
             route = route_template(scope, self.routes)
-            self.metrics.observe(scope["method"], route, status or 500, duration)
+            status = status or CLIENT_CLOSED  # nothing was sent: the client left before its body was read
+            self.metrics.observe(scope["method"], route, status, duration)
             access_log.info(
                 "request", extra={
                     "request_id": request_id, "method": scope["method"], "route": route,
-                    "status": status or 500, "duration_ms": round(duration * 1000, 2),
+                    "status": status, "duration_ms": round(duration * 1000, 2),
                 },
             )  # fmt: skip
