@@ -26,7 +26,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.datadir import FILE_MODE, file_lock, private_dir, private_file
@@ -88,12 +88,8 @@ def alembic_config() -> Config:
 
 
 @contextlib.contextmanager
-def _migration_lock(engine: Engine, connection: Connection) -> Iterator[None]:
-    if engine.dialect.name == "postgresql":
-        # released when the migration's transaction ends, even if this process dies
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-        yield
-        return
+def _sqlite_lock(engine: Engine) -> Iterator[None]:
+    """The migration lock of a SQLite file (nothing for PostgreSQL or an in-memory database)."""
     path = sqlite_path(str(engine.url))
     if path is None:
         yield
@@ -103,9 +99,15 @@ def _migration_lock(engine: Engine, connection: Connection) -> Iterator[None]:
 
 
 def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the newest revision (one process at a time)."""
+    """Upgrade the schema to the newest revision (one process at a time).
+
+    Both locks outlive the transaction's commit: the next process must see the version
+    this one wrote (SQLite's driver commits DDL at once but the version row only at the end).
+    """
     config = alembic_config()
-    with engine.begin() as connection, _migration_lock(engine, connection):
+    with _sqlite_lock(engine), engine.begin() as connection:
+        if engine.dialect.name == "postgresql":  # released when the transaction ends, even if this process dies
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
