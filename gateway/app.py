@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,13 +24,18 @@ def problem_response(error: GatewayError, request: Request) -> JSONResponse:
     return JSONResponse(error.problem(str(request.url.path)), status_code=error.status, media_type=PROBLEM_JSON)
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
-    """Build the app; the runtime (chain, database, workers) starts in its lifespan."""
+def create_app(
+    settings: Settings | None = None, runtime: Runtime | None = None, *, clock: Callable[[], float] = time.time
+) -> FastAPI:
+    """Build the app; the runtime (chain, database, workers) starts in its lifespan.
+
+    ``clock`` is the gateway's notion of now (Unix seconds); tests inject one.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.runtime = runtime or Runtime.build(settings)
+        app.state.runtime = runtime or Runtime.build(settings, clock=clock)
         if runtime is None and settings.worker:
             app.state.runtime.start_worker()
         try:

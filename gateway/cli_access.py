@@ -123,7 +123,7 @@ def audit_verify(
         ChainClient(rpc or s.resolved_rpc_url), read_address_book(address_book or s.resolved_address_book)
     )
     with _client(gateway, key, password_file) as client:
-        verdict = _call(verify_access_log, client, deployment)
+        verdict = _call(verify_access_log, client, deployment, s.data_dir / "audit-cache")
     say(verdict.summary())
     if not verdict.valid:
         raise typer.Exit(1)

@@ -12,7 +12,8 @@ renders them as ``application/problem+json``. Errors from ``ledger`` are mapped 
     ├── Gone                 410  gone
     ├── PayloadTooLarge      413  payload-too-large
     ├── ValidationFailed     422  validation-failed
-    └── ServiceUnavailable   503  unavailable
+    ├── ServiceUnavailable   503  unavailable
+    └── IntegrityFailure     500  integrity-failure  stored data contradicts a signed or on-chain fact
 """
 
 from __future__ import annotations
@@ -77,6 +78,16 @@ class ValidationFailed(GatewayError):
 
 class ServiceUnavailable(GatewayError):
     status, type_, title = 503, "unavailable", "Service unavailable"
+
+
+class IntegrityFailure(GatewayError):
+    """Stored data contradicts the signed entry or the chain it copies: refused and flagged.
+
+    Not the client's fault and not retryable: the database was changed behind the
+    gateway's back (or is corrupt). The detail names the record or grant, never a value.
+    """
+
+    status, type_, title = 500, "integrity-failure", "Stored data failed an integrity check"
 
 
 def from_ledger(exc: LedgerError) -> GatewayError:

@@ -34,7 +34,6 @@ class Record(Base):
     commitment: Mapped[bytes] = mapped_column(LargeBinary(32))
     entry: Mapped[bytes] = mapped_column(LargeBinary)
     entry_leaf: Mapped[bytes] = mapped_column(LargeBinary(32))
-    field_names: Mapped[list[str]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     batch_id: Mapped[bytes | None] = mapped_column(ForeignKey("batches.id"), index=True)
@@ -160,7 +159,12 @@ class SubjectIndex(Base):
 
 
 class LogState(Base):
-    """The access log's identity and size; its row lock serialises appends across replicas."""
+    """The access log's identity, size and signed head; its row lock serialises appends across replicas.
+
+    ``peaks`` is the tree's right edge (:class:`ledger.merkle.Frontier`), so each append
+    updates the root in O(log n); ``head_signature`` is the operator key's signature over
+    (log id, size, root) — a DBA who rewrites or truncates the tail cannot re-sign it.
+    """
 
     __tablename__ = "log_state"
 
@@ -168,3 +172,6 @@ class LogState(Base):
     log_id: Mapped[bytes] = mapped_column(LargeBinary(32))
     size: Mapped[int] = mapped_column(BigInteger)
     anchored_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    peaks: Mapped[bytes | None] = mapped_column(LargeBinary)
+    head_root: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    head_signature: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     batch_max_age: float = Field(0.5, gt=0)
     log_anchor_interval: float = Field(30.0, gt=0, description="seconds between anchors of the access log's head")
     batch_lease: float = Field(60.0, gt=0, description="seconds a worker owns a batch it is sending")
+    reconcile_interval: float = Field(5.0, gt=0, description="seconds between re-checks of recent anchors")
+    reconcile_depth: int = Field(
+        256, ge=1, description="blocks back from the head within which anchors are re-checked against the chain"
+    )
     max_payload_bytes: int = Field(64 * 1024, ge=256)
     max_request_bytes: int = Field(32 * 1024 * 1024, ge=1024)
     workers: int = Field(1, ge=1, le=64, description="gateway processes (uvicorn workers) sharing the database")

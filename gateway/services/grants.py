@@ -9,7 +9,6 @@ reads from the next block on.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from eth_account import Account
@@ -20,7 +19,9 @@ from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gateway.models import Grant, Record
 from gateway.runtime import Runtime
 from gateway.schemas import GrantCreate, GrantRevoke
+from gateway.services.facts import signed_entry
 from gateway.services.members import Member
+from gateway.services.records import open_payload
 from ledger.errors import TransactionFailedError
 from ledger.signing import GRANTS_DOMAIN, relay_typed_data
 from ledger.types import Role, record_id_to_bytes32, slug_to_bytes32
@@ -36,6 +37,17 @@ def visible_orgs(runtime: Runtime, member: Member) -> set[str]:
             if info is not None and info.parent == member.org:
                 orgs.add(org_id)
     return orgs
+
+
+def _record_fields(runtime: Runtime, owner: str, record_id: str) -> set[str]:
+    """The field names of ``owner``'s record, from its signed entry and sealed payload (never a column)."""
+    with runtime.sessions() as session:
+        record = session.get(Record, record_id)
+        if record is None or signed_entry(runtime, record).org != owner:
+            raise ValidationFailed(f"record: {owner} has no record {record_id}", path="record")
+        if record.erased_at is not None:
+            raise ValidationFailed(f"record: record {record_id} was erased", path="record")
+        return set(open_payload(runtime, session, record).payload)
 
 
 def _require_grant_admin(runtime: Runtime, member: Member, owner: str) -> None:
@@ -61,11 +73,8 @@ def create_grant(runtime: Runtime, member: Member, request: GrantCreate) -> dict
     if (request.record is None) == (request.type is None):
         raise ValidationFailed("scope: give exactly one of record or type", path="record")
     if request.record is not None:
-        with runtime.sessions() as session:
-            record = session.get(Record, str(request.record))
-        if record is None or record.owner_org != request.owner:
-            raise ValidationFailed(f"record: {request.owner} has no record {request.record}", path="record")
-        known, scope_kind, scope = set(record.field_names), 0, record_id_to_bytes32(record.id)
+        known = _record_fields(runtime, request.owner, str(request.record))
+        scope_kind, scope = 0, record_id_to_bytes32(str(request.record))
     else:
         assert request.type is not None
         fields = runtime.record_types.fields(request.type)
@@ -75,7 +84,7 @@ def create_grant(runtime: Runtime, member: Member, request: GrantCreate) -> dict
     unknown = sorted(set(request.fields) - known)
     if unknown:
         raise ValidationFailed(f"fields: not fields of this record or type: {', '.join(unknown)}", path="fields")
-    if request.expires_at <= int(time.time()):
+    if request.expires_at <= runtime.now():
         raise ValidationFailed("expires_at: the expiry is in the past", path="expires_at")
     deployment = runtime.deployment()
     message = {
@@ -98,7 +107,7 @@ def create_grant(runtime: Runtime, member: Member, request: GrantCreate) -> dict
     (event,) = deployment.grants.events(receipt, "GrantCreated")
     grant_id = int(event["grantId"])
     runtime.indexer().sync()
-    return grant_view(_load(runtime, grant_id))
+    return grant_view(_load(runtime, grant_id), runtime.now())
 
 
 def revoke_grant(runtime: Runtime, member: Member, grant_id: int, request: GrantRevoke) -> dict[str, Any]:
@@ -121,7 +130,7 @@ def revoke_grant(runtime: Runtime, member: Member, grant_id: int, request: Grant
     )
     _relay(runtime, call)
     runtime.indexer().sync()
-    return grant_view(_load(runtime, grant_id))
+    return grant_view(_load(runtime, grant_id), runtime.now())
 
 
 def _relay(runtime: Runtime, call: Any) -> Any:
@@ -143,8 +152,7 @@ def _load(runtime: Runtime, grant_id: int) -> Grant:
     return grant
 
 
-def grant_view(grant: Grant) -> dict[str, Any]:
-    now = int(time.time())
+def grant_view(grant: Grant, now: int) -> dict[str, Any]:
     state = "revoked" if grant.revoked_block is not None else ("expired" if grant.expires_at <= now else "active")
     return {
         "id": grant.id, "owner": grant.owner_org, "grantee": grant.grantee_org,
@@ -163,33 +171,5 @@ def list_grants(runtime: Runtime, member: Member) -> list[dict[str, Any]]:
         rows = session.scalars(
             select(Grant).where(or_(Grant.owner_org.in_(orgs), Grant.grantee_org == member.org)).order_by(Grant.id)
         ).all()
-    return [grant_view(g) for g in rows]
-
-
-def allowed_grant(runtime: Runtime, member: Member, record: Record) -> Grant | None:
-    """The grant (the one with the most fields) under which ``member`` may read ``record`` now, per the chain."""
-
-    def candidates() -> list[Grant]:
-        with runtime.sessions() as session:
-            return list(
-                session.scalars(
-                    select(Grant).where(
-                        Grant.grantee_org == member.org,
-                        Grant.owner_org == record.owner_org,
-                        Grant.revoked_block.is_(None),
-                        or_(
-                            (Grant.scope_kind == "record") & (Grant.scope == record.id),
-                            (Grant.scope_kind == "type") & (Grant.scope == record.record_type),
-                        ),
-                    )
-                )
-            )  # fmt: skip
-
-    found = candidates()
-    if not found:
-        runtime.indexer().sync()
-        found = candidates()
-    grants = runtime.deployment().grants
-    rid = record_id_to_bytes32(record.id)
-    allowed = [g for g in found if grants.is_allowed(g.id, member.org, record.owner_org, rid, record.record_type)]
-    return max(allowed, key=lambda g: (len(g.fields), -g.id), default=None)
+    now = runtime.now()
+    return [grant_view(g, now) for g in rows]

@@ -320,7 +320,7 @@ def bench_audit(stack: Stack, home: Path, sizes: list[int]) -> dict[str, Any]:
                     times.append(time.perf_counter() - t)
                 level[name] = {"p50_ms": ms(pct(times[5:], 50)), "p95_ms": ms(pct(times[5:], 95))}
             out["levels"].append(level)
-        log = runtime.log()
+        log = runtime.access_log
         t = time.perf_counter()
         hashes = log.leaf_hashes(filled)
         root = merkle.root(hashes)

@@ -20,6 +20,7 @@ from gateway.sdk import GatewayClient
 from gateway.settings import Settings
 from ledger.deploy import Deployment, write_address_book
 from ledger.keys import create_keystore
+from ledger.types import Role
 from tests.conftest import Consortium, chain_snapshot
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -88,7 +89,10 @@ def gateway_settings(
         write_address_book(book, deployment.book)
     key = data_dir / "operator.json"
     if not key.exists():
-        create_keystore(key, "operator-password", private_key=bytes(admin.key), iterations=2)
+        # every gateway has its own operator key, as in production: the integrity sweep
+        # tells this gateway's batches on-chain by their anchorer
+        operator = create_keystore(key, "operator-password", iterations=2)
+        deployment.membership.add_member(admin, operator.address, "operator", Role.ADMIN | Role.ANCHORER)
     values: dict[str, object] = {
         "env": "test", "data_dir": data_dir, "database_url": database_url, "rpc_url": deployment.chain.rpc_url,
         "address_book": book, "operator_key": key, "operator_key_password": "operator-password",

@@ -26,7 +26,7 @@ def later(seconds: int = 3600) -> int:
 def wait_log_anchored(gw: Gateway, timeout: float = 30) -> None:
     gw.runtime.request_log_anchor()
     deadline = time.monotonic() + timeout
-    log = gw.runtime.log()
+    log = gw.runtime.access_log
     registry = gw.runtime.deployment().registry
     while True:
         head = registry.latest_log_head(log.log_id)

@@ -156,11 +156,11 @@ def test_a_payload_above_the_limit_is_413(gateway: Gateway) -> None:
 
 def test_unknown_records_are_404_and_not_logged(gateway: Gateway) -> None:
     client = gateway.client(gateway.org.c1_recorder)
-    before = gateway.runtime.log().size()
+    before = gateway.runtime.access_log.size()
     with pytest.raises(GatewayClientError) as info:
         client.get(str(uuid.uuid4()))
     assert info.value.status == 404 and info.value.problem["type"].endswith("/not-found")
-    assert gateway.runtime.log().size() == before  # an unknown id names no owner: nothing to log
+    assert gateway.runtime.access_log.size() == before  # an unknown id names no owner: nothing to log
 
 
 def test_a_body_above_the_request_limit_is_413_before_anything_is_read(gateway: Gateway) -> None:
@@ -199,7 +199,7 @@ def test_a_read_whose_log_append_fails_returns_nothing(gateway: Gateway, monkeyp
     def broken(**fields: object) -> None:
         raise RuntimeError("access log unavailable")
 
-    monkeypatch.setattr(gateway.runtime.log(), "record", broken)
+    monkeypatch.setattr(gateway.runtime.access_log, "record", broken)
     with pytest.raises(RuntimeError, match="access log unavailable"):  # the server fails; no payload leaves
         gateway.client(gateway.org.c1_recorder).get(accepted["id"])
 
