@@ -93,11 +93,20 @@ class GatewayClient:
     # -- transport -------------------------------------------------------------------------
 
     def request(self, method: str, path: str, body: Any = None, *, signed: bool = True) -> Any:
+        """Send one request; signed ones are signed for exactly what httpx puts on the wire.
+
+        The method, Host (``@authority``), path and query are read back from the built
+        request, after httpx has normalised and percent-encoded them, so that the gateway
+        reconstructs the same signature base from what it receives.
+        """
         content = b"" if body is None else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json"} if body is not None else {}
+        request = self.http.build_request(method, path, content=content, headers=headers)
         if signed:
-            headers.update(sign_request(bytes(self.account.key), self.account.address, method, path, content))
-        response = self.http.request(method, path, content=content, headers=headers)
+            target, authority = request.url.raw_path.decode("ascii"), request.headers["Host"]
+            key, address = bytes(self.account.key), self.account.address
+            request.headers.update(sign_request(key, address, request.method, target, content, authority=authority))
+        response = self.http.send(request)
         if response.status_code >= 400:
             try:
                 problem = response.json()

@@ -83,6 +83,7 @@ def org(deployment: Deployment, admin: LocalAccount, module_chain_snapshot: None
 def gateway_settings(
     data_dir: Path, database_url: str, deployment: Deployment, admin: LocalAccount, **extra: object
 ) -> Settings:
+    """Test settings; signed requests are addressed to TestClient's ``http://testserver``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     book = data_dir / "addressbook.json"
     if not book.exists():
@@ -96,7 +97,7 @@ def gateway_settings(
     values: dict[str, object] = {
         "env": "test", "data_dir": data_dir, "database_url": database_url, "rpc_url": deployment.chain.rpc_url,
         "address_book": book, "operator_key": key, "operator_key_password": "operator-password",
-        "batch_max_age": 0.05, **extra,
+        "batch_max_age": 0.05, "authorities": "testserver", **extra,
     }  # fmt: skip
     return Settings(**values)  # type: ignore[arg-type]
 

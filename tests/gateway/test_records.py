@@ -136,8 +136,9 @@ def test_unknown_type_bad_entry_signature_and_malformed_json_are_422(gateway: Ga
     assert info.value.status == 422 and info.value.problem["path"] == "signature"
     body = b'{"id": "not json'
     headers = sign_request(
-        bytes(gateway.org.c1_recorder.key), gateway.org.c1_recorder.address, "POST", "/v1/records", body
-    )
+        bytes(gateway.org.c1_recorder.key), gateway.org.c1_recorder.address, "POST", "/v1/records", body,
+        authority="testserver",
+    )  # fmt: skip
     response = gateway.http.post("/v1/records", content=body, headers={**headers, "Content-Type": "application/json"})
     assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
 
@@ -208,17 +209,18 @@ def test_signatures_missing_wrong_stale_or_replayed_are_401(gateway: Gateway) ->
     account = gateway.org.c1_recorder
     path = "/v1/me"
     assert gateway.http.get(path).status_code == 401
-    headers = sign_request(bytes(account.key), account.address, "GET", path, b"")
+    headers = sign_request(bytes(account.key), account.address, "GET", path, b"", authority="testserver")
     assert gateway.http.get(path, headers=headers).status_code == 200
     replay = gateway.http.get(path, headers=headers)
     assert replay.status_code == 401 and "replayed" in replay.json()["detail"]
-    other = sign_request(bytes(account.key), account.address, "GET", "/v1/orgs", b"")
+    other = sign_request(bytes(account.key), account.address, "GET", "/v1/orgs", b"", authority="testserver")
     wrong_path = gateway.http.get(path, headers=other)
     assert wrong_path.status_code == 401 and "does not match" in wrong_path.json()["detail"]
-    stale = sign_request(bytes(account.key), account.address, "GET", path, b"")
-    stale["GridLedger-Timestamp"] = str(int(time.time()) - 3600)
+    stale = sign_request(
+        bytes(account.key), account.address, "GET", path, b"", authority="testserver", created=int(time.time()) - 3600
+    )
     assert gateway.http.get(path, headers=stale).status_code == 401
-    impostor = sign_request(bytes(new_account().key), account.address, "GET", path, b"")
+    impostor = sign_request(bytes(new_account().key), account.address, "GET", path, b"", authority="testserver")
     assert gateway.http.get(path, headers=impostor).status_code == 401
 
 
