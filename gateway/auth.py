@@ -7,7 +7,6 @@ belongs to no member, or a request signed for another gateway, never writes a ro
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
@@ -29,7 +28,7 @@ async def authenticate(request: Request, runtime: Runtime) -> Member:
 
 
 def _authenticate(request: Request, body: bytes, runtime: Runtime) -> Member:
-    verified = verify(request, body, runtime, now=time.time())
+    verified = verify(request, body, runtime, now=runtime.clock())
     member = runtime.directory().member(verified.keyid)
     if member is None:
         raise Forbidden("the signing key is not a member of an active organisation")
