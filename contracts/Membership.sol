@@ -68,8 +68,9 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
 
     /**
      * @notice Registers an organisation.
-     * Requirements: `orgId` a slug (see {Slugs}) not registered before; `name` 1 to 64 bytes; a committee names an active subdistrict as
-     * `parent` and is registered by the consortium admin or an admin of that subdistrict;
+     * Requirements: `orgId` a slug (see {Slugs}) not registered before; `name` 1 to 64 bytes;
+     * a committee names an active subdistrict as `parent` and is registered by the consortium
+     * admin or an admin of that subdistrict;
      * every other kind has no parent and is registered by the consortium admin.
      * Emits {OrgRegistered}.
      */
@@ -242,7 +243,7 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
         }
     }
 
-    /// @notice The organisation and roles of `account` now (zeroes when it is no member, or its organisation was deactivated).
+    /// @notice The organisation and roles of `account` now (zeroes when it is no member, or its org is deactivated).
     function membershipOf(address account) public view returns (bytes32 orgId, uint8 roles) {
         return _decode(_history[account].latest(), block.number);
     }

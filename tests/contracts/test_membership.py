@@ -225,7 +225,7 @@ def test_an_account_of_a_deactivated_org_may_join_another_and_history_stays_exac
     assert m.members("rc-sunshine") == []
 
 
-def test_deactivation_costs_the_same_for_two_members_or_twenty(consortium: Consortium) -> None:
+def test_deactivation_costs_the_same_for_one_member_or_twenty(consortium: Consortium) -> None:
     m, c = consortium.deployment.membership, consortium
     m.register_org(c.sd_admin, "rc-crowded", OrgKind.COMMITTEE, "Crowded Committee", "sd-east")
     for _ in range(20):

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from ledger.deploy import Deployment
+from ledger.chain import ChainClient
+from ledger.deploy import Deployment, deploy
+from ledger.localchain import LocalChain, free_port
 from ledger.types import Role
 from tests.conftest import Consortium, b32, new_account, reverts
 
@@ -140,3 +144,19 @@ def test_anchorers_of_a_deactivated_org_can_no_longer_anchor(consortium: Consort
         r.anchor(gateway, h("b"), h("r"), 1)
     with reverts("RegistryUnauthorizedAnchorer", gateway.address):
         r.anchor_log_head(gateway, h("log"), 2, h("r2"))
+
+
+def test_a_block_time_beyond_uint48_is_refused_rather_than_wrapped(tmp_path: Path) -> None:
+    """Its own chain: the shared one must not be moved to the year 8,921,556."""
+    local = LocalChain(tmp_path)
+    status = local.start(port=free_port())
+    assert status.rpc_url
+    try:
+        admin = Account.create()
+        deployment = deploy(ChainClient(status.rpc_url), admin, operator_org="operator")
+        deployment.chain.w3.provider.make_request("evm_setNextBlockTimestamp", [2**48])  # type: ignore[arg-type]
+        with reverts("SafeCastOverflowedUintDowncast", 48, 2**48):
+            deployment.registry.anchor(admin, h("b"), h("r"), 1)
+        assert deployment.registry.batch_id_of(h("r")) is None
+    finally:
+        local.stop()
