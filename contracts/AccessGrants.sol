@@ -6,7 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IAccessGrants} from "./interfaces/IAccessGrants.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
 import {RelayedCalls} from "./RelayedCalls.sol";
-import {Slugs} from "./Slugs.sol";
+import {Texts} from "./Texts.sol";
 
 /**
  * @title AccessGrants
@@ -48,7 +48,7 @@ contract AccessGrants is IAccessGrants, RelayedCalls {
      * @notice Grants `granteeOrg` read access to `fields` of the owner's records in scope.
      * Requirements: the caller is an admin of `ownerOrg` or of its supervising subdistrict;
      * both organisations are active and differ; a non-zero scope (a slug for a record type);
-     * 1 to 64 fields of 1 to 64 bytes without control bytes; `purposeCode` a slug and
+     * 1 to 64 fields of 1 to 64 bytes of plain text (see {Texts}); `purposeCode` a slug and
      * `purposeHash` non-zero; `expiresAt` in the future.
      * Emits {GrantCreated}.
      * @return grantId The new grant's id, counting from 1.
@@ -126,11 +126,11 @@ contract AccessGrants is IAccessGrants, RelayedCalls {
         _requireAdmin(actor, r.ownerOrg);
         if (!_membership.getOrg(r.granteeOrg).active) revert GrantsUnknownOrg(r.granteeOrg);
         if (r.granteeOrg == r.ownerOrg) revert GrantsSelfGrant(r.ownerOrg);
-        if (r.scope == bytes32(0) || (r.scopeKind == ScopeKind.RecordType && !Slugs.isSlug(r.scope))) {
+        if (r.scope == bytes32(0) || (r.scopeKind == ScopeKind.RecordType && !Texts.isSlug(r.scope))) {
             revert GrantsInvalidScope();
         }
         if (r.fields.length == 0 || r.fields.length > _MAX_FIELDS) revert GrantsInvalidFields(r.fields.length);
-        if (!Slugs.isSlug(r.purposeCode) || r.purposeHash == bytes32(0)) revert GrantsInvalidPurpose();
+        if (!Texts.isSlug(r.purposeCode) || r.purposeHash == bytes32(0)) revert GrantsInvalidPurpose();
         if (r.expiresAt <= block.timestamp) revert GrantsExpiryInPast(r.expiresAt, block.timestamp);
         grantId = ++_grantCount;
         Grant storage g = _grants[grantId];
@@ -165,12 +165,11 @@ contract AccessGrants is IAccessGrants, RelayedCalls {
         );
     }
 
-    /// @dev A field name is 1 to 64 bytes with no control byte, so every indexer can store it as text.
+    /// @dev A field name is 1 to 64 bytes of plain text ({Texts}), so every indexer can decode and store it.
     function _requireFieldName(uint256 index, string calldata name) private pure {
         bytes calldata raw = bytes(name);
-        if (raw.length == 0 || raw.length > _MAX_FIELD_BYTES) revert GrantsInvalidField(index);
-        for (uint256 j = 0; j < raw.length; ++j) {
-            if (raw[j] < 0x20 || raw[j] == 0x7f) revert GrantsInvalidField(index);
+        if (raw.length == 0 || raw.length > _MAX_FIELD_BYTES || !Texts.isPlainText(raw)) {
+            revert GrantsInvalidField(index);
         }
     }
 

@@ -7,7 +7,7 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
 import {RelayedCalls} from "./RelayedCalls.sol";
-import {Slugs} from "./Slugs.sol";
+import {Texts} from "./Texts.sol";
 
 /**
  * @title Membership
@@ -68,10 +68,10 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
 
     /**
      * @notice Registers an organisation.
-     * Requirements: `orgId` a slug (see {Slugs}) not registered before; `name` 1 to 64 bytes;
-     * a committee names an active subdistrict as `parent` and is registered by the consortium
-     * admin or an admin of that subdistrict;
-     * every other kind has no parent and is registered by the consortium admin.
+     * Requirements: `orgId` a slug not registered before; `name` 1 to 64 bytes of plain text
+     * (both as {Texts} defines them); a committee names an active subdistrict as `parent` and
+     * is registered by the consortium admin or an admin of that subdistrict; every other kind
+     * has no parent and is registered by the consortium admin.
      * Emits {OrgRegistered}.
      */
     function registerOrg(bytes32 orgId, OrgKind kind, bytes32 parent, string calldata name) external {
@@ -277,9 +277,11 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
     }
 
     function _registerOrg(address actor, bytes32 orgId, OrgKind kind, bytes32 parent, string calldata name) private {
-        if (!Slugs.isSlug(orgId) || _orgs[orgId].kind != OrgKind.None) revert MembershipInvalidOrgId(orgId);
+        if (!Texts.isSlug(orgId) || _orgs[orgId].kind != OrgKind.None) revert MembershipInvalidOrgId(orgId);
         uint256 nameLength = bytes(name).length;
-        if (nameLength == 0 || nameLength > _MAX_NAME_BYTES) revert MembershipInvalidName(nameLength);
+        if (nameLength == 0 || nameLength > _MAX_NAME_BYTES || !Texts.isPlainText(bytes(name))) {
+            revert MembershipInvalidName(nameLength);
+        }
         if (kind == OrgKind.Committee) {
             if (_orgs[parent].kind != OrgKind.Subdistrict || !_orgs[parent].active) {
                 revert MembershipInvalidParent(kind, parent);

@@ -59,7 +59,7 @@ interface IAccessGrants {
     error GrantsInvalidScope();
     /// @notice A grant names 1 to 64 fields; this request named `count`.
     error GrantsInvalidFields(uint256 count);
-    /// @notice The field at `index` is empty, longer than 64 bytes, or holds a control byte (below 0x20, or 0x7f).
+    /// @notice The field name at `index` is empty, longer than 64 bytes, not UTF-8, or holds a control character.
     error GrantsInvalidField(uint256 index);
     /// @notice The purpose code is not a slug, or the purpose hash is zero.
     error GrantsInvalidPurpose();

@@ -37,7 +37,7 @@ interface IMembership {
 
     /// @notice The organisation id is not a slug (zero, or stray bytes), or is already registered.
     error MembershipInvalidOrgId(bytes32 orgId);
-    /// @notice An organisation's name must be 1 to 64 bytes long.
+    /// @notice A name must be 1 to 64 bytes of UTF-8 without control characters; this one has `length` bytes.
     error MembershipInvalidName(uint256 length);
     /// @notice The organisation is not registered or has been deactivated.
     error MembershipUnknownOrg(bytes32 orgId);

@@ -69,6 +69,12 @@ def measure(client: ChainClient) -> list[tuple[str, int]]:
     grant_id, receipt = g.grant(rc, request)
     rows.append(("AccessGrants.grant (record type, 2 fields)", receipt))
     rows.append(("AccessGrants.revoke", g.revoke(rc, grant_id)))
+    longest = [f"{i:02d}" + "\u540d" * 20 + "x" for i in range(64)]  # 63 bytes of UTF-8 each
+    widest = GrantsClient.request(
+        "rc-sunshine", "civil-affairs", 1, b"household".ljust(32, b"\0"), longest, "subsidy-review",
+        purpose_hash(new_purpose_salt(), "subsidy review"), int(time.time()) + 86_400,
+    )  # fmt: skip
+    rows.append(("AccessGrants.grant (the bound: 64 fields of 63 bytes of UTF-8)", g.grant(rc, widest)[1]))
     rows.append(("Membership.removeMember", m.remove_member(admin, dept.address)))
     rows.append(("Membership.deactivateOrg (committee, any number of members)",
                  m.deactivate_org(sd, "rc-sunshine")))  # fmt: skip

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.chain import ChainClient
+from eth_abi import encode
+from eth_utils.crypto import keccak
+from web3.exceptions import ContractLogicError
+
+from ledger.chain import ChainClient, decode_revert
 from ledger.contracts import GrantsClient
 from ledger.purposes import purpose_hash
 from tests.conftest import b32
@@ -45,3 +49,20 @@ def type_grant(
 def with_field(request: tuple[Any, ...], index: int, value: Any) -> tuple[Any, ...]:
     """``request`` with one tuple member replaced (to send what the typed builder refuses)."""
     return tuple(value if i == index else v for i, v in enumerate(request))
+
+
+def raw_call(chain: ChainClient, sender: str, to: str, signature: str, types: list[str], values: list[Any]) -> str:
+    """``eth_call`` ``signature`` with ``values`` ABI-encoded as ``types``; the custom error as ``Name(args)``, or "".
+
+    For what web3 refuses to encode: ``string`` and ``bytes`` share one ABI encoding, so a
+    ``bytes`` value sent where the contract takes a ``string`` delivers any bytes at all
+    (not UTF-8, a NUL, half a character), as a hostile member sending straight to the chain could.
+    """
+    data = keccak(text=signature)[:4] + encode(types, values)
+    try:
+        chain.w3.eth.call({"from": sender, "to": to, "data": data})  # type: ignore[typeddict-item]
+    except ContractLogicError as exc:
+        decoded = decode_revert(exc.data if isinstance(exc.data, str) else None)
+        assert decoded is not None, f"reverted without one of our errors: {exc}"
+        return str(decoded)
+    return ""

@@ -9,11 +9,13 @@ from ledger.errors import TransactionFailedError
 from ledger.purposes import purpose_hash
 from ledger.types import record_id_to_bytes32
 from tests.conftest import Consortium, b32, new_account, reverts
-from tests.contracts.helpers import PURPOSE_TEXT, SALT, chain_now, type_grant, with_field
+from tests.contracts.helpers import PURPOSE_TEXT, SALT, chain_now, raw_call, type_grant, with_field
 
 RECORD = "8a7c0d3e-34a4-4c55-9a4c-7f3b1a1c2d3e"
 OTHER_RECORD = "11111111-2222-4333-8444-555555555555"
 FIELDS, CODE, HASH = 4, 5, 6  # positions in the GrantRequest tuple
+GRANT_TUPLE = "(bytes32,bytes32,uint8,bytes32,bytes[],bytes32,bytes32,uint64)"  # bytes[]: the ABI of string[]
+GRANT = "grant((bytes32,bytes32,uint8,bytes32,string[],bytes32,bytes32,uint64))"
 
 
 def test_committee_admin_grants_a_record_type_and_the_event_carries_it(consortium: Consortium) -> None:
@@ -124,6 +126,12 @@ def test_each_field_name_is_one_to_sixty_four_bytes_of_text(consortium: Consorti
     for bad, index in ((["name", ""], 1), (["x" * 65], 0), (["name", "ad\0dress"], 1), (["tab\there"], 0)):
         with reverts("GrantsInvalidField", index):
             g.grant(admin, type_grant(chain, fields=bad))
+    request = list(type_grant(chain))
+    for raw in (b"\xff", b"\xe5\xa7", b"\xed\xa0\x80"):  # not UTF-8: half a character, a surrogate
+        request[FIELDS] = [b"name", raw]
+        assert (
+            raw_call(chain, admin.address, g.address, GRANT, [GRANT_TUPLE], [tuple(request)]) == "GrantsInvalidField(1)"
+        )
     longest, unicode = "x" * 64, "姓名"  # 64 bytes; non-ASCII field names are text too
     grant_id, _ = g.grant(admin, type_grant(chain, fields=[longest, unicode]))
     assert g.get_grant(grant_id).fields == (longest, unicode)

@@ -3,10 +3,34 @@
 from __future__ import annotations
 
 from eth_account.signers.local import LocalAccount
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger.deploy import Deployment
 from ledger.types import OrgKind, Role
 from tests.conftest import Consortium, b32, new_account, reverts
+from tests.contracts.helpers import raw_call
+
+REGISTER_ORG = "registerOrg(bytes32,uint8,bytes32,string)"
+# Bytes on every UTF-8 boundary: controls, ASCII, continuation ranges, every lead-byte class.
+EDGE_BYTES = [0x00, 0x1F, 0x20, 0x41, 0x7E, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
+              0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]  # fmt: skip
+
+
+def is_plain_text(raw: bytes) -> bool:
+    """The reference: Python's strict UTF-8 decoder, then no control characters."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ord(c) >= 0x20 and ord(c) != 0x7F for c in text)
+
+
+def _register_name(deployment: Deployment, admin: LocalAccount, name: bytes) -> str:
+    """Ask (without mining) whether the chain would register a subdistrict called ``name``; the error name or ""."""
+    values = [b32("sd-probe"), int(OrgKind.SUBDISTRICT), b"\0" * 32, name]
+    return raw_call(deployment.chain, admin.address, deployment.membership.address, REGISTER_ORG,
+                    ["bytes32", "uint8", "bytes32", "bytes"], values)  # fmt: skip
 
 
 def test_consortium_admin_registers_a_subdistrict_and_the_event_says_so(
@@ -155,6 +179,30 @@ def test_an_org_name_is_one_to_sixty_four_bytes(consortium: Consortium) -> None:
     m.register_org(admin, "sd-north", OrgKind.SUBDISTRICT, "北" * 21)  # 63 bytes
     info = m.get_org("sd-north")
     assert info is not None and info.name == "北" * 21
+
+
+def test_an_org_name_must_be_utf8_text_without_control_characters(deployment: Deployment, admin: LocalAccount) -> None:
+    refused = [b"East\0", b"East\nOffice", b"\x7f", b"\xff", b"\xe4\xb8", b"\xed\xa0\x80", b"\xc0\xaf",
+               b"\xe0\x80\xaf", b"\xf4\x90\x80\x80", b"\x80"]  # fmt: skip
+    for name in refused:
+        assert _register_name(deployment, admin, name) == f"MembershipInvalidName({len(name)})", name
+    for text in ("东区街道办事处", "Ünïcödé Office", "🏠 Office", "a"):
+        assert _register_name(deployment, admin, text.encode()) == "", text
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.lists(st.sampled_from(EDGE_BYTES), min_size=1, max_size=8).map(bytes),
+        st.binary(min_size=1, max_size=64),
+        st.text(min_size=1, max_size=16).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    )
+)
+def test_the_chain_accepts_exactly_the_names_pythons_utf8_decoder_accepts(
+    deployment: Deployment, admin: LocalAccount, name: bytes
+) -> None:
+    expected = "" if len(name) <= 64 and is_plain_text(name) else f"MembershipInvalidName({len(name)})"
+    assert _register_name(deployment, admin, name) == expected
 
 
 def test_an_org_id_must_be_a_slug_so_every_indexer_can_read_it(consortium: Consortium) -> None:
