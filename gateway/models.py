@@ -107,12 +107,27 @@ class Grant(Base):
     scope_kind: Mapped[str] = mapped_column(String(8))  # record | type
     scope: Mapped[str] = mapped_column(String(36))
     fields: Mapped[list[str]] = mapped_column(JSON)
-    purpose: Mapped[str] = mapped_column(String(500))
+    purpose_code: Mapped[str] = mapped_column(String(32))
+    purpose_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     expires_at: Mapped[int] = mapped_column(BigInteger)
     grantor: Mapped[str] = mapped_column(String(42))
     granted_block: Mapped[int] = mapped_column(BigInteger)
     revoked_block: Mapped[int | None] = mapped_column(BigInteger)
     revoked_by: Mapped[str | None] = mapped_column(String(42))
+
+
+class GrantPurpose(Base):
+    """A grant purpose's free text and salt, kept off-chain so that it can be erased.
+
+    Keyed by the salted hash the grant carries on-chain: the text shown for a grant is the
+    one whose hash the chain holds, whatever this table says (see :mod:`ledger.purposes`).
+    """
+
+    __tablename__ = "grant_purposes"
+
+    purpose_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    text: Mapped[str] = mapped_column(String(200))
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class IndexerState(Base):

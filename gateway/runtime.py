@@ -25,7 +25,7 @@ from gateway.vault import Vault
 from ledger.chain import ChainClient
 from ledger.deploy import Deployment, read_address_book
 from ledger.entries import Entry
-from ledger.errors import LedgerError
+from ledger.errors import AddressBookError, LedgerError
 from ledger.log_heads import sign_head
 
 if TYPE_CHECKING:
@@ -138,6 +138,13 @@ class Runtime:
             if self._operator is None:
                 self._operator = operator_account(self.settings)
             return self._operator
+
+    def operator_org(self) -> str:
+        """The organisation the operator key anchors for: its log heads live on-chain under it."""
+        org, _ = self.deployment().membership.membership_of(self.operator().address)
+        if org is None:
+            raise AddressBookError("the gateway's operator key belongs to no organisation: add it as an anchorer")
+        return str(org)
 
     def request_log_anchor(self) -> None:
         """Ask the worker to anchor the access log's head now (after an erasure, or on demand)."""

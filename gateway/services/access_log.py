@@ -72,10 +72,9 @@ class AccessLog:
         """The log id, creating the log on first start (and signing a head for a log from before 0007)."""
         with self.sessions() as session:
             state = session.get(LogState, 1)
-            if state is None:
+            if state is None:  # the empty log needs no signature: the first append signs its head
                 state = LogState(id=1, log_id=secrets.token_bytes(32), size=0, anchored_size=0, peaks=b"")
                 state.head_root = merkle.EMPTY_ROOT
-                state.head_signature = self.signer(state.log_id, 0, merkle.EMPTY_ROOT)
                 session.add(state)
                 session.commit()
             elif state.peaks is None:  # a log written before heads were signed: rebuild its edge once

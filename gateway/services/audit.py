@@ -96,7 +96,7 @@ def log_head(runtime: Runtime) -> dict[str, Any]:
     """
     state = runtime.access_log.state()
     operator = runtime.operator().address
-    org, _ = runtime.deployment().membership.membership_of(operator)
+    org = runtime.operator_org()
     return {
         "log_id": "0x" + bytes(state.log_id).hex(),
         "org": org,

@@ -8,7 +8,7 @@ a decision
 - reads the record's stored entry, checks that it is the entry of *this* record id and
   that its signature recovers to its committer, and takes owner, type, version and
   supersession from it (the columns must agree with it, or the request is refused);
-- takes a grant's owner, grantee, scope, fields, purpose and expiry from
+- takes a grant's owner, grantee, scope, fields, purpose code and hash and expiry from
   ``AccessGrants.getGrant`` and asks ``isAllowed``; the SQL row only names candidates.
 
 Any disagreement between a copy and the fact it copies is refused and flagged (logged on
@@ -108,7 +108,7 @@ class LiveGrant:
     scope_kind: str  # record | type
     scope: str
     fields: tuple[str, ...]
-    purpose: str
+    purpose_code: str
     expires_at: int
 
 
@@ -130,7 +130,8 @@ def copy_problems(row: Grant, info: GrantInfo) -> list[str]:
         ("scope_kind", row.scope_kind, "record" if info.scope_kind == 0 else "type"),
         ("scope", expected_scope, bytes(info.scope)),
         ("fields", list(row.fields), list(info.fields)),
-        ("purpose", row.purpose, info.purpose),
+        ("purpose_code", row.purpose_code, info.purpose_code),
+        ("purpose_hash", bytes(row.purpose_hash), bytes(info.purpose_hash)),
         ("expires_at", row.expires_at, info.expires_at),
     )
     return [name for name, copy, fact in checks if copy != fact]
@@ -180,7 +181,7 @@ def live_grant(runtime: Runtime, member: Member, entry: Entry) -> LiveGrant | No
         live.append(
             LiveGrant(
                 id=row.id, owner=info.owner_org, grantee=info.grantee_org, scope_kind=row.scope_kind,
-                scope=row.scope, fields=tuple(info.fields), purpose=info.purpose, expires_at=info.expires_at,
+                scope=row.scope, fields=tuple(info.fields), purpose_code=info.purpose_code, expires_at=info.expires_at,
             )
         )  # fmt: skip
     return max(live, key=lambda g: (len(g.fields), -g.id), default=None)

@@ -33,7 +33,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from web3.exceptions import TransactionNotFound
 
-from gateway.models import AccessLogEntry, Batch, Grant, LogState, OutboxItem, Payload, Record, SubjectIndex
+from gateway.models import (
+    AccessLogEntry,
+    Batch,
+    Grant,
+    GrantPurpose,
+    LogState,
+    OutboxItem,
+    Payload,
+    Record,
+    SubjectIndex,
+)
 from gateway.runtime import Runtime
 from gateway.services.access_log import leaf_document
 from gateway.services.facts import copy_problems, entry_domain, entry_problems, parse_entry
@@ -43,8 +53,9 @@ from ledger import merkle
 from ledger.chain import paged_logs
 from ledger.commitments import canonical, commitment
 from ledger.entries import Entry, EntryDomain
-from ledger.errors import LedgerError, TransactionFailedError, VerificationError
+from ledger.errors import TransactionFailedError, VerificationError
 from ledger.log_heads import head_signer
+from ledger.purposes import purpose_hash
 from ledger.types import Role
 
 LEAF_COLUMNS = ("idx", "at", "accessor", "accessor_org", "action", "outcome", "reason", "record_id", "owner_org",
@@ -282,6 +293,11 @@ def sweep_grants(runtime: Runtime) -> dict[str, Any]:
             problems.append(_problem("grant", grant_id, f"columns disagree with the chain: {', '.join(mismatched)}"))
     for grant_id in sorted(rows):
         problems.append(_problem("grant", grant_id, "no such grant on-chain"))
+    with runtime.sessions() as session:
+        for kept in session.scalars(select(GrantPurpose)):
+            if purpose_hash(bytes(kept.salt), kept.text) != bytes(kept.purpose_hash):
+                ident = "0x" + bytes(kept.purpose_hash).hex()
+                problems.append(_problem("grant", ident, "purpose text does not hash to the purpose granted on-chain"))
     return {"grants": count, "mismatches": problems}
 
 
@@ -305,17 +321,20 @@ def sweep_log(runtime: Runtime) -> dict[str, Any]:
     columns = [getattr(AccessLogEntry, c) for c in LEAF_COLUMNS]
     with runtime.sessions() as session:
         rows = session.execute(select(*columns).order_by(AccessLogEntry.idx).execution_options(yield_per=20_000))
-        for row in rows:  # plain tuples, not ORM objects: a million of them must stay fast
-            if row.idx != frontier.size:
-                bad(frontier.size, f"entries {frontier.size}..{row.idx - 1} are missing")
-                break
-            leaf = bytes(row.leaf)
-            frontier.push(merkle.leaf_hash(leaf))
-            if canonical(leaf_document(row)) != leaf:
-                bad(row.idx, "row differs from its logged leaf")
-            head = head_at.get(frontier.size)
-            if head is not None and frontier.root() != bytes(head.root):
-                bad(frontier.size, f"log of size {frontier.size} does not match its anchored root")
+        try:
+            for row in rows:  # plain tuples, not ORM objects: a million of them must stay fast
+                if row.idx != frontier.size:
+                    bad(frontier.size, f"entries {frontier.size}..{row.idx - 1} are missing")
+                    break
+                leaf = bytes(row.leaf)
+                frontier.push(merkle.leaf_hash(leaf))
+                if canonical(leaf_document(row)) != leaf:
+                    bad(row.idx, "row differs from its logged leaf")
+                head = head_at.get(frontier.size)
+                if head is not None and frontier.root() != bytes(head.root):
+                    bad(frontier.size, f"log of size {frontier.size} does not match its anchored root")
+        finally:
+            rows.close()  # a server-side cursor (PostgreSQL) left half-read must be closed, not collected
     size = frontier.size
     if size != state.size:
         bad(size, f"log should hold {state.size} entries, holds {size}")
@@ -323,7 +342,9 @@ def sweep_log(runtime: Runtime) -> dict[str, Any]:
         signer = head_signer(log.log_id, state.size, bytes(state.head_root or b""), bytes(state.head_signature or b""))
     except ValueError:
         signer = None
-    if signer is None or str(signer) != str(runtime.operator().address):
+    if state.size == 0 and state.head_signature is None:
+        pass  # the empty log: nothing to vouch for until the first append signs a head
+    elif signer is None or str(signer) != str(runtime.operator().address):
         bad(state.size, "its head is not signed by the operator key")
     elif state.head_root is None or (size == state.size and frontier.root() != bytes(state.head_root)):
         bad(state.size, "its entries do not hash to the signed head")
@@ -338,7 +359,7 @@ def sweep_log(runtime: Runtime) -> dict[str, Any]:
 def _anchored_heads(runtime: Runtime) -> list[Any]:
     """The log's anchored heads: fetched once each, then cached in the process."""
     registry, scan, log = runtime.deployment().registry, runtime.chain_scan, runtime.access_log
-    org = _operator_org(runtime)
+    org = runtime.operator_org()
     with scan.lock:
         count = registry.log_head_count(org, log.log_id)
         if count < len(scan.heads):
@@ -346,10 +367,3 @@ def _anchored_heads(runtime: Runtime) -> list[Any]:
         while len(scan.heads) < count:
             scan.heads.append(registry.log_head_at(org, log.log_id, len(scan.heads)))
         return list(scan.heads)
-
-
-def _operator_org(runtime: Runtime) -> str:
-    org, _ = runtime.deployment().membership.membership_of(runtime.operator().address)
-    if org is None:
-        raise LedgerError("the gateway's operator key belongs to no organisation: its log heads cannot be found")
-    return str(org)

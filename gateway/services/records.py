@@ -296,7 +296,7 @@ def _log_read(
     runtime.access_log.record(
         accessor=member.address, accessor_org=member.org, action="read", record_id=entry.record_id,
         owner_org=entry.org, subject_keys=subjects, outcome=outcome, reason=reason,
-        grant_id=grant.id if grant else None, purpose=grant.purpose if grant else None, fields=fields,
+        grant_id=grant.id if grant else None, purpose=grant.purpose_code if grant else None, fields=fields,
     )  # fmt: skip
 
 
@@ -332,7 +332,7 @@ def read_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, A
     body["payload"] = {name: payload[name] for name in fields}
     body["disclosure"] = disclose(record.id, payload, sealed.secret, fields).to_json()
     if grant is not None:
-        body["access"] = {"grant": grant.id, "purpose": grant.purpose, "fields": fields}
+        body["access"] = {"grant": grant.id, "purpose_code": grant.purpose_code, "fields": fields}
         body.pop("versions")
     return body
 

@@ -27,6 +27,7 @@ from gateway.models import (
     Base,
     Batch,
     Grant,
+    GrantPurpose,
     LogState,
     OutboxItem,
     Payload,
@@ -41,7 +42,7 @@ from tests.gateway.conftest import Gateway, fresh_database, gateway_settings
 
 HOUSEHOLD = {"address": "5-5-505", "head": "He Ping", "members": 3}
 # tables in an order that inserts satisfy foreign keys; deletes go in reverse
-TABLES = ["batches", "records", "payloads", "outbox", "subject_index", "access_log", "grants", "log_state"]
+TABLES = ["batches", "records", "payloads", "outbox", "subject_index", "access_log", "grants", "grant_purposes", "log_state"]
 
 
 @dataclass
@@ -336,7 +337,12 @@ CASES: dict[str, tuple[Callable[[Session, World], None], str, str]] = {
         "grant",
         "fields",
     ),
-    "grant purpose changed": (_set(Grant, lambda w: Grant.id == w.grant, purpose="other"), "grant", "purpose"),
+    "grant purpose changed": (_set(Grant, lambda w: Grant.id == w.grant, purpose_code="other"), "grant", "purpose"),
+    "grant purpose text rewritten": (
+        _set(GrantPurpose, lambda w: GrantPurpose.text == "care", text="other"),
+        "grant",
+        "purpose text",
+    ),
     "grant expiry extended": (_set(Grant, lambda w: Grant.id == w.grant, expires_at=2**40), "grant", "expires_at"),
     "grant row deleted": (_delete(Grant, lambda w: Grant.id == w.grant), "grant", "on-chain but missing here"),
     "revocation erased": (_set(Grant, lambda w: Grant.id == w.revoked, revoked_block=None), "grant", "revoked_block"),
