@@ -42,7 +42,17 @@ from tests.gateway.conftest import Gateway, fresh_database, gateway_settings
 
 HOUSEHOLD = {"address": "5-5-505", "head": "He Ping", "members": 3}
 # tables in an order that inserts satisfy foreign keys; deletes go in reverse
-TABLES = ["batches", "records", "payloads", "outbox", "subject_index", "access_log", "grants", "grant_purposes", "log_state"]
+TABLES = [
+    "batches",
+    "records",
+    "payloads",
+    "outbox",
+    "subject_index",
+    "access_log",
+    "grants",
+    "grant_purposes",
+    "log_state",
+]
 
 
 @dataclass
