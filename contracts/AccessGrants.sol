@@ -2,10 +2,11 @@
 pragma solidity 0.8.37;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IAccessGrants} from "./interfaces/IAccessGrants.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
+import {RelayedCalls} from "./RelayedCalls.sol";
+import {Texts} from "./Texts.sol";
 
 /**
  * @title AccessGrants
@@ -14,11 +15,17 @@ import {IMembership} from "./interfaces/IMembership.sol";
  * supervising subdistrict, for one record or one record type of the owner, for named
  * fields, a purpose and until an expiry; it can be revoked. Grants stop counting the
  * moment their expiry passes or their revocation is mined.
+ *
+ * Every length is bounded (at most 64 fields of at most 64 bytes), so no grant can be
+ * made too costly to store, hash, index or read back.
  */
-contract AccessGrants is IAccessGrants, EIP712, Nonces {
+contract AccessGrants is IAccessGrants, RelayedCalls {
+    uint256 private constant _MAX_FIELDS = 64;
+    uint256 private constant _MAX_FIELD_BYTES = 64;
+
     bytes32 private constant _GRANT_TYPEHASH = keccak256(
-        "Grant(bytes32 ownerOrg,bytes32 granteeOrg,uint8 scopeKind,bytes32 scope,string[] fields,string purpose,"
-        "uint64 expiresAt,address signer,uint256 nonce,uint256 deadline)"
+        "Grant(bytes32 ownerOrg,bytes32 granteeOrg,uint8 scopeKind,bytes32 scope,string[] fields,bytes32 purposeCode,"
+        "bytes32 purposeHash,uint64 expiresAt,address signer,uint256 nonce,uint256 deadline)"
     );
     bytes32 private constant _REVOKE_TYPEHASH =
         keccak256("Revoke(uint256 grantId,address signer,uint256 nonce,uint256 deadline)");
@@ -40,8 +47,9 @@ contract AccessGrants is IAccessGrants, EIP712, Nonces {
     /**
      * @notice Grants `granteeOrg` read access to `fields` of the owner's records in scope.
      * Requirements: the caller is an admin of `ownerOrg` or of its supervising subdistrict;
-     * both organisations are active and differ; at least one field; a non-zero scope;
-     * `expiresAt` in the future.
+     * both organisations are active and differ; a non-zero scope (a slug for a record type);
+     * 1 to 64 fields of 1 to 64 bytes of plain text (see {Texts}); `purposeCode` a slug and
+     * `purposeHash` non-zero; `expiresAt` in the future.
      * Emits {GrantCreated}.
      * @return grantId The new grant's id, counting from 1.
      */
@@ -61,7 +69,7 @@ contract AccessGrants is IAccessGrants, EIP712, Nonces {
         uint256 deadline,
         bytes calldata signature
     ) external returns (uint256 grantId) {
-        _checkSignature(signer, _grantStructHash(request, signer, nonce, deadline), nonce, deadline, signature);
+        _checkRelayed(signer, _grantStructHash(request, signer, nonce, deadline), nonce, deadline, signature);
         return _grant(signer, request);
     }
 
@@ -83,7 +91,7 @@ contract AccessGrants is IAccessGrants, EIP712, Nonces {
         external
     {
         bytes32 structHash = keccak256(abi.encode(_REVOKE_TYPEHASH, grantId, signer, nonce, deadline));
-        _checkSignature(signer, structHash, nonce, deadline, signature);
+        _checkRelayed(signer, structHash, nonce, deadline, signature);
         _revoke(signer, grantId);
     }
 
@@ -118,7 +126,11 @@ contract AccessGrants is IAccessGrants, EIP712, Nonces {
         _requireAdmin(actor, r.ownerOrg);
         if (!_membership.getOrg(r.granteeOrg).active) revert GrantsUnknownOrg(r.granteeOrg);
         if (r.granteeOrg == r.ownerOrg) revert GrantsSelfGrant(r.ownerOrg);
-        if (r.fields.length == 0 || r.scope == bytes32(0)) revert GrantsInvalidScope();
+        if (r.scope == bytes32(0) || (r.scopeKind == ScopeKind.RecordType && !Texts.isSlug(r.scope))) {
+            revert GrantsInvalidScope();
+        }
+        if (r.fields.length == 0 || r.fields.length > _MAX_FIELDS) revert GrantsInvalidFields(r.fields.length);
+        if (!Texts.isSlug(r.purposeCode) || r.purposeHash == bytes32(0)) revert GrantsInvalidPurpose();
         if (r.expiresAt <= block.timestamp) revert GrantsExpiryInPast(r.expiresAt, block.timestamp);
         grantId = ++_grantCount;
         Grant storage g = _grants[grantId];
@@ -127,15 +139,38 @@ contract AccessGrants is IAccessGrants, EIP712, Nonces {
         g.scopeKind = r.scopeKind;
         g.scope = r.scope;
         g.expiresAt = r.expiresAt;
-        g.grantedAt = uint64(block.timestamp);
+        g.grantedAt = SafeCast.toUint64(block.timestamp);
         g.grantor = actor;
-        g.purpose = r.purpose;
+        g.purposeCode = r.purposeCode;
+        g.purposeHash = r.purposeHash;
         for (uint256 i = 0; i < r.fields.length; ++i) {
+            _requireFieldName(i, r.fields[i]);
             g.fields.push(r.fields[i]);
         }
+        _emitGrantCreated(grantId, r, actor);
+    }
+
+    function _emitGrantCreated(uint256 grantId, GrantRequest calldata r, address actor) private {
         emit GrantCreated(
-            grantId, r.ownerOrg, r.granteeOrg, r.scopeKind, r.scope, r.fields, r.purpose, r.expiresAt, actor
+            grantId,
+            r.ownerOrg,
+            r.granteeOrg,
+            r.scopeKind,
+            r.scope,
+            r.fields,
+            r.purposeCode,
+            r.purposeHash,
+            r.expiresAt,
+            actor
         );
+    }
+
+    /// @dev A field name is 1 to 64 bytes of plain text ({Texts}), so every indexer can decode and store it.
+    function _requireFieldName(uint256 index, string calldata name) private pure {
+        bytes calldata raw = bytes(name);
+        if (raw.length == 0 || raw.length > _MAX_FIELD_BYTES || !Texts.isPlainText(raw)) {
+            revert GrantsInvalidField(index);
+        }
     }
 
     function _grantStructHash(GrantRequest calldata r, address signer, uint256 nonce, uint256 deadline)
@@ -147,7 +182,7 @@ contract AccessGrants is IAccessGrants, EIP712, Nonces {
             _GRANT_TYPEHASH, r.ownerOrg, r.granteeOrg, uint8(r.scopeKind), r.scope, _hashStrings(r.fields)
         );
         return keccak256(
-            bytes.concat(head, abi.encode(keccak256(bytes(r.purpose)), r.expiresAt, signer, nonce, deadline))
+            bytes.concat(head, abi.encode(r.purposeCode, r.purposeHash, r.expiresAt, signer, nonce, deadline))
         );
     }
 
@@ -155,7 +190,7 @@ contract AccessGrants is IAccessGrants, EIP712, Nonces {
         Grant storage g = _existing(grantId);
         if (g.revokedAt != 0) revert GrantsAlreadyRevoked(grantId);
         _requireAdmin(actor, g.ownerOrg);
-        g.revokedAt = uint64(block.timestamp);
+        g.revokedAt = SafeCast.toUint64(block.timestamp);
         emit GrantRevoked(grantId, g.ownerOrg, g.granteeOrg, actor);
     }
 
@@ -169,20 +204,6 @@ contract AccessGrants is IAccessGrants, EIP712, Nonces {
         if (!owner.active) revert GrantsUnknownOrg(ownerOrg);
         bool bySupervisor = owner.kind == IMembership.OrgKind.Committee && _membership.isOrgAdmin(actor, owner.parent);
         if (!_membership.isOrgAdmin(actor, ownerOrg) && !bySupervisor) revert GrantsUnauthorized(actor, ownerOrg);
-    }
-
-    function _checkSignature(
-        address signer,
-        bytes32 structHash,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signature
-    ) private {
-        if (block.timestamp > deadline) revert GrantsExpiredSignature(deadline);
-        if (!SignatureChecker.isValidSignatureNow(signer, _hashTypedDataV4(structHash), signature)) {
-            revert GrantsInvalidSignature(signer);
-        }
-        _useCheckedNonce(signer, nonce);
     }
 
     function _hashStrings(string[] calldata values) private pure returns (bytes32) {

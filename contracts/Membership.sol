@@ -3,11 +3,11 @@ pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
+import {RelayedCalls} from "./RelayedCalls.sol";
+import {Texts} from "./Texts.sol";
 
 /**
  * @title Membership
@@ -16,9 +16,14 @@ import {IMembership} from "./interfaces/IMembership.sol";
  * The consortium admin (`DEFAULT_ADMIN_ROLE`) onboards subdistrict offices, departments and
  * operators; an admin of a subdistrict office onboards the residents' committees under it
  * and their members. Only the consortium admin hands out the anchorer role. Every change
- * may be sent by the acting member or relayed with its EIP-712 signature.
+ * may be sent by the acting member or relayed with its EIP-712 signature ({RelayedCalls}).
+ *
+ * Deactivation is O(1) whatever the size of the organisation: it records the block, and
+ * every read decodes a member's checkpoint through it. A member of a deactivated
+ * organisation therefore holds nothing from that block on without being touched, and may
+ * later join another organisation; its checkpoints before the block still answer.
  */
-contract Membership is IMembership, AccessControl, EIP712, Nonces {
+contract Membership is IMembership, AccessControl, RelayedCalls {
     using Checkpoints for Checkpoints.Trace256;
     using EnumerableSet for EnumerableSet.AddressSet;
 
@@ -33,6 +38,7 @@ contract Membership is IMembership, AccessControl, EIP712, Nonces {
     /// @notice Anchors batch roots and log heads (gateways).
     uint8 public constant ROLE_ANCHORER = 16;
     uint8 private constant _ALL_ROLES = 31;
+    uint256 private constant _MAX_NAME_BYTES = 64;
 
     bytes32 private constant _REGISTER_ORG_TYPEHASH = keccak256(
         "RegisterOrg(bytes32 orgId,uint8 kind,bytes32 parent,string name,address signer,uint256 nonce,uint256 deadline)"
@@ -52,6 +58,8 @@ contract Membership is IMembership, AccessControl, EIP712, Nonces {
     EnumerableSet.AddressSet private _allMembers;
     /// @dev Per account, per block: (orgIndex << 8) | roles; zero means "no organisation".
     mapping(address account => Checkpoints.Trace256) private _history;
+    /// @dev The block in which an organisation was deactivated; zero while it is active.
+    mapping(bytes32 orgId => uint256 blockNumber) private _deactivatedAt;
 
     /// @param consortiumAdmin The account that onboards subdistricts, departments and operators.
     constructor(address consortiumAdmin) EIP712("GridLedger Membership", "1") {
@@ -60,9 +68,10 @@ contract Membership is IMembership, AccessControl, EIP712, Nonces {
 
     /**
      * @notice Registers an organisation.
-     * Requirements: `orgId` non-zero and new; a committee names an active subdistrict as
-     * `parent` and is registered by the consortium admin or an admin of that subdistrict;
-     * every other kind has no parent and is registered by the consortium admin.
+     * Requirements: `orgId` a slug not registered before; `name` 1 to 64 bytes of plain text
+     * (both as {Texts} defines them); a committee names an active subdistrict as `parent` and
+     * is registered by the consortium admin or an admin of that subdistrict; every other kind
+     * has no parent and is registered by the consortium admin.
      * Emits {OrgRegistered}.
      */
     function registerOrg(bytes32 orgId, OrgKind kind, bytes32 parent, string calldata name) external {
@@ -89,33 +98,33 @@ contract Membership is IMembership, AccessControl, EIP712, Nonces {
                 _REGISTER_ORG_TYPEHASH, orgId, uint8(kind), parent, keccak256(bytes(name)), signer, nonce, deadline
             )
         );
-        _checkSignature(signer, structHash, nonce, deadline, signature);
+        _checkRelayed(signer, structHash, nonce, deadline, signature);
         _registerOrg(signer, orgId, kind, parent, name);
     }
 
     /**
-     * @notice Deactivates an organisation and removes all its members.
+     * @notice Deactivates an organisation for good: from this block on its members hold no
+     * organisation and no role, and it takes no new members. Costs the same for any number of
+     * members: nothing is looped over.
      * Requirements: the organisation is active; the caller is the consortium admin, or for a
      * committee an admin of its subdistrict.
-     * Emits {MemberRemoved} for each member, then {OrgDeactivated}.
+     * Emits {OrgDeactivated} only (no {MemberRemoved} per member: indexers treat the event as
+     * removing every member of `orgId`).
      */
     function deactivateOrg(bytes32 orgId) external {
         address actor = _msgSender();
         Org storage org = _activeOrg(orgId);
         bool byParent = org.kind == OrgKind.Committee && isOrgAdmin(actor, org.parent);
         if (!hasRole(DEFAULT_ADMIN_ROLE, actor) && !byParent) revert MembershipUnauthorized(actor, orgId);
-        EnumerableSet.AddressSet storage members = _orgMembers[orgId];
-        while (members.length() > 0) {
-            _removeMember(actor, members.at(members.length() - 1), orgId);
-        }
         org.active = false;
+        _deactivatedAt[orgId] = block.number;
         emit OrgDeactivated(orgId, actor);
     }
 
     /**
      * @notice Adds `account` to organisation `orgId` with `roles`.
      * Requirements: the caller may manage `orgId` ({canManage}); the account belongs to no
-     * organisation; roles non-empty; only the consortium admin grants the anchorer role.
+     * (active) organisation; roles non-empty; only the consortium admin grants the anchorer role.
      * Emits {MemberAdded}.
      */
     function addMember(address account, bytes32 orgId, uint8 roles) external {
@@ -138,7 +147,7 @@ contract Membership is IMembership, AccessControl, EIP712, Nonces {
     ) external {
         bytes32 structHash =
             keccak256(abi.encode(_ADD_MEMBER_TYPEHASH, account, orgId, roles, signer, nonce, deadline));
-        _checkSignature(signer, structHash, nonce, deadline, signature);
+        _checkRelayed(signer, structHash, nonce, deadline, signature);
         _addMember(signer, account, orgId, roles);
     }
 
@@ -165,7 +174,7 @@ contract Membership is IMembership, AccessControl, EIP712, Nonces {
         bytes calldata signature
     ) external {
         bytes32 structHash = keccak256(abi.encode(_SET_ROLES_TYPEHASH, account, roles, signer, nonce, deadline));
-        _checkSignature(signer, structHash, nonce, deadline, signature);
+        _checkRelayed(signer, structHash, nonce, deadline, signature);
         _setRoles(signer, account, roles);
     }
 
@@ -192,7 +201,7 @@ contract Membership is IMembership, AccessControl, EIP712, Nonces {
         bytes calldata signature
     ) external {
         bytes32 structHash = keccak256(abi.encode(_REMOVE_MEMBER_TYPEHASH, account, signer, nonce, deadline));
-        _checkSignature(signer, structHash, nonce, deadline, signature);
+        _checkRelayed(signer, structHash, nonce, deadline, signature);
         bytes32 orgId = _requireManagedMember(signer, account);
         _removeMember(signer, account, orgId);
     }
@@ -207,24 +216,44 @@ contract Membership is IMembership, AccessControl, EIP712, Nonces {
         return _orgIds;
     }
 
-    /// @notice The current members of `orgId`.
+    /// @notice The block in which `orgId` was deactivated, or zero while it is active (or unknown).
+    function orgDeactivatedAt(bytes32 orgId) external view returns (uint256 blockNumber) {
+        return _deactivatedAt[orgId];
+    }
+
+    /// @notice The current members of `orgId` (none once it is deactivated).
     function membersOf(bytes32 orgId) external view returns (address[] memory) {
+        if (!_orgs[orgId].active) return new address[](0);
         return _orgMembers[orgId].values();
     }
 
-    /// @notice Every current member account of the consortium (for node allowlists).
-    function members() external view returns (address[] memory) {
-        return _allMembers.values();
+    /**
+     * @notice Every current member account of the consortium, i.e. of an active organisation
+     * (for node allowlists). A view: its loop costs no transaction anything.
+     */
+    function members() external view returns (address[] memory accounts) {
+        accounts = _allMembers.values();
+        uint256 kept = 0;
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            (bytes32 orgId,) = membershipOf(accounts[i]);
+            if (orgId != bytes32(0)) accounts[kept++] = accounts[i];
+        }
+        assembly ("memory-safe") {
+            mstore(accounts, kept) // shorten in place: the dropped tail is simply forgotten
+        }
     }
 
-    /// @notice The organisation and roles of `account` now (zeroes when it is no member).
+    /// @notice The organisation and roles of `account` now (zeroes when it is no member, or its org is deactivated).
     function membershipOf(address account) public view returns (bytes32 orgId, uint8 roles) {
-        return _decode(_history[account].latest());
+        return _decode(_history[account].latest(), block.number);
     }
 
-    /// @notice The organisation and roles of `account` at the end of block `blockNumber`.
+    /**
+     * @notice The organisation and roles of `account` at the end of block `blockNumber`: zeroes
+     * when it was no member then, or when its organisation was deactivated in or before that block.
+     */
     function membershipAt(address account, uint256 blockNumber) external view returns (bytes32 orgId, uint8 roles) {
-        return _decode(_history[account].upperLookupRecent(blockNumber));
+        return _decode(_history[account].upperLookupRecent(blockNumber), blockNumber);
     }
 
     /// @notice Whether `account` now holds every bit of `role` in an active organisation.
@@ -248,7 +277,11 @@ contract Membership is IMembership, AccessControl, EIP712, Nonces {
     }
 
     function _registerOrg(address actor, bytes32 orgId, OrgKind kind, bytes32 parent, string calldata name) private {
-        if (orgId == bytes32(0) || _orgs[orgId].kind != OrgKind.None) revert MembershipInvalidOrgId(orgId);
+        if (!Texts.isSlug(orgId) || _orgs[orgId].kind != OrgKind.None) revert MembershipInvalidOrgId(orgId);
+        uint256 nameLength = bytes(name).length;
+        if (nameLength == 0 || nameLength > _MAX_NAME_BYTES || !Texts.isPlainText(bytes(name))) {
+            revert MembershipInvalidName(nameLength);
+        }
         if (kind == OrgKind.Committee) {
             if (_orgs[parent].kind != OrgKind.Subdistrict || !_orgs[parent].active) {
                 revert MembershipInvalidParent(kind, parent);
@@ -315,23 +348,13 @@ contract Membership is IMembership, AccessControl, EIP712, Nonces {
         _history[account].push(block.number, (_orgIndex[orgId] << 8) | roles);
     }
 
-    function _decode(uint256 packed) private view returns (bytes32 orgId, uint8 roles) {
+    /// @dev A checkpoint read as of block `atBlock`: nothing if its organisation was deactivated by then.
+    function _decode(uint256 packed, uint256 atBlock) private view returns (bytes32 orgId, uint8 roles) {
         uint256 index = packed >> 8;
         if (index == 0) return (bytes32(0), 0);
-        return (_orgIds[index - 1], uint8(packed));
-    }
-
-    function _checkSignature(
-        address signer,
-        bytes32 structHash,
-        uint256 nonce,
-        uint256 deadline,
-        bytes calldata signature
-    ) private {
-        if (block.timestamp > deadline) revert MembershipExpiredSignature(deadline);
-        if (!SignatureChecker.isValidSignatureNow(signer, _hashTypedDataV4(structHash), signature)) {
-            revert MembershipInvalidSignature(signer);
-        }
-        _useCheckedNonce(signer, nonce);
+        orgId = _orgIds[index - 1];
+        uint256 deactivatedAt = _deactivatedAt[orgId];
+        if (deactivatedAt != 0 && atBlock >= deactivatedAt) return (bytes32(0), 0);
+        return (orgId, uint8(packed));
     }
 }

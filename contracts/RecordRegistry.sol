@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
 import {IRecordRegistry} from "./interfaces/IRecordRegistry.sol";
 
@@ -12,6 +13,10 @@ import {IRecordRegistry} from "./interfaces/IRecordRegistry.sol";
  * record falls with the batch. Each entry inside a batch carries its author's EIP-712
  * signature, which verifiers check off-chain; the chain only vouches for the root, the
  * anchoring organisation and the time.
+ *
+ * Log heads are kept per (anchoring organisation, log id): an anchorer can only ever grow
+ * its own organisation's logs, so a gateway that follows its own log under its own
+ * organisation cannot be fed a head pushed by another member.
  */
 contract RecordRegistry is IRecordRegistry {
     uint8 private constant _ROLE_ANCHORER = 16;
@@ -19,7 +24,7 @@ contract RecordRegistry is IRecordRegistry {
     IMembership private immutable _membership;
     mapping(bytes32 batchId => Batch) private _batches;
     mapping(bytes32 root => bytes32 batchId) private _batchOfRoot;
-    mapping(bytes32 logId => LogHead[]) private _logHeads;
+    mapping(bytes32 org => mapping(bytes32 logId => LogHead[])) private _logHeads;
 
     /// @param membership The consortium's {Membership} contract, asked who may anchor.
     constructor(IMembership membership) {
@@ -48,34 +53,34 @@ contract RecordRegistry is IRecordRegistry {
             org: org,
             anchorer: msg.sender,
             size: size,
-            anchoredAt: uint32(block.timestamp),
-            blockNumber: uint32(block.number)
+            anchoredAt: SafeCast.toUint48(block.timestamp),
+            blockNumber: SafeCast.toUint48(block.number)
         });
         _batchOfRoot[root] = batchId;
         emit BatchAnchored(batchId, root, org, size, msg.sender);
     }
 
     /**
-     * @notice Anchors the head (tree size, root) of the append-only log `logId`.
+     * @notice Anchors the head (tree size, root) of the caller's organisation's append-only log `logId`.
      * Requirements: the caller holds the anchorer role; the root is non-zero; the tree
-     * size exceeds the last anchored size of this log.
+     * size exceeds the last size anchored for this organisation's log.
      * Emits {LogHeadAnchored}.
      */
     function anchorLogHead(bytes32 logId, uint64 treeSize, bytes32 root) external {
         bytes32 org = _requireAnchorer();
         if (root == bytes32(0)) revert RegistryInvalidLogHead(logId);
-        LogHead[] storage heads = _logHeads[logId];
+        LogHead[] storage heads = _logHeads[org][logId];
         uint64 lastSize = heads.length == 0 ? 0 : heads[heads.length - 1].treeSize;
-        if (treeSize <= lastSize) revert RegistryLogNotGrowing(logId, lastSize, treeSize);
+        if (treeSize <= lastSize) revert RegistryLogNotGrowing(org, logId, lastSize, treeSize);
         heads.push(
             LogHead({
                 treeSize: treeSize,
-                anchoredAt: uint64(block.timestamp),
-                blockNumber: uint64(block.number),
+                anchoredAt: SafeCast.toUint48(block.timestamp),
+                blockNumber: SafeCast.toUint48(block.number),
                 root: root
             })
         );
-        emit LogHeadAnchored(logId, treeSize, root, org, msg.sender);
+        emit LogHeadAnchored(logId, org, treeSize, root, msg.sender);
     }
 
     /// @notice The batch `batchId`. Requirements: it exists.
@@ -90,23 +95,23 @@ contract RecordRegistry is IRecordRegistry {
         return _batchOfRoot[root];
     }
 
-    /// @notice How many heads of `logId` were anchored.
-    function logHeadCount(bytes32 logId) external view returns (uint256) {
-        return _logHeads[logId].length;
+    /// @notice How many heads of organisation `org`'s log `logId` were anchored.
+    function logHeadCount(bytes32 org, bytes32 logId) external view returns (uint256) {
+        return _logHeads[org][logId].length;
     }
 
-    /// @notice The `index`-th anchored head of `logId`. Requirements: it exists.
-    function logHeadAt(bytes32 logId, uint256 index) public view returns (LogHead memory) {
-        LogHead[] storage heads = _logHeads[logId];
-        if (index >= heads.length) revert RegistryUnknownLogHead(logId, index);
+    /// @notice The `index`-th anchored head of `org`'s log `logId`. Requirements: it exists.
+    function logHeadAt(bytes32 org, bytes32 logId, uint256 index) public view returns (LogHead memory) {
+        LogHead[] storage heads = _logHeads[org][logId];
+        if (index >= heads.length) revert RegistryUnknownLogHead(org, logId, index);
         return heads[index];
     }
 
-    /// @notice The newest anchored head of `logId`. Requirements: one exists.
-    function latestLogHead(bytes32 logId) external view returns (LogHead memory) {
-        uint256 count = _logHeads[logId].length;
-        if (count == 0) revert RegistryUnknownLogHead(logId, 0);
-        return logHeadAt(logId, count - 1);
+    /// @notice The newest anchored head of `org`'s log `logId`. Requirements: one exists.
+    function latestLogHead(bytes32 org, bytes32 logId) external view returns (LogHead memory) {
+        uint256 count = _logHeads[org][logId].length;
+        if (count == 0) revert RegistryUnknownLogHead(org, logId, 0);
+        return logHeadAt(org, logId, count - 1);
     }
 
     function _requireAnchorer() private view returns (bytes32 org) {

@@ -9,7 +9,8 @@ non-finite numbers, before anything parses the body), then FastAPI, whose errors
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -26,15 +27,20 @@ from gateway.settings import Settings, get_settings
 PROBLEM_JSON = problems.PROBLEM_JSON
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
-    """Build the app; the runtime (chain, database, workers) starts in its lifespan."""
+def create_app(
+    settings: Settings | None = None, runtime: Runtime | None = None, *, clock: Callable[[], float] = time.time
+) -> FastAPI:
+    """Build the app; the runtime (chain, database, workers) starts in its lifespan.
+
+    ``clock`` is the gateway's notion of now (Unix seconds); tests inject one.
+    """
     settings = settings or get_settings()
     restore_recursion_limit()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         private_dir(settings.data_dir)
-        app.state.runtime = runtime or Runtime.build(settings)
+        app.state.runtime = runtime or Runtime.build(settings, clock=clock)
         if runtime is None and settings.worker:
             app.state.runtime.start_worker()
         try:

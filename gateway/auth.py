@@ -1,9 +1,12 @@
-"""Authenticating signed requests (see :mod:`gateway.request_signing`)."""
+"""Authenticating signed requests (the protocol is in :mod:`gateway.request_signing`).
+
+The order matters: the signature is checked first (no database, no chain), then the chain
+is asked whether the signer is a member, and only a member's nonce is stored. A key that
+belongs to no member, or a request signed for another gateway, never writes a row.
+"""
 
 from __future__ import annotations
 
-import re
-import time
 from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
@@ -13,12 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from gateway.errors import Forbidden, Unauthenticated
 from gateway.models import RequestNonce
-from gateway.request_signing import ADDRESS, NONCE, SIGNATURE, TIMESTAMP, recover_request
+from gateway.request_signing import HEADERS, SignatureRejected, Verified, normalize_authority, verify_request
 from gateway.runtime import Runtime
 from gateway.services.members import Member
-from ledger.types import to_address
-
-_NONCE = re.compile(r"^[0-9a-fA-F]{16,64}$")
 
 
 async def authenticate(request: Request, runtime: Runtime) -> Member:
@@ -28,40 +28,44 @@ async def authenticate(request: Request, runtime: Runtime) -> Member:
 
 
 def _authenticate(request: Request, body: bytes, runtime: Runtime) -> Member:
-    headers = request.headers
-    missing = [h for h in (ADDRESS, TIMESTAMP, NONCE, SIGNATURE) if h not in headers]
-    if missing:
-        raise Unauthenticated(f"unsigned request: missing header {missing[0]}")
-    try:
-        claimed = to_address(headers[ADDRESS])
-        timestamp = int(headers[TIMESTAMP])
-        signature = bytes.fromhex(headers[SIGNATURE].removeprefix("0x"))
-    except ValueError:
-        raise Unauthenticated("malformed signature headers") from None
-    nonce = headers[NONCE]
-    if not _NONCE.match(nonce):
-        raise Unauthenticated("the nonce must be 16-64 hex characters")
-    max_age = runtime.settings.signature_max_age
-    if abs(time.time() - timestamp) > max_age:
-        raise Unauthenticated(f"the signature timestamp is more than {max_age}s from the gateway's clock")
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    try:
-        signer = recover_request(request.method, target, body, timestamp, nonce, signature)
-    except ValueError:
-        raise Unauthenticated("the request signature is malformed") from None
-    if signer != claimed:
-        raise Unauthenticated("the request signature does not match its address, method, path or body")
-    _remember_nonce(runtime, claimed, nonce)
-    member = runtime.directory().member(claimed)
+    verified = verify(request, body, runtime, now=runtime.clock())
+    member = runtime.directory().member(verified.keyid)
     if member is None:
-        raise Forbidden(f"{claimed} is not a member of an active organisation")
+        raise Forbidden("the signing key is not a member of an active organisation")
+    _remember_nonce(runtime, verified)
     return member
 
 
-def _remember_nonce(runtime: Runtime, address: str, nonce: str) -> None:
+def verify(request: Request, body: bytes, runtime: Runtime, *, now: float) -> Verified:
+    """The signature check on the request as received (401 on failure); ``now`` is the gateway's clock."""
+    settings = runtime.settings
+    scope = request.scope
+    path = scope.get("raw_path") or scope["path"].encode()
+    query = scope.get("query_string", b"")
+    try:
+        target = (path + (b"?" + query if query else b"")).decode("ascii")
+    except UnicodeDecodeError:
+        raise Unauthenticated("the request target must be ASCII (percent-encode it)") from None
+    fields = {name: ", ".join(request.headers.getlist(name)) for name in HEADERS}
+    try:
+        return verify_request(
+            method=request.method,
+            authority=normalize_authority(request.headers.get("host", ""), request.url.scheme),
+            target=target,
+            body=body,
+            fields=fields,
+            authorities=settings.resolved_authorities,
+            now=now,
+            max_age=settings.signature_max_age,
+        )
+    except SignatureRejected as exc:
+        raise Unauthenticated(str(exc)) from None
+
+
+def _remember_nonce(runtime: Runtime, verified: Verified) -> None:
     now = datetime.now(UTC)
     with runtime.sessions() as session:
-        session.add(RequestNonce(address=address, nonce=nonce.lower(), seen_at=now))
+        session.add(RequestNonce(address=verified.keyid, nonce=verified.nonce, seen_at=now))
         try:
             session.commit()
         except IntegrityError:

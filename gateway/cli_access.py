@@ -37,7 +37,8 @@ def _expiry(text: str) -> int:
 def grant_cmd(
     grantee: Annotated[str, typer.Argument(help="the organisation that may read")],
     fields: Annotated[str, typer.Option(help="comma-separated field names")],
-    purpose: Annotated[str, typer.Option(help="why the grantee reads")],
+    purpose: Annotated[str, typer.Option(help="why the grantee reads, in words (kept off-chain)")],
+    purpose_code: Annotated[str, typer.Option(help="why, as a code audits group by")] = "general",
     expires: Annotated[str, typer.Option(help="30d, 12h, 90m, or an ISO date")] = "30d",
     owner: Annotated[str | None, typer.Option(help="owning organisation (default: your own)")] = None,
     record: Annotated[str | None, typer.Option(help="scope: one record id")] = None,
@@ -53,7 +54,8 @@ def grant_cmd(
     with _client(gateway, key, password_file) as client:
         owner_org = owner or _call(client.me)["org"]
         made = _call(
-            client.grant, owner_org, grantee, names, purpose, _expiry(expires), record=record, record_type=record_type
+            client.grant, owner_org, grantee, names, purpose, _expiry(expires), record=record, record_type=record_type,
+            purpose_code=purpose_code,
         )
     scope = f"record {record}" if record else f"{record_type} records"
     say(f"grant {made['id']}: {grantee} may read {', '.join(names)} of {owner_org}'s {scope} for {purpose!r}")
@@ -123,7 +125,7 @@ def audit_verify(
         ChainClient(rpc or s.resolved_rpc_url), read_address_book(address_book or s.resolved_address_book)
     )
     with _client(gateway, key, password_file) as client:
-        verdict = _call(verify_access_log, client, deployment)
+        verdict = _call(verify_access_log, client, deployment, s.data_dir / "audit-cache")
     say(verdict.summary())
     if not verdict.valid:
         raise typer.Exit(1)

@@ -69,7 +69,8 @@ def _seed_records(settings: Settings, recorder: LocalAccount) -> int:
     from gateway.runtime import Runtime
     from gateway.schemas import CommitRecord
     from gateway.sdk import prepare_commit
-    from gateway.services.records import commit_records, entry_domain
+    from gateway.services.facts import entry_domain
+    from gateway.services.records import commit_records
 
     runtime = Runtime.build(settings)
     try:

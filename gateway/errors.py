@@ -15,9 +15,10 @@ renders them as ``application/problem+json``. Errors from ``ledger`` are mapped 
     ├── PayloadTooLarge           413  payload-too-large
     ├── RefusedInput              422  refused-input        an edge rule (see gateway.edge), named in ``rule``
     ├── ValidationFailed          422  validation-failed
-    └── ServiceUnavailable        503  unavailable          with ``Retry-After``
-        ├── DatabaseUnavailable   503  database-unavailable
-        └── ChainUnavailable      503  chain-unavailable
+    ├── ServiceUnavailable        503  unavailable          with ``Retry-After``
+    │   ├── DatabaseUnavailable   503  database-unavailable
+    │   └── ChainUnavailable      503  chain-unavailable
+    └── IntegrityFailure          500  integrity-failure    stored data contradicts a signed or on-chain fact
 
 :func:`classify` is the one place where any exception becomes the problem a client sees:
 third-party errors that mean "try again later" (the database or the chain node is down)
@@ -121,6 +122,16 @@ class ChainUnavailable(ServiceUnavailable):
 # statement is wrong: connection refused or lost, pool exhausted, "database is locked".
 _DATABASE_DOWN = (sa.OperationalError, sa.InterfaceError, sa.DisconnectionError, sa.TimeoutError)
 _CHAIN_DOWN = (requests.ConnectionError, requests.Timeout)
+
+
+class IntegrityFailure(GatewayError):
+    """Stored data contradicts the signed entry or the chain it copies: refused and flagged.
+
+    Not the client's fault and not retryable: the database was changed behind the
+    gateway's back (or is corrupt). The detail names the record or grant, never a value.
+    """
+
+    status, type_, title = 500, "integrity-failure", "Stored data failed an integrity check"
 
 
 def from_ledger(exc: LedgerError) -> GatewayError:

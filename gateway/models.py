@@ -34,7 +34,6 @@ class Record(Base):
     commitment: Mapped[bytes] = mapped_column(LargeBinary(32))
     entry: Mapped[bytes] = mapped_column(LargeBinary)
     entry_leaf: Mapped[bytes] = mapped_column(LargeBinary(32))
-    field_names: Mapped[list[str]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     batch_id: Mapped[bytes | None] = mapped_column(ForeignKey("batches.id"), index=True)
@@ -108,12 +107,27 @@ class Grant(Base):
     scope_kind: Mapped[str] = mapped_column(String(8))  # record | type
     scope: Mapped[str] = mapped_column(String(36))
     fields: Mapped[list[str]] = mapped_column(JSON)
-    purpose: Mapped[str] = mapped_column(String(500))
+    purpose_code: Mapped[str] = mapped_column(String(32))
+    purpose_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     expires_at: Mapped[int] = mapped_column(BigInteger)
     grantor: Mapped[str] = mapped_column(String(42))
     granted_block: Mapped[int] = mapped_column(BigInteger)
     revoked_block: Mapped[int | None] = mapped_column(BigInteger)
     revoked_by: Mapped[str | None] = mapped_column(String(42))
+
+
+class GrantPurpose(Base):
+    """A grant purpose's free text and salt, kept off-chain so that it can be erased.
+
+    Keyed by the salted hash the grant carries on-chain: the text shown for a grant is the
+    one whose hash the chain holds, whatever this table says (see :mod:`ledger.purposes`).
+    """
+
+    __tablename__ = "grant_purposes"
+
+    purpose_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    text: Mapped[str] = mapped_column(String(200))
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class IndexerState(Base):
@@ -160,7 +174,12 @@ class SubjectIndex(Base):
 
 
 class LogState(Base):
-    """The access log's identity and size; its row lock serialises appends across replicas."""
+    """The access log's identity, size and signed head; its row lock serialises appends across replicas.
+
+    ``peaks`` is the tree's right edge (:class:`ledger.merkle.Frontier`), so each append
+    updates the root in O(log n); ``head_signature`` is the operator key's signature over
+    (log id, size, root) — a DBA who rewrites or truncates the tail cannot re-sign it.
+    """
 
     __tablename__ = "log_state"
 
@@ -168,3 +187,6 @@ class LogState(Base):
     log_id: Mapped[bytes] = mapped_column(LargeBinary(32))
     size: Mapped[int] = mapped_column(BigInteger)
     anchored_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    peaks: Mapped[bytes | None] = mapped_column(LargeBinary)
+    head_root: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    head_signature: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -7,25 +7,30 @@ own through :func:`gateway.app.create_app`'s arguments.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.caches import BoundedCache, ChainScan
 from gateway.db import make_engine, migrate, session_factory
+from gateway.services.access_log import AccessLog
 from gateway.services.members import MemberDirectory
 from gateway.services.record_types import RecordTypes, register_builtin
 from gateway.settings import Settings
 from gateway.vault import Vault
 from ledger.chain import ChainClient
 from ledger.deploy import Deployment, read_address_book
-from ledger.errors import LedgerError
+from ledger.entries import Entry
+from ledger.errors import AddressBookError, LedgerError
+from ledger.log_heads import sign_head
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
-    from gateway.services.access_log import AccessLog
     from gateway.services.anchoring import AnchoringWorker
     from gateway.services.indexer import GrantIndexer
 
@@ -46,28 +51,52 @@ class Runtime:
     _directory: MemberDirectory | None = None
     _indexer: GrantIndexer | None = None
     _operator: LocalAccount | None = None
-    access_log: AccessLog | None = None
+    access_log: AccessLog = field(init=False)
+    clock: Callable[[], float] = time.time
+    verified_entries: BoundedCache[tuple[str, bytes], Entry] = field(default_factory=lambda: BoundedCache(100_000))
+    chain_scan: ChainScan = field(default_factory=ChainScan)
+    batch_trees: BoundedCache[bytes, tuple[dict[str, int], list[list[bytes]]]] = field(
+        default_factory=lambda: BoundedCache(64)
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def build(cls, settings: Settings) -> Runtime:
+    def build(cls, settings: Settings, *, clock: Callable[[], float] = time.time) -> Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.resolved_database_url)
         migrate(engine)
         sessions = session_factory(engine)
         register_builtin(sessions)
         chain = ChainClient(settings.resolved_rpc_url, confirmations=settings.confirmations)
-        from gateway.services.access_log import AccessLog
-
-        return cls(
+        runtime = cls(
             settings=settings,
             chain=chain,
             engine=engine,
             sessions=sessions,
             vault=Vault.from_settings(settings),
             record_types=RecordTypes(sessions),
-            access_log=AccessLog(sessions),
+            clock=clock,
         )
+        runtime.access_log = AccessLog(sessions, runtime.sign_log_head)
+        return runtime
+
+    def sign_log_head(self, log_id: bytes, size: int, root: bytes) -> bytes:
+        """The operator key's signature over an access-log head (see :mod:`ledger.log_heads`)."""
+        return sign_head(bytes(self.operator().key), log_id, size, root)
+
+    def now(self) -> int:
+        """The time against which expiries are judged: the later of the chain's and ours.
+
+        A chain that mines only on demand reports the time of its last block, which may be
+        long past; a gateway whose clock runs slow would honour an expired grant. Taking
+        the later of the two means neither a stale chain nor a slow clock extends a grant.
+        """
+        ours = int(self.clock())
+        try:
+            chain = self.chain.rpc(lambda: self.chain.w3.eth.get_block("latest")["timestamp"], "eth_getBlockByNumber")
+        except LedgerError:
+            return ours
+        return max(ours, int(chain))
 
     def deployment(self) -> Deployment:
         """The deployment named by the address book, connected on first use.
@@ -110,14 +139,17 @@ class Runtime:
                 self._operator = operator_account(self.settings)
             return self._operator
 
+    def operator_org(self) -> str:
+        """The organisation the operator key anchors for: its log heads live on-chain under it."""
+        org, _ = self.deployment().membership.membership_of(self.operator().address)
+        if org is None:
+            raise AddressBookError("the gateway's operator key belongs to no organisation: add it as an anchorer")
+        return str(org)
+
     def request_log_anchor(self) -> None:
         """Ask the worker to anchor the access log's head now (after an erasure, or on demand)."""
         self.log_anchor_requested.set()
         self.wake.set()
-
-    def log(self) -> AccessLog:
-        assert self.access_log is not None
-        return self.access_log
 
     def start_worker(self) -> None:
         from gateway.services.anchoring import AnchoringWorker

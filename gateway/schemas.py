@@ -87,7 +87,11 @@ class GrantCreate(BaseModel):
     record: UUID | None = Field(None, description="scope: one record of the owner")
     type: str | None = Field(None, pattern=SLUG, description="scope: every record of this type of the owner")
     fields: list[FieldName] = Field(min_length=1, max_length=64, description="the fields the grantee may read")
-    purpose: str = Field(min_length=1, max_length=200)
+    purpose_code: str = Field(pattern=SLUG, description="why, as a code audits group by (e.g. subsidy-review)")
+    purpose: str = Field(
+        min_length=1, max_length=200, description="why, in words; kept off-chain (erasable), its salted hash on-chain"
+    )
+    purpose_salt: str = Field(pattern=HEX32, description="32 random bytes: purposeHash = SHA-256(domain, salt, text)")
     expires_at: int = Field(gt=0, le=MAX_TIME, description="Unix seconds")
     nonce: int = Field(ge=0, le=MAX_INT63, description="the admin's next AccessGrants nonce")
     deadline: int = Field(gt=0, le=MAX_TIME, description="Unix seconds after which the signature is void")

@@ -24,7 +24,9 @@ from eth_account.signers.local import LocalAccount
 
 from gateway.request_signing import sign_request
 from ledger.commitments import commitment, new_secret
+from ledger.contracts import GrantsClient
 from ledger.entries import Entry, EntryDomain
+from ledger.purposes import new_purpose_salt, purpose_hash
 from ledger.signing import GRANTS_DOMAIN, relay_typed_data, sign_typed
 from ledger.types import record_id_to_bytes32, slug_to_bytes32, to_address
 
@@ -93,11 +95,20 @@ class GatewayClient:
     # -- transport -------------------------------------------------------------------------
 
     def request(self, method: str, path: str, body: Any = None, *, signed: bool = True) -> Any:
+        """Send one request; signed ones are signed for exactly what httpx puts on the wire.
+
+        The method, Host (``@authority``), path and query are read back from the built
+        request, after httpx has normalised and percent-encoded them, so that the gateway
+        reconstructs the same signature base from what it receives.
+        """
         content = b"" if body is None else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json"} if body is not None else {}
+        request = self.http.build_request(method, path, content=content, headers=headers)
         if signed:
-            headers.update(sign_request(bytes(self.account.key), self.account.address, method, path, content))
-        response = self.http.request(method, path, content=content, headers=headers)
+            target, authority = request.url.raw_path.decode("ascii"), request.headers["Host"]
+            key, address = bytes(self.account.key), self.account.address
+            request.headers.update(sign_request(key, address, request.method, target, content, authority=authority))
+        response = self.http.send(request)
         if response.status_code >= 400:
             try:
                 problem = response.json()
@@ -196,16 +207,22 @@ class GatewayClient:
         *,
         record: str | None = None,
         record_type: str | None = None,
+        purpose_code: str = "general",
     ) -> dict[str, Any]:
-        """Grant ``grantee`` the ``fields`` of one record or of a record type of ``owner`` (signed here)."""
+        """Grant ``grantee`` the ``fields`` of one record or of a record type of ``owner`` (signed here).
+
+        The purpose goes on-chain as ``purpose_code`` and a salted hash of ``purpose``; the
+        text and salt go only to the gateway, which keeps them off-chain (erasable).
+        """
         scope_kind, scope = (0, record_id_to_bytes32(record)) if record else (1, slug_to_bytes32(str(record_type)))
-        message = {
-            "ownerOrg": slug_to_bytes32(owner), "granteeOrg": slug_to_bytes32(grantee), "scopeKind": scope_kind,
-            "scope": scope, "fields": fields, "purpose": purpose, "expiresAt": expires_at,
-        }  # fmt: skip
-        auth = self._relay_signature("Grant", message, int(time.time()) + 600)
+        salt = new_purpose_salt()
+        request = GrantsClient.request(
+            owner, grantee, scope_kind, scope, fields, purpose_code, purpose_hash(salt, purpose), expires_at
+        )
+        auth = self._relay_signature("Grant", GrantsClient.message(request), int(time.time()) + 600)
         body = {"owner": owner, "grantee": grantee, "record": record, "type": record_type, "fields": fields,
-                "purpose": purpose, "expires_at": expires_at, **auth}  # fmt: skip
+                "purpose_code": purpose_code, "purpose": purpose, "purpose_salt": "0x" + salt.hex(),
+                "expires_at": expires_at, **auth}  # fmt: skip
         result: dict[str, Any] = self.request("POST", "/v1/grants", body)
         return result
 

@@ -3,17 +3,21 @@
 Defaults need no setup: everything lives under ``GRIDLEDGER_DATA_DIR`` (``./.gridledger``),
 the database is SQLite there, and the chain is the local anvil that ``gridledger chain
 start`` runs for that directory. Outside development, settings refuse to fall back on
-those defaults: production names its database, chain and master key.
+those defaults: production names its database, chain, master key and the authorities
+(host[:port]) its clients address it by.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_AUTHORITY = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
 class Settings(BaseSettings):
@@ -39,11 +43,18 @@ class Settings(BaseSettings):
     batch_max_age: float = Field(0.5, gt=0)
     log_anchor_interval: float = Field(30.0, gt=0, description="seconds between anchors of the access log's head")
     batch_lease: float = Field(60.0, gt=0, description="seconds a worker owns a batch it is sending")
+    reconcile_interval: float = Field(5.0, gt=0, description="seconds between re-checks of recent anchors")
+    reconcile_depth: int = Field(
+        256, ge=1, description="blocks back from the head within which anchors are re-checked against the chain"
+    )
     max_payload_bytes: int = Field(64 * 1024, ge=256)
     max_request_bytes: int = Field(32 * 1024 * 1024, ge=1024)
     workers: int = Field(1, ge=1, le=64, description="gateway processes (uvicorn workers) sharing the database")
     worker: bool = Field(True, description="run the anchoring worker in this gateway process")
     signature_max_age: int = Field(300, ge=5, description="seconds a signed request stays valid")
+    authorities: str | None = Field(
+        None, description="comma-separated host[:port] that clients address this gateway by (signed as @authority)"
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production_defaults(self) -> Settings:
@@ -54,12 +65,38 @@ class Settings(BaseSettings):
                     ("GRIDLEDGER_DATABASE_URL", self.database_url),
                     ("GRIDLEDGER_RPC_URL", self.rpc_url),
                     ("GRIDLEDGER_MASTER_KEY", self.master_key),
+                    ("GRIDLEDGER_AUTHORITIES", self.authorities),
                 )
                 if not value
             ]
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)} set explicitly")
         return self
+
+    @field_validator("authorities")
+    @classmethod
+    def _authorities_are_hosts(cls, value: str | None) -> str | None:
+        if value is not None:
+            for entry in value.split(","):
+                if not _AUTHORITY.fullmatch(entry.strip()):
+                    raise ValueError("GRIDLEDGER_AUTHORITIES lists host[:port], comma-separated, no scheme or path")
+        return value
+
+    @property
+    def resolved_authorities(self) -> frozenset[str]:
+        """The ``@authority`` values a signed request may name; anything else is refused.
+
+        A signature binds the gateway it was made for, so a request captured by one
+        gateway's operator cannot be replayed to another. Without the setting (development),
+        the configured ``host:port`` and the loopback names at that port.
+        """
+        if self.authorities is not None:
+            return frozenset(e.strip().lower() for e in self.authorities.split(",") if e.strip())
+        names = {"localhost", "127.0.0.1", "[::1]"}
+        if self.host not in ("0.0.0.0", "::", ""):  # noqa: S104 - a wildcard is no name a client uses
+            names.add(f"[{self.host}]".lower() if ":" in self.host else self.host.lower())
+        ports = [f":{self.port}", ""] if self.port in (80, 443) else [f":{self.port}"]  # Host omits a default port
+        return frozenset(name + port for name in names for port in ports)
 
     @property
     def resolved_database_url(self) -> str:

@@ -312,3 +312,32 @@ class ChainClient:
             return TransactionFailedError(f"the contract refused: {decoded}", decoded.name, decoded.args)
         message = getattr(exc, "message", None) or str(exc)
         return TransactionFailedError(f"the chain refused the transaction: {message}")
+
+
+LOG_WINDOW = 1000
+"""Blocks per ``eth_getLogs`` call: Besu's default ``--rpc-max-logs-range``."""
+
+
+def paged_logs(
+    chain: ChainClient,
+    event: Any,
+    start: int,
+    end: int,
+    *,
+    argument_filters: dict[str, Any] | None = None,
+    window: int = LOG_WINDOW,
+) -> list[Any]:
+    """Every log of a bound contract ``event`` in blocks ``start..end``, fetched in windows.
+
+    The one pager for every follower of the chain (indexer, anchoring, integrity sweep), so
+    none of them asks a node for more blocks at once than Besu allows.
+    """
+    found: list[Any] = []
+    for lo in range(max(0, start), end + 1, window):
+        hi = min(lo + window - 1, end)
+
+        def fetch(lo: int = lo, hi: int = hi) -> list[Any]:
+            return list(event.get_logs(from_block=lo, to_block=hi, argument_filters=argument_filters))
+
+        found += chain.rpc(fetch, "eth_getLogs")
+    return found

@@ -57,7 +57,11 @@ class LogHeadInfo:
 
 @dataclass(frozen=True)
 class GrantInfo:
-    """A grant as stored in ``AccessGrants``."""
+    """A grant as stored in ``AccessGrants``.
+
+    The purpose is only its code and salted hash (see :mod:`ledger.purposes`): the free
+    text stays off-chain with the gateway.
+    """
 
     grant_id: int
     owner_org: OrgId
@@ -68,7 +72,8 @@ class GrantInfo:
     granted_at: int
     revoked_at: int
     grantor: Address
-    purpose: str
+    purpose_code: str
+    purpose_hash: bytes
     fields: tuple[str, ...]
 
 
@@ -117,6 +122,11 @@ class MembershipClient(_Client):
     def remove_member(self, sender: LocalAccount, account: str) -> TxReceipt:
         return self._send(sender, "removeMember", to_address(account))
 
+    def deactivated_at(self, org: str) -> int | None:
+        """The block in which ``org`` was deactivated (its members hold nothing from there on), or None."""
+        block = int(self._call("orgDeactivatedAt", slug_to_bytes32(org)))
+        return block or None
+
     def get_org(self, org: str) -> OrgInfo | None:
         kind, parent, active, name = self._call("getOrg", slug_to_bytes32(org))
         if kind == 0:
@@ -162,15 +172,16 @@ class RegistryClient(_Client):
         batch_id = bytes(self._call("batchIdOf", root))
         return None if batch_id == ZERO32 else batch_id
 
-    def log_head_count(self, log_id: bytes) -> int:
-        return int(self._call("logHeadCount", log_id))
+    def log_head_count(self, org: str, log_id: bytes) -> int:
+        """How many heads of ``org``'s log ``log_id`` were anchored (heads are kept per anchoring organisation)."""
+        return int(self._call("logHeadCount", slug_to_bytes32(org), log_id))
 
-    def log_head_at(self, log_id: bytes, index: int) -> LogHeadInfo:
-        return LogHeadInfo(*self._call("logHeadAt", log_id, index))
+    def log_head_at(self, org: str, log_id: bytes, index: int) -> LogHeadInfo:
+        return LogHeadInfo(*self._call("logHeadAt", slug_to_bytes32(org), log_id, index))
 
-    def latest_log_head(self, log_id: bytes) -> LogHeadInfo | None:
-        count = self.log_head_count(log_id)
-        return self.log_head_at(log_id, count - 1) if count else None
+    def latest_log_head(self, org: str, log_id: bytes) -> LogHeadInfo | None:
+        count = self.log_head_count(org, log_id)
+        return self.log_head_at(org, log_id, count - 1) if count else None
 
 
 class GrantsClient(_Client):
@@ -178,10 +189,34 @@ class GrantsClient(_Client):
 
     @staticmethod
     def request(
-        owner: str, grantee: str, scope_kind: int, scope: bytes, fields: list[str], purpose: str, expires_at: int
+        owner: str,
+        grantee: str,
+        scope_kind: int,
+        scope: bytes,
+        fields: list[str],
+        purpose_code: str,
+        purpose_hash: bytes,
+        expires_at: int,
     ) -> tuple[Any, ...]:
-        """The ``GrantRequest`` tuple the contract takes."""
-        return (slug_to_bytes32(owner), slug_to_bytes32(grantee), scope_kind, scope, fields, purpose, expires_at)
+        """The ``GrantRequest`` tuple the contract takes; ``purpose_hash`` from :func:`ledger.purposes.purpose_hash`."""
+        if len(purpose_hash) != 32:
+            raise ValueError(f"a purpose hash is 32 bytes, not {len(purpose_hash)}")
+        return (
+            slug_to_bytes32(owner),
+            slug_to_bytes32(grantee),
+            scope_kind,
+            scope,
+            list(fields),
+            slug_to_bytes32(purpose_code),
+            bytes(purpose_hash),
+            expires_at,
+        )
+
+    @staticmethod
+    def message(request: tuple[Any, ...]) -> dict[str, Any]:
+        """The EIP-712 ``Grant`` message (without signer, nonce, deadline) for a :meth:`request` tuple."""
+        names = ("ownerOrg", "granteeOrg", "scopeKind", "scope", "fields", "purposeCode", "purposeHash", "expiresAt")
+        return dict(zip(names, request, strict=True))
 
     def grant(self, sender: LocalAccount, request: tuple[Any, ...]) -> tuple[int, TxReceipt]:
         receipt = self._send(sender, "grant", request)
@@ -192,7 +227,7 @@ class GrantsClient(_Client):
         return self._send(sender, "revoke", grant_id)
 
     def get_grant(self, grant_id: int) -> GrantInfo:
-        owner, grantee, kind, scope, expires, granted, revoked, grantor, purpose, fields = self._call(
+        owner, grantee, kind, scope, expires, granted, revoked, grantor, code, purpose_hash, fields = self._call(
             "getGrant", grant_id
         )
         return GrantInfo(
@@ -205,7 +240,8 @@ class GrantsClient(_Client):
             granted,
             revoked,
             to_address(grantor),
-            purpose,
+            bytes32_to_slug(code),
+            bytes(purpose_hash),
             tuple(fields),
         )
 

@@ -165,3 +165,105 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
         raise ProofError("consistency proof does not lead to the old root", expected=old_root, computed=fr)
     if sr != new_root:
         raise ProofError("consistency proof does not lead to the new root", expected=new_root, computed=sr)
+
+
+class Frontier:
+    """The right edge of an RFC 6962 tree: the roots of its perfect subtrees, largest first.
+
+    A tree of size ``n`` has one peak per set bit of ``n``. Appending a leaf merges peaks
+    like a binary counter (amortised one hash), and the Merkle Tree Hash folds the peaks
+    from the right: ``MTH = node(p0, node(p1, … node(p[k-2], p[k-1])))``, which is RFC 6962's
+    split at the largest power of two below ``n``, applied recursively. So a log's root is
+    kept up to date in O(log n) per append, and a sweep computes the root at every anchored
+    size in one pass over the leaves.
+    """
+
+    __slots__ = ("peaks", "size")
+
+    def __init__(self, size: int = 0, peaks: Sequence[bytes] = ()) -> None:
+        if len(peaks) != bin(size).count("1") or any(len(p) != 32 for p in peaks):
+            raise ValueError(f"a frontier of size {size} needs {bin(size).count('1')} 32-byte peaks")
+        self.size = size
+        self.peaks = list(peaks)
+
+    def push(self, leaf: bytes) -> None:
+        """Append one already-hashed leaf."""
+        self.peaks.append(leaf)
+        n = self.size
+        while n & 1:
+            right = self.peaks.pop()
+            self.peaks[-1] = node_hash(self.peaks[-1], right)
+            n >>= 1
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self.peaks:
+            return EMPTY_ROOT
+        value = self.peaks[-1]
+        for peak in reversed(self.peaks[:-1]):
+            value = node_hash(peak, value)
+        return value
+
+    def to_bytes(self) -> bytes:
+        return b"".join(self.peaks)
+
+    @classmethod
+    def from_bytes(cls, size: int, data: bytes) -> Frontier:
+        return cls(size, [data[i : i + 32] for i in range(0, len(data), 32)])
+
+    def copy(self) -> Frontier:
+        return Frontier(self.size, self.peaks)
+
+
+def range_root(tree: list[list[bytes]], lo: int, hi: int) -> bytes:
+    """MTH of leaves ``lo .. hi-1`` from a tree built by :func:`levels` over at least ``hi`` leaves.
+
+    RFC 6962's recursion only ever asks for ranges whose start is aligned to the power of
+    two at or above their length; such a range splits into perfect aligned subtrees (one
+    per set bit of its length), each a node of any tree that holds it whole. So proofs for
+    every older size come out of one tree of the newest size in O(log n) lookups.
+    """
+    if not 0 <= lo < hi <= len(tree[0]):
+        raise IndexError(f"range {lo}..{hi} outside a tree of size {len(tree[0])}")
+    chunks: list[bytes] = []
+    start, length = lo, hi - lo
+    for height in range(length.bit_length() - 1, -1, -1):
+        if length >> height & 1:
+            chunks.append(tree[height][start >> height])
+            start += 1 << height
+    value = chunks[-1]
+    for chunk in reversed(chunks[:-1]):
+        value = node_hash(chunk, value)
+    return value
+
+
+def inclusion_proof_in(index: int, size: int, tree: list[list[bytes]]) -> list[bytes]:
+    """RFC 6962 ``PATH(index, D[size])`` from a tree of at least ``size`` leaves."""
+    if not 0 <= index < size <= len(tree[0]):
+        raise IndexError(f"leaf {index} outside a tree of size {size}")
+
+    def path(m: int, lo: int, hi: int) -> list[bytes]:
+        if hi - lo == 1:
+            return []
+        k = 1 << ((hi - lo - 1).bit_length() - 1)
+        if m < k:
+            return [*path(m, lo, lo + k), range_root(tree, lo + k, hi)]
+        return [*path(m - k, lo + k, hi), range_root(tree, lo, lo + k)]
+
+    return path(index, 0, size)
+
+
+def consistency_proof_in(old_size: int, size: int, tree: list[list[bytes]]) -> list[bytes]:
+    """RFC 6962 ``PROOF(old_size, D[size])`` from a tree of at least ``size`` leaves."""
+    if not 0 < old_size <= size <= len(tree[0]):
+        raise IndexError(f"old size {old_size} outside 1..{size}")
+
+    def sub(m: int, lo: int, hi: int, complete: bool) -> list[bytes]:
+        if m == hi - lo:
+            return [] if complete else [range_root(tree, lo, hi)]
+        k = 1 << ((hi - lo - 1).bit_length() - 1)
+        if m <= k:
+            return [*sub(m, lo, lo + k, complete), range_root(tree, lo + k, hi)]
+        return [*sub(m - k, lo + k, hi, False), range_root(tree, lo, lo + k)]
+
+    return sub(old_size, 0, size, True)

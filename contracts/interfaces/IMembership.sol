@@ -10,6 +10,12 @@ pragma solidity 0.8.37;
  * belongs to at most one organisation at a time. Membership is checkpointed per block so
  * that a verifier can ask "was this account a recorder of that organisation when the
  * batch was anchored?" on any node, archive or not.
+ *
+ * Deactivating an organisation takes effect in O(1): from the deactivation block on, its
+ * members hold no organisation and no role ({membershipOf}, {membershipAt} and every check
+ * built on them), while earlier blocks keep answering with the old membership. No
+ * {MemberRemoved} is emitted for them: indexers must treat {OrgDeactivated} as the removal
+ * of every member of that organisation at that block.
  */
 interface IMembership {
     /// @notice The kind of an organisation; decides who may onboard it and what it may do.
@@ -29,8 +35,10 @@ interface IMembership {
         string name;
     }
 
-    /// @notice The organisation id is zero, or already registered.
+    /// @notice The organisation id is not a slug (zero, or stray bytes), or is already registered.
     error MembershipInvalidOrgId(bytes32 orgId);
+    /// @notice A name must be 1 to 64 bytes of UTF-8 without control characters; this one has `length` bytes.
+    error MembershipInvalidName(uint256 length);
     /// @notice The organisation is not registered or has been deactivated.
     error MembershipUnknownOrg(bytes32 orgId);
     /// @notice The kind/parent combination is not allowed (a committee needs a subdistrict parent; others none).
@@ -43,14 +51,12 @@ interface IMembership {
     error MembershipNotMember(address account);
     /// @notice The role mask is empty or has bits outside the defined roles.
     error MembershipInvalidRoles(uint8 roles);
-    /// @notice A relayed request's deadline has passed.
-    error MembershipExpiredSignature(uint256 deadline);
-    /// @notice A relayed request's signature does not belong to the named signer.
-    error MembershipInvalidSignature(address signer);
 
     /// @notice Emitted when an organisation is registered.
     event OrgRegistered(bytes32 indexed orgId, OrgKind kind, bytes32 indexed parent, string name, address indexed actor);
-    /// @notice Emitted when an organisation is deactivated: its members lose every role.
+    /// @notice Emitted when an organisation is deactivated: from this block on, every member of it
+    /// holds no organisation and no role. No {MemberRemoved} follows for them; indexers treat this
+    /// event as removing every member of `orgId`.
     event OrgDeactivated(bytes32 indexed orgId, address indexed actor);
     /// @notice Emitted when an account joins an organisation.
     event MemberAdded(address indexed account, bytes32 indexed orgId, uint8 roles, address indexed actor);
@@ -70,6 +76,12 @@ interface IMembership {
     function removeMember(address account) external;
 
     function getOrg(bytes32 orgId) external view returns (Org memory);
+
+    function orgDeactivatedAt(bytes32 orgId) external view returns (uint256 blockNumber);
+
+    function membersOf(bytes32 orgId) external view returns (address[] memory);
+
+    function members() external view returns (address[] memory);
 
     function membershipOf(address account) external view returns (bytes32 orgId, uint8 roles);
 

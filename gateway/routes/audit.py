@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from gateway.deps import CurrentMember, RuntimeDep
 from gateway.schemas import MAX_INT63
-from gateway.services.audit import log_head, log_proof, query_access, require_auditor, sweep_log, sweep_records
+from gateway.services.audit import integrity_page, log_head, log_proof, query_access, require_auditor
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 LogIndex = Annotated[int, Query(ge=0, le=MAX_INT63, description="a position or size in the access log")]
@@ -71,9 +71,5 @@ def integrity(
     after: str | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> dict[str, Any]:
-    """One page of the integrity sweep; the first page (no ``after``) also sweeps the access log."""
-    page = sweep_records(runtime, member, after, limit)
-    if after is None:
-        page["access_log"] = sweep_log(runtime, member)
-        page["mismatches"] += page["access_log"]["mismatches"]
-    return page
+    """One page of the integrity sweep; the first page (no ``after``) also sweeps batches, grants and the log."""
+    return integrity_page(runtime, member, after, limit)

@@ -1,17 +1,24 @@
 """The access log: every read, refused read and erasure, as an RFC 6962 append-only tree.
 
 Leaf ``i`` is the JCS canonical JSON of row ``i`` (stored verbatim in ``access_log.leaf``).
-Appends are serialised by one atomic ``UPDATE log_state SET size = size + 1 … RETURNING``,
-so several gateway replicas on one PostgreSQL share one gapless log. The log's heads
-(size, root) are anchored on-chain under the log id by the worker, on a schedule and on
-demand; ``gridledger audit verify`` checks that the served log is consistent with every
-anchored head, i.e. that nothing was changed, removed or re-ordered.
+Appends are serialised by one atomic ``UPDATE log_state SET size = size + 1 … RETURNING``
+(the row lock is held to commit), so several gateway replicas on one PostgreSQL share one
+gapless log. In the same transaction the append extends the tree's right edge
+(``log_state.peaks``) and stores the new root with the operator key's signature over
+(log id, size, root): the un-anchored tail is bound by a signature a database
+administrator cannot produce (:mod:`ledger.log_heads`), and each process remembers the
+largest size it has seen, so a truncation is caught by the integrity sweep.
+
+The log's heads are anchored on-chain under the log id (namespaced by the anchoring
+organisation) by the worker; ``gridledger audit verify`` checks that the served log is
+consistent with every anchored head, i.e. that nothing was changed, removed or re-ordered.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,20 +30,8 @@ from gateway.models import AccessLogEntry, LogState
 from ledger import merkle
 from ledger.commitments import canonical
 
-
-def ensure_log(sessions: sessionmaker[Session]) -> bytes:
-    """The log id, creating the log on first start."""
-    with sessions() as session:
-        state = session.get(LogState, 1)
-        if state is None:
-            session.add(LogState(id=1, log_id=secrets.token_bytes(32), size=0, anchored_size=0))
-            try:
-                session.commit()
-            except IntegrityError:  # another gateway process created it at the same moment: use theirs
-                session.rollback()
-            state = session.get(LogState, 1, populate_existing=True)
-            assert state is not None
-        return state.log_id
+HeadSigner = Callable[[bytes, int, bytes], bytes]
+"""Signs a head (log id, size, root) with the operator key; returns 65 bytes."""
 
 
 def _utc(moment: datetime) -> str:
@@ -65,34 +60,81 @@ def leaf_document(entry: AccessLogEntry | Any) -> dict[str, Any]:
 
 
 class AccessLog:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], signer: HeadSigner) -> None:
         self.sessions = sessions
-        self.log_id = ensure_log(sessions)
+        self.signer = signer
         self._hashes: list[bytes] = []  # leaf hashes read so far, in order
-        self._tree: tuple[int, list[list[bytes]]] = (0, [[]])  # the last tree built, by size
+        self._tree: list[list[bytes]] = [[]]  # the last tree built (of the largest size asked)
         self._lock = threading.Lock()
+        self.high_water = 0  # the largest committed size this process has seen
+        self.log_id = self._ensure()
+
+    def _ensure(self) -> bytes:
+        """The log id, creating the log on first start (and signing a head for a log from before 0007)."""
+        with self.sessions() as session:
+            state = session.get(LogState, 1)
+            if state is None:  # the empty log needs no signature: the first append signs its head
+                fresh = LogState(id=1, log_id=secrets.token_bytes(32), size=0, anchored_size=0, peaks=b"")
+                fresh.head_root = merkle.EMPTY_ROOT
+                session.add(fresh)
+                try:
+                    session.commit()
+                except IntegrityError:  # another gateway process created it at the same moment: use theirs
+                    session.rollback()
+                state = session.get(LogState, 1, populate_existing=True)
+                assert state is not None
+            elif state.peaks is None:  # a log written before heads were signed: rebuild its edge once
+                frontier = merkle.Frontier()
+                rows = session.scalars(select(AccessLogEntry.leaf).order_by(AccessLogEntry.idx))
+                for leaf in rows:
+                    frontier.push(merkle.leaf_hash(bytes(leaf)))
+                state.peaks, state.head_root = frontier.to_bytes(), frontier.root()
+                state.head_signature = self.signer(state.log_id, frontier.size, frontier.root())
+                session.commit()
+            self.high_water = state.size
+            return bytes(state.log_id)
 
     def append(self, session: Session, **fields: Any) -> AccessLogEntry:
-        """Append one entry inside the caller's transaction (committed with it)."""
+        """Append one entry inside the caller's transaction (committed with it); call :meth:`saw` after."""
         size = session.execute(
             update(LogState).where(LogState.id == 1).values(size=LogState.size + 1).returning(LogState.size)
         ).scalar_one()
+        peaks = session.execute(select(LogState.peaks).where(LogState.id == 1)).scalar_one()
+        frontier = merkle.Frontier.from_bytes(size - 1, bytes(peaks or b""))
         entry = AccessLogEntry(idx=size - 1, at=datetime.now(UTC).replace(microsecond=0), leaf=b"", **fields)
         entry.leaf = canonical(leaf_document(entry))
+        frontier.push(merkle.leaf_hash(entry.leaf))
+        root = frontier.root()
+        session.execute(
+            update(LogState)
+            .where(LogState.id == 1)
+            .values(peaks=frontier.to_bytes(), head_root=root, head_signature=self.signer(self.log_id, size, root))
+        )
         session.add(entry)
         return entry
+
+    def saw(self, size: int) -> None:
+        """Remember that the log reached ``size`` (committed): a later, smaller log was truncated."""
+        with self._lock:
+            self.high_water = max(self.high_water, size)
 
     def record(self, **fields: Any) -> AccessLogEntry:
         """Append one entry in its own transaction; durable when this returns."""
         with self.sessions() as session:
             entry = self.append(session, **fields)
             session.commit()
-            return entry
+        self.saw(entry.idx + 1)
+        return entry
 
-    def size(self) -> int:
+    def state(self) -> LogState:
         with self.sessions() as session:
             state = session.get(LogState, 1)
-            return state.size if state else 0
+            assert state is not None
+            self.saw(state.size)
+            return state
+
+    def size(self) -> int:
+        return self.state().size
 
     def leaf_hashes(self, size: int) -> list[bytes]:
         """Hashes of leaves ``0 .. size-1``, read incrementally and cached."""
@@ -104,23 +146,32 @@ class AccessLog:
                         .where(AccessLogEntry.idx >= len(self._hashes), AccessLogEntry.idx < size)
                         .order_by(AccessLogEntry.idx)
                     ).all()
-                self._hashes.extend(merkle.leaf_hash(leaf) for leaf in rows)
+                self._hashes.extend(merkle.leaf_hash(bytes(leaf)) for leaf in rows)
             return self._hashes[:size]
 
     def tree(self, size: int) -> list[list[bytes]]:
-        """The tree of the first ``size`` leaves; the last one built is kept, because proofs
-        come in runs at one size (an auditor checks every visible entry against one head)."""
-        hashes = self.leaf_hashes(size)
+        """A tree of at least ``size`` leaves: proofs for every older size come out of it.
+
+        Rebuilt only when a larger size is asked for, so a run of proofs (an auditor checking
+        every anchored head and every visible entry) costs one build, not one per proof.
+        """
         with self._lock:
-            if self._tree[0] != size:
-                self._tree = (size, merkle.levels(hashes))
-            return self._tree[1]
+            if len(self._tree[0]) >= size:
+                return self._tree
+        hashes = self.leaf_hashes(size)
+        if len(hashes) < size:
+            raise IndexError(f"the log holds {len(hashes)} entries, not {size}")
+        tree = merkle.levels(hashes)
+        with self._lock:
+            if len(tree[0]) > len(self._tree[0]):
+                self._tree = tree
+            return self._tree
 
     def root(self, size: int) -> bytes:
-        return merkle.EMPTY_ROOT if size == 0 else self.tree(size)[-1][0]
+        return merkle.EMPTY_ROOT if size == 0 else merkle.range_root(self.tree(size), 0, size)
 
     def inclusion(self, idx: int, size: int) -> list[bytes]:
-        return merkle.inclusion_proof(idx, self.tree(size))
+        return merkle.inclusion_proof_in(idx, size, self.tree(size))
 
     def consistency(self, first: int, second: int) -> list[bytes]:
-        return merkle.consistency_proof(first, self.leaf_hashes(second))
+        return merkle.consistency_proof_in(first, second, self.tree(second))

@@ -14,6 +14,15 @@ A worker that dies between 1 and 3 leaves a ``sending`` batch whose lease
 (``GRIDLEDGER_BATCH_LEASE``, 60 s) expires; any
 worker then asks the chain whether the root is anchored (finalise, finding the
 transaction through its event) or not (send again). A chain outage only delays.
+
+Anchors are reconciled: every ``reconcile_interval`` seconds the worker re-reads, from the
+chain, the batches anchored in the last ``reconcile_depth`` blocks (and any recorded in a
+block the chain no longer has). A batch the chain lost — a node restored from an older
+state, a reorg on a non-final chain — goes back to ``sending`` and its records to
+``pending`` (receipts stop being served), and it is anchored again under the same id; a
+batch found in another block is re-recorded from the chain. A root that another anchorer
+put on-chain first under another id is adopted when the sizes agree (same root, same
+entries), and otherwise the batch is shrunk by one entry until its root is new.
 """
 
 from __future__ import annotations
@@ -30,14 +39,15 @@ from typing import Any, cast
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from web3.exceptions import TransactionNotFound
 
 from gateway.models import Batch, LogState, OutboxItem, Record
 from gateway.runtime import Runtime
 from ledger import merkle
 from ledger.errors import ChainError, LedgerError, TransactionFailedError
+from ledger.log_heads import head_signer
 
 log_ = logging.getLogger("gridledger.anchoring")
-LOG_WINDOW = 1000  # blocks per eth_getLogs call (Besu's default limit)
 
 
 def batch_id_for(root: bytes) -> bytes:
@@ -55,6 +65,8 @@ class AnchoringWorker:
         self.backoff = 0.0
         self.lease = timedelta(seconds=runtime.settings.batch_lease)
         self._last_log_anchor = time.monotonic()
+        self._last_reconcile = 0.0
+        self.reanchored = 0  # batches the chain lost and this worker sent again (for metrics)
 
     def start(self) -> None:
         self._thread.start()
@@ -83,8 +95,8 @@ class AnchoringWorker:
                 self.runtime.wake.clear()
 
     def run_once(self) -> bool:
-        """Recover one stale batch, or anchor one new batch; say whether anything was done."""
-        return self.recover_one() or self.anchor_one() or self.anchor_log_head()
+        """Reconcile when due, recover one stale batch, or anchor one new batch; say whether anything was done."""
+        return self.reconcile() or self.recover_one() or self.anchor_one() or self.anchor_log_head()
 
     # -- new batches ---------------------------------------------------------------------
 
@@ -116,8 +128,9 @@ class AnchoringWorker:
             if not rows:
                 return False
             rows = sorted(rows, key=lambda r: r.record_id)  # leaves in record-id order: positions need no storing
-            root = merkle.root([r.entry_leaf for r in rows])
-            batch_id = batch_id_for(root)
+            rows, root, batch_id = self._unclaimed_root(rows)
+            if not rows:
+                return False
             now = datetime.now(UTC)
             batch = Batch(
                 id=batch_id, root=root, size=len(rows), status="sending", created_at=now, attempts=0,
@@ -151,6 +164,27 @@ class AnchoringWorker:
         self.send(batch)
         return True
 
+    def _unclaimed_root(self, rows: list[Any]) -> tuple[list[Any], bytes, bytes]:
+        """The rows, root and batch id to anchor: adopt a root already on-chain, or shrink until it is new.
+
+        The registry refuses a root anchored before under any id. If another anchorer
+        front-ran ours with the same size, the chain's batch *is* ours (same root, same
+        entries) and is adopted; with another size it cannot be, so one entry waits for
+        the next batch and the root changes.
+        """
+        registry = self.runtime.deployment().registry
+        while rows:
+            root = merkle.root([bytes(r.entry_leaf) for r in rows])
+            ours = batch_id_for(root)
+            taken = registry.batch_id_of(root)
+            if taken is None or taken == ours:
+                return rows, root, ours
+            if registry.get_batch(taken).size == len(rows):
+                log_.warning("root 0x%s was anchored first by another anchorer: adopting its batch", root.hex()[:12])
+                return rows, root, taken
+            rows = rows[:-1]
+        return [], b"", b""
+
     # -- sending and finishing ----------------------------------------------------------------
 
     def send(self, batch: Batch) -> None:
@@ -163,8 +197,11 @@ class AnchoringWorker:
                 self.account, registry.anchor_function(batch.id, batch.root, batch.size)
             )
         except TransactionFailedError as exc:
-            if exc.error_name in ("RegistryBatchExists", "RegistryDuplicateRoot"):
+            if exc.error_name == "RegistryBatchExists":
                 self.finish_from_chain(batch)
+                return
+            if exc.error_name == "RegistryDuplicateRoot":  # front-run between our check and our send
+                self._adopt_or_release(batch)
                 return
             self._release(batch)
             raise
@@ -173,6 +210,44 @@ class AnchoringWorker:
             raise
         block = int(receipt["blockNumber"])
         self.finish(batch.id, bytes(receipt["transactionHash"]), block, self._timestamp(block))
+
+    def _adopt_or_release(self, batch: Batch) -> None:
+        """Another anchorer put our root on-chain first: adopt its batch, or give the rows back."""
+        registry = self.runtime.deployment().registry
+        taken = registry.batch_id_of(batch.root)
+        with self.runtime.sessions() as session:
+            if taken is not None and registry.get_batch(taken).size == batch.size:
+                session.add(
+                    Batch(
+                        id=taken, root=b"\0" * 32, size=batch.size, status="sending", created_at=batch.created_at,
+                        from_block=batch.from_block, lease_owner=self.name, lease_until=batch.lease_until, attempts=0,
+                    )
+                )  # fmt: skip
+                session.flush()
+                for model in (Record, OutboxItem):
+                    session.execute(
+                        update(model).where(model.batch_id == batch.id).values(batch_id=taken)
+                        .execution_options(synchronize_session=False)
+                    )  # fmt: skip
+                session.execute(delete(Batch).where(Batch.id == batch.id))
+                session.flush()
+                session.execute(update(Batch).where(Batch.id == taken).values(root=batch.root))
+                session.commit()
+                adopted = session.get(Batch, taken)
+            else:  # cannot be ours: release the rows, the next batch has another composition
+                session.execute(
+                    update(OutboxItem).where(OutboxItem.batch_id == batch.id).values(batch_id=None)
+                    .execution_options(synchronize_session=False)
+                )  # fmt: skip
+                session.execute(
+                    update(Record).where(Record.batch_id == batch.id).values(batch_id=None)
+                    .execution_options(synchronize_session=False)
+                )  # fmt: skip
+                session.execute(delete(Batch).where(Batch.id == batch.id))
+                session.commit()
+                adopted = None
+        if adopted is not None:
+            self.finish_from_chain(adopted)
 
     def _timestamp(self, block: int) -> int:
         chain = self.runtime.chain
@@ -202,21 +277,80 @@ class AnchoringWorker:
         log_.info("anchored batch 0x%s in block %d", batch_id.hex()[:12], block)
 
     def finish_from_chain(self, batch: Batch) -> None:
-        """The batch is on-chain already (sent before a crash): find its transaction and finish."""
-        deployment = self.runtime.deployment()
-        info = deployment.registry.get_batch(batch.id)
+        """The batch is on-chain already (sent before a crash, or re-mined): record where, and finish."""
+        info = self.runtime.deployment().registry.get_batch(batch.id)
         if info.root != batch.root:
             raise ChainError(f"batch 0x{batch.id.hex()} is anchored with another root")
-        event = deployment.registry.contract.events.BatchAnchored()
-        start = min(batch.from_block, info.block_number)
-        tx_hash = b""
-        for lo in range(start, info.block_number + 1, LOG_WINDOW):
-            hi = min(lo + LOG_WINDOW - 1, info.block_number)
-            logs = event.get_logs(from_block=lo, to_block=hi, argument_filters={"batchId": batch.id})
-            if logs:
-                tx_hash = bytes(logs[0]["transactionHash"])
-                break
-        self.finish(batch.id, tx_hash, info.block_number, info.anchored_at)
+        self.finish(batch.id, self._anchoring_tx(batch.id, info.block_number), info.block_number, info.anchored_at)
+
+    def _anchoring_tx(self, batch_id: bytes, block: int) -> bytes:
+        """The hash of the transaction that anchored ``batch_id`` in ``block`` (from its event)."""
+        event = self.runtime.deployment().registry.contract.events.BatchAnchored()
+        logs = event.get_logs(from_block=block, to_block=block, argument_filters={"batchId": batch_id})
+        if not logs:
+            raise ChainError(f"no BatchAnchored event for batch 0x{batch_id.hex()} in block {block}")
+        return bytes(logs[0]["transactionHash"])
+
+    # -- reconciliation ------------------------------------------------------------------
+
+    def reconcile(self, *, force: bool = False) -> bool:
+        """Re-check recent anchors against the chain; re-anchor what it lost. Say whether anything changed."""
+        settings = self.runtime.settings
+        if not force and time.monotonic() - self._last_reconcile < settings.reconcile_interval:
+            return False
+        self._last_reconcile = time.monotonic()
+        chain, registry = self.runtime.chain, self.runtime.deployment().registry
+        head = chain.block_number()
+        with self.runtime.sessions() as session:
+            recent = session.scalars(
+                select(Batch).where(
+                    Batch.status == "anchored", Batch.block_number >= max(0, head - settings.reconcile_depth)
+                )
+            ).all()
+        changed = False
+        for batch in recent:
+            try:
+                info = registry.get_batch(batch.id)
+            except TransactionFailedError as exc:
+                if exc.error_name != "RegistryUnknownBatch":
+                    raise
+                self._lost(batch, head)
+                changed = True
+                continue
+            if info.block_number != batch.block_number or not self._tx_in_block(batch, info.block_number):
+                log_.warning("batch 0x%s is in block %d now: re-recording", batch.id.hex()[:12], info.block_number)
+                self.finish_from_chain(batch)
+                changed = True
+        return changed
+
+    def _tx_in_block(self, batch: Batch, block: int) -> bool:
+        chain = self.runtime.chain
+        if batch.tx_hash is None:
+            return False
+        try:
+            receipt = chain.rpc(lambda: chain.w3.eth.get_transaction_receipt(batch.tx_hash), "receipt")  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return False
+        return int(receipt["blockNumber"]) == block and receipt["status"] == 1
+
+    def _lost(self, batch: Batch, head: int) -> None:
+        """The chain no longer holds this batch: un-anchor its records and send it again."""
+        log_.warning(
+            "batch 0x%s (block %s) is gone from the chain (head %d): anchoring it again",
+            batch.id.hex()[:12], batch.block_number, head,
+        )  # fmt: skip
+        with self.runtime.sessions() as session:
+            session.execute(
+                update(Batch).where(Batch.id == batch.id, Batch.status == "anchored")
+                .values(status="sending", tx_hash=None, block_number=None, anchored_at=None, lease_owner=None,
+                        lease_until=None, from_block=max(0, head - 1))
+            )  # fmt: skip
+            session.execute(
+                update(Record).where(Record.batch_id == batch.id).values(status="pending")
+                .execution_options(synchronize_session=False)
+            )  # fmt: skip
+            session.commit()
+        self.reanchored += 1
 
     # -- access-log heads ----------------------------------------------------------------
 
@@ -229,19 +363,25 @@ class AnchoringWorker:
             return False
         with runtime.sessions() as session:
             state = session.get(LogState, 1)
-            size, anchored = (state.size, state.anchored_size) if state else (0, 0)
+            assert state is not None
+            size, anchored, root, signature = state.size, state.anchored_size, state.head_root, state.head_signature
         runtime.log_anchor_requested.clear()
         self._last_log_anchor = time.monotonic()
-        if size <= anchored:
+        if size <= anchored or root is None or signature is None:
             return False
-        log, registry = runtime.log(), runtime.deployment().registry
+        log, registry = runtime.access_log, runtime.deployment().registry
+        try:  # the head the operator key signed at append time, never a root a DBA could have written
+            signer = head_signer(log.log_id, size, bytes(root), bytes(signature))
+        except ValueError:
+            signer = None
+        if signer is None or str(signer) != str(self.account.address):
+            raise ChainError("the stored access-log head is not signed by the operator key: not anchoring it")
         try:
-            registry.anchor_log_head(self.account, log.log_id, size, log.root(size))
+            registry.anchor_log_head(self.account, log.log_id, size, bytes(root))
         except TransactionFailedError as exc:
             if exc.error_name != "RegistryLogNotGrowing":  # another replica anchored this size already
                 raise
-            head = registry.latest_log_head(log.log_id)
-            size = head.tree_size if head else anchored
+            size = int(str(exc.error_args[-2])) if len(exc.error_args) >= 2 else anchored
         with runtime.sessions() as session:
             session.execute(
                 update(LogState).where(LogState.id == 1, LogState.anchored_size < size).values(anchored_size=size)

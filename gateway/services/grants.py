@@ -9,19 +9,23 @@ reads from the next block on.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from gateway.models import Grant, Record
+from gateway.models import Grant, GrantPurpose, Record
 from gateway.runtime import Runtime
 from gateway.schemas import GrantCreate, GrantRevoke
+from gateway.services.facts import signed_entry
 from gateway.services.members import Member
+from gateway.services.records import open_payload
+from ledger.contracts import GrantsClient
 from ledger.errors import TransactionFailedError
+from ledger.purposes import purpose_hash
 from ledger.signing import GRANTS_DOMAIN, relay_typed_data
 from ledger.types import Role, record_id_to_bytes32, slug_to_bytes32
 
@@ -36,6 +40,17 @@ def visible_orgs(runtime: Runtime, member: Member) -> set[str]:
             if info is not None and info.parent == member.org:
                 orgs.add(org_id)
     return orgs
+
+
+def _record_fields(runtime: Runtime, owner: str, record_id: str) -> set[str]:
+    """The field names of ``owner``'s record, from its signed entry and sealed payload (never a column)."""
+    with runtime.sessions() as session:
+        record = session.get(Record, record_id)
+        if record is None or signed_entry(runtime, record).org != owner:
+            raise ValidationFailed(f"record: {owner} has no record {record_id}", path="record")
+        if record.erased_at is not None:
+            raise ValidationFailed(f"record: record {record_id} was erased", path="record")
+        return set(open_payload(runtime, session, record).payload)
 
 
 def _require_grant_admin(runtime: Runtime, member: Member, owner: str) -> None:
@@ -61,11 +76,8 @@ def create_grant(runtime: Runtime, member: Member, request: GrantCreate) -> dict
     if (request.record is None) == (request.type is None):
         raise ValidationFailed("scope: give exactly one of record or type", path="record")
     if request.record is not None:
-        with runtime.sessions() as session:
-            record = session.get(Record, str(request.record))
-        if record is None or record.owner_org != request.owner:
-            raise ValidationFailed(f"record: {request.owner} has no record {request.record}", path="record")
-        known, scope_kind, scope = set(record.field_names), 0, record_id_to_bytes32(record.id)
+        known = _record_fields(runtime, request.owner, str(request.record))
+        scope_kind, scope = 0, record_id_to_bytes32(str(request.record))
     else:
         assert request.type is not None
         fields = runtime.record_types.fields(request.type)
@@ -75,14 +87,16 @@ def create_grant(runtime: Runtime, member: Member, request: GrantCreate) -> dict
     unknown = sorted(set(request.fields) - known)
     if unknown:
         raise ValidationFailed(f"fields: not fields of this record or type: {', '.join(unknown)}", path="fields")
-    if request.expires_at <= int(time.time()):
+    if request.expires_at <= runtime.now():
         raise ValidationFailed("expires_at: the expiry is in the past", path="expires_at")
     deployment = runtime.deployment()
-    message = {
-        "ownerOrg": slug_to_bytes32(request.owner), "granteeOrg": slug_to_bytes32(request.grantee),
-        "scopeKind": scope_kind, "scope": scope, "fields": list(request.fields), "purpose": request.purpose,
-        "expiresAt": request.expires_at,
-    }  # fmt: skip
+    salt = bytes.fromhex(request.purpose_salt[2:])
+    hashed = purpose_hash(salt, request.purpose)
+    call_request = GrantsClient.request(
+        request.owner, request.grantee, scope_kind, scope, list(request.fields), request.purpose_code, hashed,
+        request.expires_at,
+    )
+    message = GrantsClient.message(call_request)
     document = relay_typed_data(
         "Grant", message, domain=GRANTS_DOMAIN, chain_id=deployment.book.chain_id, contract=deployment.book.grants,
         signer=member.address, nonce=request.nonce, deadline=request.deadline,
@@ -92,13 +106,16 @@ def create_grant(runtime: Runtime, member: Member, request: GrantCreate) -> dict
             "signature: not the requesting admin's EIP-712 signature over this grant", path="signature"
         )
     call = deployment.grants.contract.functions.grantBySig(
-        tuple(message.values()), member.address, request.nonce, request.deadline, bytes.fromhex(request.signature[2:])
+        call_request, member.address, request.nonce, request.deadline, bytes.fromhex(request.signature[2:])
     )
+    with runtime.sessions() as session:  # the text first: a grant on-chain must never lack its purpose here
+        session.merge(GrantPurpose(purpose_hash=hashed, text=request.purpose, salt=salt))
+        session.commit()
     receipt = _relay(runtime, call)
     (event,) = deployment.grants.events(receipt, "GrantCreated")
     grant_id = int(event["grantId"])
     runtime.indexer().sync()
-    return grant_view(_load(runtime, grant_id))
+    return _view(runtime, grant_id)
 
 
 def revoke_grant(runtime: Runtime, member: Member, grant_id: int, request: GrantRevoke) -> dict[str, Any]:
@@ -121,7 +138,7 @@ def revoke_grant(runtime: Runtime, member: Member, grant_id: int, request: Grant
     )
     _relay(runtime, call)
     runtime.indexer().sync()
-    return grant_view(_load(runtime, grant_id))
+    return _view(runtime, grant_id)
 
 
 def _relay(runtime: Runtime, call: Any) -> Any:
@@ -130,9 +147,21 @@ def _relay(runtime: Runtime, call: Any) -> Any:
     except TransactionFailedError as exc:
         if exc.error_name == "InvalidAccountNonce":
             raise Conflict("the signature's nonce was already used: sign again with the current nonce") from exc
-        if exc.error_name in ("GrantsExpiredSignature",):
+        if exc.error_name == "RelayExpiredSignature":
             raise ValidationFailed("deadline: the signature's deadline has passed", path="deadline") from exc
+        if exc.error_name == "RelayInvalidSignature":
+            raise ValidationFailed("signature: the chain did not accept the signature", path="signature") from exc
+        if exc.error_name in ("GrantsInvalidFields", "GrantsInvalidField"):
+            raise ValidationFailed("fields: 1 to 64 field names of at most 64 bytes each", path="fields") from exc
+        if exc.error_name == "GrantsInvalidPurpose":
+            raise ValidationFailed("purpose_code: give a purpose code", path="purpose_code") from exc
         raise
+
+
+def _view(runtime: Runtime, grant_id: int) -> dict[str, Any]:
+    grant = _load(runtime, grant_id)
+    with runtime.sessions() as session:
+        return grant_view(grant, runtime.now(), purpose_text(session, grant))
 
 
 def _load(runtime: Runtime, grant_id: int) -> Grant:
@@ -143,14 +172,23 @@ def _load(runtime: Runtime, grant_id: int) -> Grant:
     return grant
 
 
-def grant_view(grant: Grant) -> dict[str, Any]:
-    now = int(time.time())
+def purpose_text(session: Session, grant: Grant) -> str | None:
+    """The grant's free-text purpose, if kept here and it hashes to what the chain holds."""
+    kept = session.get(GrantPurpose, bytes(grant.purpose_hash))
+    if kept is None or purpose_hash(bytes(kept.salt), kept.text) != bytes(grant.purpose_hash):
+        return None
+    return kept.text
+
+
+def grant_view(grant: Grant, now: int, text: str | None) -> dict[str, Any]:
     state = "revoked" if grant.revoked_block is not None else ("expired" if grant.expires_at <= now else "active")
     return {
         "id": grant.id, "owner": grant.owner_org, "grantee": grant.grantee_org,
         "record": grant.scope if grant.scope_kind == "record" else None,
         "type": grant.scope if grant.scope_kind == "type" else None,
-        "fields": grant.fields, "purpose": grant.purpose, "expires_at": grant.expires_at, "grantor": grant.grantor,
+        "fields": grant.fields, "purpose_code": grant.purpose_code, "purpose": text,
+        "purpose_hash": "0x" + bytes(grant.purpose_hash).hex(), "expires_at": grant.expires_at,
+        "grantor": grant.grantor,
         "granted_block": grant.granted_block, "revoked_block": grant.revoked_block, "revoked_by": grant.revoked_by,
         "state": state,
     }  # fmt: skip
@@ -163,33 +201,5 @@ def list_grants(runtime: Runtime, member: Member) -> list[dict[str, Any]]:
         rows = session.scalars(
             select(Grant).where(or_(Grant.owner_org.in_(orgs), Grant.grantee_org == member.org)).order_by(Grant.id)
         ).all()
-    return [grant_view(g) for g in rows]
-
-
-def allowed_grant(runtime: Runtime, member: Member, record: Record) -> Grant | None:
-    """The grant (the one with the most fields) under which ``member`` may read ``record`` now, per the chain."""
-
-    def candidates() -> list[Grant]:
-        with runtime.sessions() as session:
-            return list(
-                session.scalars(
-                    select(Grant).where(
-                        Grant.grantee_org == member.org,
-                        Grant.owner_org == record.owner_org,
-                        Grant.revoked_block.is_(None),
-                        or_(
-                            (Grant.scope_kind == "record") & (Grant.scope == record.id),
-                            (Grant.scope_kind == "type") & (Grant.scope == record.record_type),
-                        ),
-                    )
-                )
-            )  # fmt: skip
-
-    found = candidates()
-    if not found:
-        runtime.indexer().sync()
-        found = candidates()
-    grants = runtime.deployment().grants
-    rid = record_id_to_bytes32(record.id)
-    allowed = [g for g in found if grants.is_allowed(g.id, member.org, record.owner_org, rid, record.record_type)]
-    return max(allowed, key=lambda g: (len(g.fields), -g.id), default=None)
+        now = runtime.now()
+        return [grant_view(g, now, purpose_text(session, g)) for g in rows]

@@ -76,7 +76,8 @@ class GrantIndexer:
                 Grant(
                     id=int(args["grantId"]), owner_org=bytes32_to_slug(args["ownerOrg"]),
                     grantee_org=bytes32_to_slug(args["granteeOrg"]), scope_kind=kind, scope=scope,
-                    fields=list(args["fields"]), purpose=args["purpose"], expires_at=int(args["expiresAt"]),
+                    fields=list(args["fields"]), purpose_code=bytes32_to_slug(args["purposeCode"]),
+                    purpose_hash=bytes(args["purposeHash"]), expires_at=int(args["expiresAt"]),
                     grantor=args["grantor"], granted_block=int(log["blockNumber"]), revoked_block=None, revoked_by=None,
                 )
             )  # fmt: skip

@@ -22,7 +22,7 @@ from gateway.errors import Conflict, Forbidden, Gone, NotFound, PayloadTooLarge,
 from gateway.models import Batch, OutboxItem, Payload, Record, SubjectIndex
 from gateway.runtime import Runtime
 from gateway.schemas import Accepted, CommitRecord
-from gateway.services.grants import allowed_grant
+from gateway.services.facts import LiveGrant, entry_domain, live_grant, signed_entry
 from gateway.services.members import Member
 from ledger import merkle
 from ledger.commitments import PayloadError, canonical, commitment, disclose
@@ -41,11 +41,6 @@ class _Checked:
     secret: bytes
     fields: list[str]
     where: str
-
-
-def entry_domain(runtime: Runtime) -> EntryDomain:
-    book = runtime.deployment().book
-    return EntryDomain(book.chain_id, to_address(book.registry))
 
 
 def _check(runtime: Runtime, member: Member, item: CommitRecord, where: str, domain: EntryDomain) -> _Checked:
@@ -122,24 +117,22 @@ def commit_records(runtime: Runtime, member: Member, items: Sequence[CommitRecor
                 results.append(Accepted(id=found.id, status=found.status, version=found.version, duplicate=True))
                 continue
             if c.entry.supersedes:
-                _check_supersedes(session, member, c, in_batch)
+                _check_supersedes(runtime, session, member, c, in_batch)
+            subjects = sorted({runtime.vault.subject_key(subject) for subject in c.item.subjects})
             ciphertext, wrapped = runtime.vault.seal(
-                record_id, canonical({"payload": c.item.payload, "record_secret": c.item.record_secret})
+                record_id, seal_plaintext(c.item.payload, c.item.record_secret, subjects)
             )
             rows["records"].append({
                 "id": record_id, "owner_org": member.org, "record_type": c.item.type, "version": c.item.version,
                 "supersedes": c.entry.supersedes, "committer": member.address, "commitment": c.entry.commitment,
-                "entry": entry_bytes, "entry_leaf": merkle.leaf_hash(entry_bytes), "field_names": c.fields,
+                "entry": entry_bytes, "entry_leaf": merkle.leaf_hash(entry_bytes),
                 "status": "pending", "created_at": now,
             })  # fmt: skip
             rows["payloads"].append(
                 {"record_id": record_id, "ciphertext": ciphertext, "wrapped_key": wrapped, "key_id": key_id}
             )
             rows["outbox"].append({"record_id": record_id, "enqueued_at": now})
-            rows["subjects"] += [
-                {"subject_key": runtime.vault.subject_key(subject), "record_id": record_id}
-                for subject in sorted(set(c.item.subjects))
-            ]
+            rows["subjects"] += [{"subject_key": key, "record_id": record_id} for key in subjects]
             results.append(Accepted(id=record_id, status="pending", version=c.item.version))
         try:
             # bulk inserts (one round trip per table); versions in order, so a superseded row precedes its successor
@@ -160,7 +153,9 @@ def commit_records(runtime: Runtime, member: Member, items: Sequence[CommitRecor
     return results
 
 
-def _check_supersedes(session: Session, member: Member, c: _Checked, in_batch: dict[str, _Checked]) -> None:
+def _check_supersedes(
+    runtime: Runtime, session: Session, member: Member, c: _Checked, in_batch: dict[str, _Checked]
+) -> None:
     target = str(c.entry.supersedes)
     where = f"{c.where}supersedes"
     previous = session.get(Record, target)
@@ -179,7 +174,8 @@ def _check_supersedes(session: Session, member: Member, c: _Checked, in_batch: d
                 path=where,
                 location=f"/v1/records/{taken}",
             )
-        prev_org, prev_type, prev_version = previous.owner_org, previous.record_type, previous.version
+        facts = signed_entry(runtime, previous)  # owner, type and version as signed, not as stored
+        prev_org, prev_type, prev_version = facts.org, facts.record_type, facts.version
     if prev_org != member.org:
         raise Forbidden(f"{where}: record {target} belongs to {prev_org}")
     if prev_type != c.item.type:
@@ -206,115 +202,137 @@ WHOLE_SUPERVISOR_ROLES = Role.ADMIN | Role.AUDITOR
 GRANTEE_ROLES = Role.ADMIN | Role.VERIFIER
 
 
-def can_read_whole(runtime: Runtime, member: Member, record: Record) -> bool:
-    """Owner (admin, recorder, auditor) and supervising subdistrict (admin, auditor) read whole records."""
-    if member.org == record.owner_org:
+def can_read_whole(runtime: Runtime, member: Member, entry: Entry) -> bool:
+    """Owner (admin, recorder, auditor) and supervising subdistrict (admin, auditor) read whole records.
+
+    The owner is the one in the signed entry, never the ``owner_org`` column.
+    """
+    if member.org == entry.org:
         return member.has(WHOLE_OWNER_ROLES)
-    return member.has(WHOLE_SUPERVISOR_ROLES) and runtime.directory().supervises(member, record.owner_org)
+    return member.has(WHOLE_SUPERVISOR_ROLES) and runtime.directory().supervises(member, entry.org)
 
 
-def require_reader(runtime: Runtime, member: Member, record: Record) -> None:
-    if not can_read_whole(runtime, member, record) and not (
-        member.has(GRANTEE_ROLES) and allowed_grant(runtime, member, record) is not None
+def require_reader(runtime: Runtime, member: Member, entry: Entry) -> None:
+    if not can_read_whole(runtime, member, entry) and not (
+        member.has(GRANTEE_ROLES) and live_grant(runtime, member, entry) is not None
     ):
-        raise Forbidden(f"{member.org} may not read records of {record.owner_org}")
+        raise Forbidden(f"{member.org} may not read records of {entry.org}")
 
 
 def subject_keys(session: Session, record_id: str) -> list[str]:
+    """The subject-index rows of a record (a listing copy; :func:`open_payload` has the sealed ones)."""
     return sorted(session.scalars(select(SubjectIndex.subject_key).where(SubjectIndex.record_id == record_id)))
 
 
-def version_chain(session: Session, record: Record) -> list[dict[str, Any]]:
-    """Every version of the record, oldest first."""
-    chain = [record]
-    current = record
+def version_chain(runtime: Runtime, session: Session, record: Record, entry: Entry) -> list[dict[str, Any]]:
+    """Every version of the record, oldest first, each checked against its signed entry."""
+    chain: list[tuple[Record, Entry]] = [(record, entry)]
+    current = entry
     while current.supersedes:
         prev = session.get(Record, current.supersedes)
         if prev is None:
             break
-        chain.insert(0, prev)
-        current = prev
-    current = record
+        current = signed_entry(runtime, prev)
+        chain.insert(0, (prev, current))
+    row = record
     while True:
-        nxt = session.scalar(select(Record).where(Record.supersedes == current.id))
+        nxt = session.scalar(select(Record).where(Record.supersedes == row.id))
         if nxt is None:
             break
-        chain.append(nxt)
-        current = nxt
+        chain.append((nxt, signed_entry(runtime, nxt)))
+        row = nxt
     return [
-        {"id": r.id, "version": r.version, "status": r.status, "created_at": r.created_at.isoformat()} for r in chain
+        {"id": e.record_id, "version": e.version, "status": r.status, "created_at": r.created_at.isoformat()}
+        for r, e in chain
     ]
 
 
-def describe(session: Session, record: Record) -> dict[str, Any]:
-    versions = version_chain(session, record)
-    superseded_by = next((v["id"] for v in versions if v["version"] == record.version + 1), None)
+def describe(runtime: Runtime, session: Session, record: Record, entry: Entry) -> dict[str, Any]:
+    """The record's metadata as its signed entry states it (status and time are the gateway's)."""
+    versions = version_chain(runtime, session, record, entry)
+    superseded_by = next((v["id"] for v in versions if v["version"] == entry.version + 1), None)
     return {
-        "id": record.id,
-        "type": record.record_type,
-        "owner": record.owner_org,
-        "version": record.version,
-        "supersedes": record.supersedes,
+        "id": entry.record_id,
+        "type": entry.record_type,
+        "owner": entry.org,
+        "version": entry.version,
+        "supersedes": entry.supersedes,
         "superseded_by": superseded_by,
         "status": record.status,
-        "committer": record.committer,
+        "committer": entry.committer,
         "created_at": record.created_at.isoformat(),
         "versions": versions,
     }
 
 
-def open_payload(runtime: Runtime, session: Session, record: Record) -> tuple[dict[str, Any], bytes]:
+@dataclass(frozen=True)
+class Sealed:
+    """What the vault holds for one record: payload, record secret and subject keys."""
+
+    payload: dict[str, Any]
+    secret: bytes
+    subject_keys: list[str]
+
+
+def seal_plaintext(payload: dict[str, Any], record_secret: str, subject_keys: list[str]) -> bytes:
+    """The bytes sealed per record. Subject keys live here too, so the index can be checked."""
+    return canonical({"payload": payload, "record_secret": record_secret, "subject_keys": subject_keys})
+
+
+def open_payload(runtime: Runtime, session: Session, record: Record) -> Sealed:
     if record.erased_at is not None:
         raise Gone(f"record {record.id} was erased at {record.erased_at.isoformat()} by {record.erased_by}")
     stored = session.get(Payload, record.id)
     if stored is None:
         raise Gone(f"the payload of record {record.id} is gone")
     plain = json.loads(runtime.vault.open(record.id, stored.ciphertext, stored.wrapped_key))
-    return plain["payload"], bytes.fromhex(plain["record_secret"][2:])
+    return Sealed(plain["payload"], bytes.fromhex(plain["record_secret"][2:]), list(plain.get("subject_keys", [])))
+
+
+def _log_read(
+    runtime: Runtime, member: Member, entry: Entry, subjects: list[str], outcome: str, reason: str,
+    grant: LiveGrant | None, fields: list[str],
+) -> None:  # fmt: skip
+    runtime.access_log.record(
+        accessor=member.address, accessor_org=member.org, action="read", record_id=entry.record_id,
+        owner_org=entry.org, subject_keys=subjects, outcome=outcome, reason=reason,
+        grant_id=grant.id if grant else None, purpose=grant.purpose_code if grant else None, fields=fields,
+    )  # fmt: skip
 
 
 def read_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, Any]:
-    """Read a record as ``member`` may: whole, or only a grant's fields; every attempt is logged."""
+    """Read a record as ``member`` may: whole, or only a grant's fields; every attempt is logged.
+
+    Who may read is decided from the signed entry (owner, type) and the chain (grants);
+    which subjects the read concerns from the sealed payload when it is still there.
+    """
     with runtime.sessions() as session:
         record = load_record(session, record_id)
-        subjects = subject_keys(session, record.id)
-    log = runtime.log()
-    common = {
-        "accessor": member.address, "accessor_org": member.org, "action": "read", "record_id": record.id,
-        "owner_org": record.owner_org, "subject_keys": subjects,
-    }  # fmt: skip
-    whole = can_read_whole(runtime, member, record)
-    grant = None if whole or not member.has(GRANTEE_ROLES) else allowed_grant(runtime, member, record)
+        entry = signed_entry(runtime, record)
+        sealed = open_payload(runtime, session, record) if record.erased_at is None else None
+        subjects = sealed.subject_keys if sealed is not None else subject_keys(session, record.id)
+        body = describe(runtime, session, record, entry)
+    whole = can_read_whole(runtime, member, entry)
+    grant = None if whole or not member.has(GRANTEE_ROLES) else live_grant(runtime, member, entry)
     if not whole and grant is None:
-        log.record(
-            **common,
-            outcome="refused",
-            reason="no ownership, supervision or grant",
-            grant_id=None,
-            purpose=None,
-            fields=[],
-        )
-        raise Forbidden(f"{member.org} may not read records of {record.owner_org}: no ownership, supervision or grant")
-    if record.erased_at is not None:
-        log.record(**common, outcome="refused", reason="erased", grant_id=grant.id if grant else None,
-                   purpose=grant.purpose if grant else None, fields=[])  # fmt: skip
+        _log_read(runtime, member, entry, subjects, "refused", "no ownership, supervision or grant", None, [])
+        raise Forbidden(f"{member.org} may not read records of {entry.org}: no ownership, supervision or grant")
+    if sealed is None:
+        assert record.erased_at is not None
+        _log_read(runtime, member, entry, subjects, "refused", "erased", grant, [])
         raise Gone(
             f"record {record.id} was erased at {record.erased_at.isoformat()} by {record.erased_by}",
             erased_at=record.erased_at.isoformat(),
             erased_by=record.erased_by,
         )
-    with runtime.sessions() as session:
-        payload, secret = open_payload(runtime, session, record)
-        body = describe(session, record)
+    payload = sealed.payload
     fields = sorted(payload) if grant is None else sorted(set(grant.fields) & set(payload))
-    log.record(
-        **common, outcome="allowed", reason="owner or supervisor" if grant is None else "grant",
-        grant_id=grant.id if grant else None, purpose=grant.purpose if grant else None, fields=fields,
-    )  # fmt: skip
+    reason = "owner or supervisor" if grant is None else "grant"
+    _log_read(runtime, member, entry, subjects, "allowed", reason, grant, fields)
     body["payload"] = {name: payload[name] for name in fields}
-    body["disclosure"] = disclose(record.id, payload, secret, fields).to_json()
+    body["disclosure"] = disclose(record.id, payload, sealed.secret, fields).to_json()
     if grant is not None:
-        body["access"] = {"grant": grant.id, "purpose": grant.purpose, "fields": fields}
+        body["access"] = {"grant": grant.id, "purpose_code": grant.purpose_code, "fields": fields}
         body.pop("versions")
     return body
 
@@ -323,48 +341,47 @@ def erase_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, 
     """Destroy the payload and record secret; the anchored entry stays. Logged, then anchored."""
     with runtime.sessions() as session:
         record = load_record(session, record_id)
+        entry = signed_entry(runtime, record)
         common = {
             "accessor": member.address, "accessor_org": member.org, "action": "erase", "record_id": record.id,
-            "owner_org": record.owner_org, "subject_keys": subject_keys(session, record.id), "grant_id": None,
+            "owner_org": entry.org, "subject_keys": subject_keys(session, record.id), "grant_id": None,
             "purpose": None, "fields": [],
         }  # fmt: skip
-        if member.org != record.owner_org or not member.has(Role.ADMIN):
-            runtime.log().record(**common, outcome="refused", reason="not an admin of the owner")
-            raise Forbidden(f"only an admin of {record.owner_org} may erase its records")
+        if member.org != entry.org or not member.has(Role.ADMIN):
+            runtime.access_log.record(**common, outcome="refused", reason="not an admin of the owner")
+            raise Forbidden(f"only an admin of {entry.org} may erase its records")
         if record.erased_at is not None:
             raise Gone(f"record {record.id} was already erased at {record.erased_at.isoformat()} by {record.erased_by}")
         now = datetime.now(UTC)
         session.execute(delete(Payload).where(Payload.record_id == record.id))
         record.erased_at, record.erased_by = now, member.address
-        runtime.log().append(session, **common, outcome="allowed", reason="erasure by the owner")
+        logged = runtime.access_log.append(session, **common, outcome="allowed", reason="erasure by the owner")
         session.commit()
+    runtime.access_log.saw(logged.idx + 1)
     runtime.request_log_anchor()
     return {"id": record_id, "erased_at": now.isoformat(), "erased_by": member.address, "status": record.status}
 
 
-_TREES: dict[bytes, tuple[dict[str, int], list[list[bytes]]]] = {}
-
-
-def batch_tree(session: Session, batch_id: bytes, *, cached: bool = True) -> tuple[dict[str, int], list[list[bytes]]]:
+def batch_tree(
+    runtime: Runtime, session: Session, batch_id: bytes, *, cached: bool = True
+) -> tuple[dict[str, int], list[list[bytes]]]:
     """A batch's leaf positions and Merkle tree. Leaves are ordered by record id.
 
-    Receipts use the cache (an anchored batch never changes); the integrity sweep asks for
-    ``cached=False`` so that rows deleted behind the gateway's back are seen.
+    Receipts use the runtime's cache (an anchored batch never changes); the integrity sweep
+    asks for ``cached=False`` so that rows deleted behind the gateway's back are seen.
     """
-    tree = _TREES.get(batch_id) if cached else None
+    tree = runtime.batch_trees.get(batch_id) if cached else None
     if tree is None:
         rows = session.execute(
             select(Record.id, Record.entry_leaf).where(Record.batch_id == batch_id).order_by(Record.id)
         ).all()
-        tree = ({r.id: i for i, r in enumerate(rows)}, merkle.levels([r.entry_leaf for r in rows]))
+        tree = ({r.id: i for i, r in enumerate(rows)}, merkle.levels([bytes(r.entry_leaf) for r in rows]))
         if cached:
-            if len(_TREES) > 64:
-                _TREES.clear()
-            _TREES[batch_id] = tree
+            runtime.batch_trees.put(batch_id, tree)
     return tree
 
 
-def build_receipt(runtime: Runtime, session: Session, record: Record) -> Receipt:
+def build_receipt(runtime: Runtime, session: Session, record: Record, entry: Entry) -> Receipt:
     if record.status != "anchored" or record.batch_id is None:
         raise Conflict(
             f"record {record.id} is not anchored yet (status {record.status}); try again shortly",
@@ -372,11 +389,11 @@ def build_receipt(runtime: Runtime, session: Session, record: Record) -> Receipt
         )
     batch = session.get(Batch, record.batch_id)
     assert batch is not None and batch.tx_hash is not None and batch.block_number is not None
-    positions, tree = batch_tree(session, batch.id)
+    positions, tree = batch_tree(runtime, session, batch.id)
     index = positions[record.id]
     book = runtime.deployment().book
     return Receipt(
-        entry=Entry.from_json(json.loads(record.entry)),
+        entry=entry,
         leaf_index=index,
         tree_size=batch.size,
         proof=tuple(merkle.inclusion_proof(index, tree)),
@@ -393,5 +410,6 @@ def build_receipt(runtime: Runtime, session: Session, record: Record) -> Receipt
 def read_receipt(runtime: Runtime, member: Member, record_id: str) -> dict[str, Any]:
     with runtime.sessions() as session:
         record = load_record(session, record_id)
-        require_reader(runtime, member, record)
-        return build_receipt(runtime, session, record).to_json()
+        entry = signed_entry(runtime, record)
+        require_reader(runtime, member, entry)
+        return build_receipt(runtime, session, record, entry).to_json()

@@ -16,6 +16,7 @@ from ledger.chain import ChainClient
 from ledger.contracts import GrantsClient
 from ledger.deploy import deploy
 from ledger.localchain import LocalChain, free_port
+from ledger.purposes import new_purpose_salt, purpose_hash
 from ledger.types import OrgKind, Role
 
 NAIVE_GAS_PER_RECORD = 45_644  # one stored hash plus event per transaction (DESIGN.md)
@@ -62,13 +63,21 @@ def measure(client: ChainClient) -> list[tuple[str, int]]:
     rows.append(("RecordRegistry.anchorLogHead (first)", r.anchor_log_head(admin, h("log"), 10, h("head1"))))
     rows.append(("RecordRegistry.anchorLogHead (next)", r.anchor_log_head(admin, h("log"), 20, h("head2"))))
     request = GrantsClient.request(
-        "rc-sunshine", "civil-affairs", 1, b"household".ljust(32, b"\0"), ["name", "address"], "subsidy review",
-        int(time.time()) + 86_400,
+        "rc-sunshine", "civil-affairs", 1, b"household".ljust(32, b"\0"), ["name", "address"], "subsidy-review",
+        purpose_hash(new_purpose_salt(), "subsidy review"), int(time.time()) + 86_400,
     )  # fmt: skip
     grant_id, receipt = g.grant(rc, request)
     rows.append(("AccessGrants.grant (record type, 2 fields)", receipt))
     rows.append(("AccessGrants.revoke", g.revoke(rc, grant_id)))
+    longest = [f"{i:02d}" + "\u540d" * 20 + "x" for i in range(64)]  # 63 bytes of UTF-8 each
+    widest = GrantsClient.request(
+        "rc-sunshine", "civil-affairs", 1, b"household".ljust(32, b"\0"), longest, "subsidy-review",
+        purpose_hash(new_purpose_salt(), "subsidy review"), int(time.time()) + 86_400,
+    )  # fmt: skip
+    rows.append(("AccessGrants.grant (the bound: 64 fields of 63 bytes of UTF-8)", g.grant(rc, widest)[1]))
     rows.append(("Membership.removeMember", m.remove_member(admin, dept.address)))
+    rows.append(("Membership.deactivateOrg (committee, any number of members)",
+                 m.deactivate_org(sd, "rc-sunshine")))  # fmt: skip
     return [(name, int(receipt["gasUsed"])) for name, receipt in rows]
 
 

@@ -3,10 +3,34 @@
 from __future__ import annotations
 
 from eth_account.signers.local import LocalAccount
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger.deploy import Deployment
 from ledger.types import OrgKind, Role
 from tests.conftest import Consortium, b32, new_account, reverts
+from tests.contracts.helpers import raw_call
+
+REGISTER_ORG = "registerOrg(bytes32,uint8,bytes32,string)"
+# Bytes on every UTF-8 boundary: controls, ASCII, continuation ranges, every lead-byte class.
+EDGE_BYTES = [0x00, 0x1F, 0x20, 0x41, 0x7E, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
+              0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]  # fmt: skip
+
+
+def is_plain_text(raw: bytes) -> bool:
+    """The reference: Python's strict UTF-8 decoder, then no control characters."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ord(c) >= 0x20 and ord(c) != 0x7F for c in text)
+
+
+def _register_name(deployment: Deployment, admin: LocalAccount, name: bytes) -> str:
+    """Ask (without mining) whether the chain would register a subdistrict called ``name``; the error name or ""."""
+    values = [b32("sd-probe"), int(OrgKind.SUBDISTRICT), b"\0" * 32, name]
+    return raw_call(deployment.chain, admin.address, deployment.membership.address, REGISTER_ORG,
+                    ["bytes32", "uint8", "bytes32", "bytes"], values)  # fmt: skip
 
 
 def test_consortium_admin_registers_a_subdistrict_and_the_event_says_so(
@@ -144,17 +168,117 @@ def test_not_member_errors(consortium: Consortium) -> None:
         m.add_member(consortium.admin, nobody.address, "nowhere", Role.ADMIN)
 
 
-def test_deactivating_a_committee_removes_its_members(consortium: Consortium) -> None:
-    m = consortium.deployment.membership
-    receipt = m.deactivate_org(consortium.sd_admin, "rc-sunshine")
-    removed = {e["account"] for e in m.events(receipt, "MemberRemoved")}
-    assert removed == {consortium.c1_admin.address, consortium.c1_recorder.address}
+def test_an_org_name_is_one_to_sixty_four_bytes(consortium: Consortium) -> None:
+    m, admin = consortium.deployment.membership, consortium.admin
+    with reverts("MembershipInvalidName", 0):
+        m.register_org(admin, "sd-north", OrgKind.SUBDISTRICT, "")
+    with reverts("MembershipInvalidName", 65):
+        m.register_org(admin, "sd-north", OrgKind.SUBDISTRICT, "x" * 65)
+    with reverts("MembershipInvalidName", 66):  # bytes, not characters: 22 CJK characters are 66 bytes
+        m.register_org(admin, "sd-north", OrgKind.SUBDISTRICT, "东" * 22)
+    m.register_org(admin, "sd-north", OrgKind.SUBDISTRICT, "北" * 21)  # 63 bytes
+    info = m.get_org("sd-north")
+    assert info is not None and info.name == "北" * 21
+
+
+def test_an_org_name_must_be_utf8_text_without_control_characters(deployment: Deployment, admin: LocalAccount) -> None:
+    refused = [b"East\0", b"East\nOffice", b"\x7f", b"\xff", b"\xe4\xb8", b"\xed\xa0\x80", b"\xc0\xaf",
+               b"\xe0\x80\xaf", b"\xf4\x90\x80\x80", b"\x80"]  # fmt: skip
+    for name in refused:
+        assert _register_name(deployment, admin, name) == f"MembershipInvalidName({len(name)})", name
+    for text in ("东区街道办事处", "Ünïcödé Office", "🏠 Office", "a"):
+        assert _register_name(deployment, admin, text.encode()) == "", text
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.lists(st.sampled_from(EDGE_BYTES), min_size=1, max_size=8).map(bytes),
+        st.binary(min_size=1, max_size=64),
+        st.text(min_size=1, max_size=16).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    )
+)
+def test_the_chain_accepts_exactly_the_names_pythons_utf8_decoder_accepts(
+    deployment: Deployment, admin: LocalAccount, name: bytes
+) -> None:
+    expected = "" if len(name) <= 64 and is_plain_text(name) else f"MembershipInvalidName({len(name)})"
+    assert _register_name(deployment, admin, name) == expected
+
+
+def test_an_org_id_must_be_a_slug_so_every_indexer_can_read_it(consortium: Consortium) -> None:
+    m, admin = consortium.deployment.membership, consortium.admin
+    for raw in (b"SD-North", b"-north", b"sd north", b"sd\0north", b"sd-\xe4"):
+        word = raw.ljust(32, b"\0")
+        with reverts("MembershipInvalidOrgId", word):
+            m._send(admin, "registerOrg", word, int(OrgKind.SUBDISTRICT), b"\0" * 32, "North")
+    longest = "a" * 32
+    m.register_org(admin, longest, OrgKind.SUBDISTRICT, "Thirty-two bytes")
+    assert longest in m.org_ids()
+
+
+def test_deactivating_a_committee_strips_its_members_from_that_block_in_one_event(consortium: Consortium) -> None:
+    m, c = consortium.deployment.membership, consortium
+    before = m.add_member(c.c1_admin, new_account().address, "rc-sunshine", Role.RECORDER)["blockNumber"]
+    receipt = m.deactivate_org(c.sd_admin, "rc-sunshine")
+    deactivated = receipt["blockNumber"]
+    assert m.events(receipt, "MemberRemoved") == []  # O(1): indexers read OrgDeactivated as removing everyone
     (event,) = m.events(receipt, "OrgDeactivated")
-    assert event == {"orgId": b32("rc-sunshine"), "actor": consortium.sd_admin.address}
+    assert event == {"orgId": b32("rc-sunshine"), "actor": c.sd_admin.address}
     info = m.get_org("rc-sunshine")
     assert info is not None and not info.active
-    assert m.membership_of(consortium.c1_recorder.address) == (None, Role(0))
+    assert m.deactivated_at("rc-sunshine") == deactivated and m.deactivated_at("rc-harmony") is None
+    for account in (c.c1_admin, c.c1_recorder):
+        assert m.membership_of(account.address) == (None, Role(0))
+        assert m.membership_of(account.address, block=deactivated) == (None, Role(0))
+        assert m.membership_of(account.address, block=deactivated + 5) == (None, Role(0))
+    # Verifiers still learn who was a recorder when an earlier batch was anchored.
+    assert m.membership_of(c.c1_recorder.address, block=before) == ("rc-sunshine", Role.RECORDER)
+    assert m.membership_of(c.c1_recorder.address, block=deactivated - 1) == ("rc-sunshine", Role.RECORDER)
+    assert m.members("rc-sunshine") == []
+    everyone = m.members()
+    assert c.c1_admin.address not in everyone and c.c1_recorder.address not in everyone
+    assert {c.c2_admin.address, c.sd_admin.address} <= set(everyone)
     with reverts("MembershipUnknownOrg", b32("rc-sunshine")):
-        m.add_member(consortium.admin, new_account().address, "rc-sunshine", Role.RECORDER)
-    with reverts("MembershipUnauthorized", consortium.sd_admin.address, b32("sd-west")):
-        m.deactivate_org(consortium.sd_admin, "sd-west")
+        m.add_member(c.admin, new_account().address, "rc-sunshine", Role.RECORDER)
+    with reverts("MembershipUnauthorized", c.sd_admin.address, b32("sd-west")):
+        m.deactivate_org(c.sd_admin, "sd-west")
+    with reverts("MembershipUnknownOrg", b32("rc-sunshine")):
+        m.deactivate_org(c.admin, "rc-sunshine")
+
+
+def test_members_of_a_deactivated_org_hold_no_role_anywhere(consortium: Consortium) -> None:
+    m, c = consortium.deployment.membership, consortium
+    m.deactivate_org(c.admin, "sd-east")  # the subdistrict itself: its admin loses its committees too
+    assert not m._call("hasMemberRole", c.sd_admin.address, int(Role.ADMIN))
+    assert not m._call("isOrgAdmin", c.sd_admin.address, b32("sd-east"))
+    assert not m._call("canManage", c.sd_admin.address, b32("rc-sunshine"))
+    assert m._call("canManage", c.c1_admin.address, b32("rc-sunshine"))  # the committee itself is still active
+    with reverts("MembershipUnauthorized", c.sd_admin.address, b32("rc-sunshine")):
+        m.add_member(c.sd_admin, new_account().address, "rc-sunshine", Role.RECORDER)
+    with reverts("MembershipNotMember", c.sd_admin.address):  # nothing left to remove
+        m.remove_member(c.admin, c.sd_admin.address)
+
+
+def test_an_account_of_a_deactivated_org_may_join_another_and_history_stays_exact(consortium: Consortium) -> None:
+    m, c = consortium.deployment.membership, consortium
+    account = c.c1_recorder.address
+    deactivated = m.deactivate_org(c.sd_admin, "rc-sunshine")["blockNumber"]
+    joined = m.add_member(c.c2_admin, account, "rc-harmony", Role.RECORDER)["blockNumber"]
+    assert joined > deactivated
+    assert m.membership_of(account) == ("rc-harmony", Role.RECORDER)
+    assert m.membership_of(account, block=deactivated - 1) == ("rc-sunshine", Role.RECORDER)
+    assert m.membership_of(account, block=joined - 1) == (None, Role(0))
+    assert m.membership_of(account, block=joined) == ("rc-harmony", Role.RECORDER)
+    assert account in m.members("rc-harmony") and account in m.members()
+    assert m.members("rc-sunshine") == []
+
+
+def test_deactivation_costs_the_same_for_one_member_or_twenty(consortium: Consortium) -> None:
+    m, c = consortium.deployment.membership, consortium
+    m.register_org(c.sd_admin, "rc-crowded", OrgKind.COMMITTEE, "Crowded Committee", "sd-east")
+    for _ in range(20):
+        m.add_member(c.sd_admin, new_account().address, "rc-crowded", Role.RECORDER)
+    small = m.deactivate_org(c.sd_admin, "rc-harmony")["gasUsed"]  # its admin and nobody else
+    large = m.deactivate_org(c.sd_admin, "rc-crowded")["gasUsed"]
+    assert len(m.members("rc-harmony")) == len(m.members("rc-crowded")) == 0
+    assert large == small  # both ids are 10 bytes, so even the calldata costs the same

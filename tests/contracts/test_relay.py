@@ -1,128 +1,209 @@
-"""Relayed calls: a gateway sends, the contract decides who acted from an EIP-712 signature."""
+"""Relayed calls: a gateway sends, the contract decides who acted from an EIP-712 signature.
+
+Membership and AccessGrants check every relayed call through one base (``RelayedCalls``),
+so the same refusals, with the same errors, hold on both.
+"""
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from eth_account.signers.local import LocalAccount
 
+from ledger.contracts import GrantsClient, MembershipClient
+from ledger.purposes import purpose_hash
 from ledger.signing import GRANTS_DOMAIN, MEMBERSHIP_DOMAIN, relay_typed_data, sign_typed
 from ledger.types import Role
 from tests.conftest import Consortium, b32, new_account, reverts
+from tests.contracts.helpers import SALT, chain_now, type_grant
+
+GRANT_TYPE = (
+    "Grant(bytes32 ownerOrg,bytes32 granteeOrg,uint8 scopeKind,bytes32 scope,string[] fields,bytes32 purposeCode,"
+    "bytes32 purposeHash,uint64 expiresAt,address signer,uint256 nonce,uint256 deadline)"
+)
 
 
-def _membership_doc(
-    c: Consortium, primary: str, message: dict[str, Any], signer: LocalAccount, **kw: int
-) -> dict[str, Any]:
+@dataclass
+class Relayed:
+    """One relayable call on one contract: its typed message, its ``...BySig`` function and arguments."""
+
+    client: MembershipClient | GrantsClient
+    domain: tuple[str, str]
+    primary: str
+    message: dict[str, Any]
+    fn: str
+    args: tuple[Any, ...]
+
+    def document(
+        self, signer: LocalAccount, *, nonce: int | None = None, deadline: int | None = None
+    ) -> dict[str, Any]:
+        chain = self.client.chain
+        return relay_typed_data(
+            self.primary,
+            self.message,
+            domain=self.domain,
+            chain_id=chain.chain_id,
+            contract=self.client.address,
+            signer=signer.address,
+            nonce=self.client.nonce(signer.address) if nonce is None else nonce,
+            deadline=chain_now(chain) + 600 if deadline is None else deadline,
+        )
+
+    def send(
+        self, gateway: LocalAccount, doc: dict[str, Any], signature: bytes, args: tuple[Any, ...] | None = None
+    ) -> Any:
+        """Send ``fn(*args, signer, nonce, deadline, signature)`` from the gateway, auth words taken from ``doc``."""
+        msg = doc["message"]
+        call_args = self.args if args is None else args
+        return self.client._send(gateway, self.fn, *call_args, msg["signer"], msg["nonce"], msg["deadline"], signature)
+
+
+def _add_member(c: Consortium, account: LocalAccount, roles: int = 2) -> Relayed:
+    message = {"account": account.address, "orgId": b32("rc-sunshine"), "roles": roles}
     m = c.deployment.membership
-    return relay_typed_data(
-        primary,
-        message,
-        domain=MEMBERSHIP_DOMAIN,
-        chain_id=c.deployment.chain.chain_id,
-        contract=m.address,
-        signer=signer.address,
-        nonce=kw.get("nonce", m.nonce(signer.address)),
-        deadline=kw.get("deadline", int(time.time()) + 600),
-    )
+    return Relayed(m, MEMBERSHIP_DOMAIN, "AddMember", message, "addMemberBySig", tuple(message.values()))
 
 
-def _relay(
-    c: Consortium, gateway: LocalAccount, fn: str, args: tuple[Any, ...], doc: dict[str, Any], sig: bytes
-) -> Any:
-    """Send ``fn(*args, signer, nonce, deadline, sig)`` from the gateway, taking the auth words from ``doc``."""
-    msg = doc["message"]
-    return c.deployment.membership._send(gateway, fn, *args, msg["signer"], msg["nonce"], msg["deadline"], sig)
+def _grant(c: Consortium, **kw: Any) -> Relayed:
+    g = c.deployment.grants
+    request = type_grant(c.deployment.chain, **kw)
+    return Relayed(g, GRANTS_DOMAIN, "Grant", GrantsClient.message(request), "grantBySig", (request,))
 
 
-def _add_member(account: LocalAccount, roles: int = 2) -> dict[str, Any]:
-    return {"account": account.address, "orgId": b32("rc-sunshine"), "roles": roles}
+def _tampered(relayed: Relayed) -> tuple[Any, ...]:
+    """The same call with one argument changed after signing (roles; or the granted fields)."""
+    if relayed.fn == "addMemberBySig":
+        return (*relayed.args[:2], 3)
+    (request,) = relayed.args
+    return ((*request[:4], ["name", "address", "id_number"], *request[5:]),)
+
+
+CALLS = {"membership": _add_member, "grants": lambda c, _account: _grant(c)}
+
+
+def test_the_python_grant_type_is_the_contracts_type_string() -> None:
+    doc = relay_typed_data("Grant", {}, domain=GRANTS_DOMAIN, chain_id=1, contract="0x" + "00" * 20,
+                           signer="0x" + "00" * 20, nonce=0, deadline=0)  # fmt: skip
+    members = ",".join(f"{t['type']} {t['name']}" for t in doc["types"]["Grant"])
+    assert f"Grant({members})" == GRANT_TYPE
 
 
 def test_gateway_relays_a_committee_admins_signed_add_member(consortium: Consortium) -> None:
     m, gateway, signer = consortium.deployment.membership, new_account(), consortium.c1_admin
     account = new_account()
-    doc = _membership_doc(consortium, "AddMember", _add_member(account), signer)
+    call = _add_member(consortium, account)
+    doc = call.document(signer)
     sig = sign_typed(signer, doc)
-    args = (account.address, b32("rc-sunshine"), 2)
-    receipt = _relay(consortium, gateway, "addMemberBySig", args, doc, sig)
+    receipt = call.send(gateway, doc, sig)
     (event,) = m.events(receipt, "MemberAdded")
     assert event["actor"] == signer.address  # the signer acted, not the relaying gateway
     assert m.membership_of(account.address) == ("rc-sunshine", Role.RECORDER)
     assert m.nonce(signer.address) == 1
     with reverts("InvalidAccountNonce", signer.address, 1):  # replaying the same signature fails
-        _relay(consortium, gateway, "addMemberBySig", args, doc, sig)
+        call.send(gateway, doc, sig)
 
 
-def test_a_signature_by_someone_else_or_past_its_deadline_is_refused(consortium: Consortium) -> None:
+def test_a_grant_signed_in_python_is_accepted_and_the_signer_is_the_grantor(consortium: Consortium) -> None:
+    g, gateway, signer = consortium.deployment.grants, new_account(), consortium.c1_admin
+    call = _grant(consortium, purpose_text="check the household's subsidy claim")
+    doc = call.document(signer)
+    receipt = call.send(gateway, doc, sign_typed(signer, doc))
+    (event,) = g.events(receipt, "GrantCreated")
+    assert event["grantor"] == signer.address and event["fields"] == ["name", "address"]
+    assert event["purposeHash"] == purpose_hash(SALT, "check the household's subsidy claim")
+    grant = g.get_grant(int(event["grantId"]))
+    assert (grant.grantor, grant.purpose_code) == (signer.address, "subsidy-review")
+    assert g.nonce(signer.address) == 1 and g.nonce(gateway.address) == 0
+
+
+@pytest.mark.parametrize("contract", sorted(CALLS))
+def test_a_signature_by_someone_else_or_over_other_arguments_is_refused(consortium: Consortium, contract: str) -> None:
     gateway, signer = new_account(), consortium.c1_admin
-    account = new_account()
-    doc = _membership_doc(consortium, "AddMember", _add_member(account), signer)
-    with reverts("MembershipInvalidSignature", signer.address):
-        forged = sign_typed(new_account(), doc)
-        _relay(consortium, gateway, "addMemberBySig", (account.address, b32("rc-sunshine"), 2), doc, forged)
-    with reverts("MembershipInvalidSignature", signer.address):  # roles changed after signing
-        tampered = sign_typed(signer, doc)
-        _relay(consortium, gateway, "addMemberBySig", (account.address, b32("rc-sunshine"), 3), doc, tampered)
-    old = _membership_doc(consortium, "AddMember", _add_member(account), signer, nonce=0, deadline=1)
-    with reverts("MembershipExpiredSignature", 1):
-        _relay(
-            consortium,
-            gateway,
-            "addMemberBySig",
-            (account.address, b32("rc-sunshine"), 2),
-            old,
-            sign_typed(signer, old),
-        )
+    call = CALLS[contract](consortium, new_account())
+    doc = call.document(signer)
+    with reverts("RelayInvalidSignature", signer.address):
+        call.send(gateway, doc, sign_typed(new_account(), doc))
+    with reverts("RelayInvalidSignature", signer.address):
+        call.send(gateway, doc, sign_typed(signer, doc), _tampered(call))
+    with reverts("RelayInvalidSignature", signer.address):
+        call.send(gateway, doc, b"\x01" * 65)  # not a signature at all
+    assert call.client.nonce(signer.address) == 0  # a refused call spends no nonce
+
+
+@pytest.mark.parametrize("contract", sorted(CALLS))
+def test_a_signature_past_its_deadline_or_with_a_wrong_nonce_is_refused(consortium: Consortium, contract: str) -> None:
+    gateway, signer = new_account(), consortium.c1_admin
+    call = CALLS[contract](consortium, new_account())
+    old = call.document(signer, deadline=1)
+    with reverts("RelayExpiredSignature", 1):
+        call.send(gateway, old, sign_typed(signer, old))
+    ahead = call.document(signer, nonce=5)
+    with reverts("InvalidAccountNonce", signer.address, 0):
+        call.send(gateway, ahead, sign_typed(signer, ahead))
+    doc = call.document(signer)
+    call.send(gateway, doc, sign_typed(signer, doc))
+    assert call.client.nonce(signer.address) == 1
+
+
+def test_nonces_are_per_contract(consortium: Consortium) -> None:
+    m, g, signer = consortium.deployment.membership, consortium.deployment.grants, consortium.c1_admin
+    call = _grant(consortium)
+    doc = call.document(signer)
+    call.send(new_account(), doc, sign_typed(signer, doc))
+    assert (g.nonce(signer.address), m.nonce(signer.address)) == (1, 0)
+
+
+def test_a_signature_for_one_contract_is_refused_by_the_other(consortium: Consortium) -> None:
+    gateway, signer = new_account(), consortium.c1_admin
+    call = _add_member(consortium, new_account())
+    doc = call.document(signer)
+    grants = consortium.deployment.grants.address
+    doc["domain"].update(name=GRANTS_DOMAIN[0], version=GRANTS_DOMAIN[1], verifyingContract=grants)
+    with reverts("RelayInvalidSignature", signer.address):
+        call.send(gateway, doc, sign_typed(signer, doc))
 
 
 def test_a_signed_call_still_needs_the_signers_authority(consortium: Consortium) -> None:
-    gateway, signer = new_account(), consortium.c1_admin
+    m, gateway, signer = consortium.deployment.membership, new_account(), consortium.c1_admin
     target = consortium.c2_admin.address
-    doc = _membership_doc(consortium, "RemoveMember", {"account": target}, signer)
+    call = Relayed(m, MEMBERSHIP_DOMAIN, "RemoveMember", {"account": target}, "removeMemberBySig", (target,))
+    doc = call.document(signer)
     with reverts("MembershipUnauthorized", signer.address, b32("rc-harmony")):
-        _relay(consortium, gateway, "removeMemberBySig", (target,), doc, sign_typed(signer, doc))
+        call.send(gateway, doc, sign_typed(signer, doc))
+    grant = _grant(consortium, owner="rc-harmony")
+    doc = grant.document(signer)
+    with reverts("GrantsUnauthorized", signer.address, b32("rc-harmony")):
+        grant.send(gateway, doc, sign_typed(signer, doc))
 
 
 def test_relayed_register_set_roles_and_remove(consortium: Consortium) -> None:
     m, gateway, sd = consortium.deployment.membership, new_account(), consortium.sd_admin
     org = {"orgId": b32("rc-new"), "kind": 2, "parent": b32("sd-east"), "name": "New"}
-    doc = _membership_doc(consortium, "RegisterOrg", org, sd)
-    receipt = _relay(consortium, gateway, "registerOrgBySig", tuple(org.values()), doc, sign_typed(sd, doc))
+    call = Relayed(m, MEMBERSHIP_DOMAIN, "RegisterOrg", org, "registerOrgBySig", tuple(org.values()))
+    doc = call.document(sd)
+    receipt = call.send(gateway, doc, sign_typed(sd, doc))
     assert m.events(receipt, "OrgRegistered")[0]["actor"] == sd.address
     target = consortium.c1_recorder.address
-    doc = _membership_doc(consortium, "SetRoles", {"account": target, "roles": 6}, sd)
-    _relay(consortium, gateway, "setRolesBySig", (target, 6), doc, sign_typed(sd, doc))
+    call = Relayed(m, MEMBERSHIP_DOMAIN, "SetRoles", {"account": target, "roles": 6}, "setRolesBySig", (target, 6))
+    doc = call.document(sd)
+    call.send(gateway, doc, sign_typed(sd, doc))
     assert m.membership_of(target) == ("rc-sunshine", Role.RECORDER | Role.AUDITOR)
-    doc = _membership_doc(consortium, "RemoveMember", {"account": target}, sd)
-    _relay(consortium, gateway, "removeMemberBySig", (target,), doc, sign_typed(sd, doc))
+    call = Relayed(m, MEMBERSHIP_DOMAIN, "RemoveMember", {"account": target}, "removeMemberBySig", (target,))
+    doc = call.document(sd)
+    call.send(gateway, doc, sign_typed(sd, doc))
     assert m.membership_of(target) == (None, Role(0))
 
 
-def test_gateway_relays_a_signed_grant_and_revocation(consortium: Consortium) -> None:
+def test_gateway_relays_a_signed_revocation(consortium: Consortium) -> None:
     g, gateway, signer = consortium.deployment.grants, new_account(), consortium.c1_admin
-    expires = int(time.time()) + 3600
-    request = g.request(
-        "rc-sunshine", "civil-affairs", 1, b32("household"), ["name", "address"], "subsidy review", expires
-    )
-    message = {
-        "ownerOrg": request[0], "granteeOrg": request[1], "scopeKind": 1, "scope": request[3],
-        "fields": ["name", "address"], "purpose": "subsidy review", "expiresAt": expires,
-    }  # fmt: skip
-    common = {"domain": GRANTS_DOMAIN, "chain_id": g.chain.chain_id, "contract": g.address, "signer": signer.address}
-    doc = relay_typed_data("Grant", message, nonce=0, deadline=expires, **common)
-    receipt = g._send(gateway, "grantBySig", request, signer.address, 0, expires, sign_typed(signer, doc))
-    (event,) = g.events(receipt, "GrantCreated")
-    assert event["grantor"] == signer.address and event["fields"] == ["name", "address"]
-    grant_id = int(event["grantId"])
-    doc = relay_typed_data("Revoke", {"grantId": grant_id}, nonce=1, deadline=expires, **common)
-    receipt = g._send(gateway, "revokeBySig", grant_id, signer.address, 1, expires, sign_typed(signer, doc))
+    grant_id, _ = g.grant(signer, type_grant(consortium.deployment.chain))
+    call = Relayed(g, GRANTS_DOMAIN, "Revoke", {"grantId": grant_id}, "revokeBySig", (grant_id,))
+    forged = call.document(signer)
+    with reverts("RelayInvalidSignature", signer.address):
+        call.send(gateway, forged, sign_typed(new_account(), forged))
+    doc = call.document(signer)
+    receipt = call.send(gateway, doc, sign_typed(signer, doc))
     assert g.events(receipt, "GrantRevoked")[0]["revoker"] == signer.address
-    forged = sign_typed(
-        new_account(), relay_typed_data("Revoke", {"grantId": grant_id}, nonce=2, deadline=expires, **common)
-    )
-    with reverts("GrantsInvalidSignature", signer.address):
-        g._send(gateway, "revokeBySig", grant_id, signer.address, 2, expires, forged)
-    with reverts("GrantsExpiredSignature", 5):
-        g._send(gateway, "revokeBySig", grant_id, signer.address, 2, 5, forged)
+    assert not g.is_allowed(grant_id, "civil-affairs", "rc-sunshine", b"\0" * 32, "household")

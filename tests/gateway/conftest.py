@@ -20,6 +20,7 @@ from gateway.sdk import GatewayClient
 from gateway.settings import Settings
 from ledger.deploy import Deployment, write_address_book
 from ledger.keys import create_keystore
+from ledger.types import Role
 from tests.conftest import Consortium, chain_snapshot
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -82,17 +83,21 @@ def org(deployment: Deployment, admin: LocalAccount, module_chain_snapshot: None
 def gateway_settings(
     data_dir: Path, database_url: str, deployment: Deployment, admin: LocalAccount, **extra: object
 ) -> Settings:
+    """Test settings; signed requests are addressed to TestClient's ``http://testserver``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     book = data_dir / "addressbook.json"
     if not book.exists():
         write_address_book(book, deployment.book)
     key = data_dir / "operator.json"
     if not key.exists():
-        create_keystore(key, "operator-password", private_key=bytes(admin.key), iterations=2)
+        # every gateway has its own operator key, as in production: the integrity sweep
+        # tells this gateway's batches on-chain by their anchorer
+        operator = create_keystore(key, "operator-password", iterations=2)
+        deployment.membership.add_member(admin, operator.address, "operator", Role.ADMIN | Role.ANCHORER)
     values: dict[str, object] = {
         "env": "test", "data_dir": data_dir, "database_url": database_url, "rpc_url": deployment.chain.rpc_url,
         "address_book": book, "operator_key": key, "operator_key_password": "operator-password",
-        "batch_max_age": 0.05, **extra,
+        "batch_max_age": 0.05, "authorities": "testserver", **extra,
     }  # fmt: skip
     return Settings(**values)  # type: ignore[arg-type]
 

@@ -54,14 +54,16 @@ def world(gateway: Gateway) -> tuple[dict[str, LocalAccount], dict[str, str]]:
         accepted = recorder.commit("meeting", {"date": "2026-11-01", "topic": f"matrix {state}", "attendees": 3})
         recorder.wait_anchored(accepted["id"])
         records[state] = accepted["id"]
-    w3 = gateway.runtime.chain.w3
-    now = int(w3.eth.get_block("latest")["timestamp"])
+    # the gateway judges expiry by the later of the chain's clock and its own: start from that
+    # "now", whatever earlier tests' snapshots did to the chain's clock
+    now = gateway.runtime.now()
     admin.grant("rc-sunshine", "civil-affairs", ["topic"], "matrix", now + 86_400, record=records["granted"])
     admin.grant("rc-sunshine", "civil-affairs", ["topic"], "matrix", now + 30, record=records["expired"])
     revoked = admin.grant("rc-sunshine", "civil-affairs", ["topic"], "matrix", now + 86_400, record=records["revoked"])
     admin.revoke(revoked["id"])
     admin.erase(records["erased"])
-    w3.provider.make_request("evm_increaseTime", [60])  # type: ignore[arg-type]
+    w3 = gateway.runtime.chain.w3  # move the chain's clock past the short grant's expiry
+    w3.provider.make_request("evm_setNextBlockTimestamp", [now + 60])  # type: ignore[arg-type]
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     return actors, records
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -140,3 +141,77 @@ def test_a_receipt_is_409_until_the_record_is_anchored(quiet_gateway: Gateway) -
     _drain(gw)
     assert _worker(gw).anchor_one()
     assert client.receipt(record_id)["entry"]["record_id"] == record_id
+
+
+def test_a_batch_whose_block_the_chain_lost_is_anchored_again_and_its_receipts_follow(quiet_gateway: Gateway) -> None:
+    gw = quiet_gateway
+    ids = _pending(gw, 3)
+    _drain(gw)
+    provider = gw.runtime.chain.w3.provider
+    before = provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    worker = _worker(gw)
+    assert worker.anchor_one()
+    assert _statuses(gw, ids) == {"anchored"}
+    client = gw.client(gw.org.c1_recorder)
+    lost = client.receipt(ids[0])
+    provider.make_request("evm_revert", [before])  # type: ignore[arg-type]  # the node comes back without that block
+    gw.runtime.chain.reset_nonces()
+    assert worker.reconcile(force=True)
+    assert _statuses(gw, ids) == {"pending"}
+    with pytest.raises(GatewayClientError) as info:  # no receipt points at nothing
+        client.receipt(ids[0])
+    assert info.value.status == 409
+    assert worker.recover_one()
+    assert _statuses(gw, ids) == {"anchored"}
+    again = client.receipt(ids[0])
+    assert again["batch"] == lost["batch"]  # same id: the chain had forgotten it
+    assert gw.runtime.deployment().registry.get_batch(bytes.fromhex(again["batch"]["id"][2:])).size == 3
+    verdict = client.verify(again, client.get(ids[0])["disclosure"])
+    assert verdict["valid"], verdict["problems"]
+    assert not worker.reconcile(force=True)  # nothing more to do
+    assert worker.reanchored == 1
+
+
+def test_a_root_another_anchorer_put_on_chain_first_is_adopted(quiet_gateway: Gateway, admin: LocalAccount) -> None:
+    gw = quiet_gateway
+    ids = _pending(gw, 2)
+    _drain(gw)
+    with gw.runtime.sessions() as s:
+        leaves = [
+            bytes(leaf) for leaf in s.scalars(select(Record.entry_leaf).where(Record.id.in_(ids)).order_by(Record.id))
+        ]
+    from ledger import merkle
+
+    root = merkle.root(leaves)
+    front_run = os.urandom(32)
+    gw.runtime.deployment().registry.anchor(admin, front_run, root, 2)  # same root and size, another id
+    assert _worker(gw).anchor_one()
+    assert _statuses(gw, ids) == {"anchored"}
+    receipt = gw.client(gw.org.c1_recorder).receipt(ids[0])
+    assert receipt["batch"]["id"] == "0x" + front_run.hex()
+    assert gw.client(gw.org.c1_recorder).verify(receipt, None)["valid"]
+
+
+def test_a_root_taken_with_another_size_makes_the_batch_shrink_until_it_is_new(
+    quiet_gateway: Gateway, admin: LocalAccount
+) -> None:
+    gw = quiet_gateway
+    ids = _pending(gw, 3)
+    _drain(gw)
+    with gw.runtime.sessions() as s:
+        leaves = [
+            bytes(leaf) for leaf in s.scalars(select(Record.entry_leaf).where(Record.id.in_(ids)).order_by(Record.id))
+        ]
+    from ledger import merkle
+
+    gw.runtime.deployment().registry.anchor(admin, os.urandom(32), merkle.root(leaves), 7)  # a lie about the size
+    worker = _worker(gw)
+    assert worker.anchor_one()
+    _drain(gw)
+    assert worker.anchor_one()
+    assert _statuses(gw, ids) == {"anchored"}
+    with gw.runtime.sessions() as s:
+        sizes = sorted(
+            s.scalars(select(Batch.size).where(Batch.id.in_(select(Record.batch_id).where(Record.id.in_(ids)))))
+        )
+    assert sizes == [1, 2]

@@ -17,7 +17,6 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -62,16 +61,13 @@ def to_httpx(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def sign(request: httpx.Request, gw: Gateway) -> None:
-    """Sign as the gateway will check it: the decoded path, the raw query, the exact body.
-
-    Uses ``sign_request(private_key, address, method, target, body)``; if request signing
-    comes to bind the host, this is the one call to change.
-    """
-    path, _, query = request.url.raw_path.decode("ascii").partition("?")
-    target = unquote(path) + (f"?{query}" if query else "")
+    """Sign the request exactly as it goes out: method, host, raw path and query, body."""
+    target = request.url.raw_path.decode("ascii")
     # a recorder for commits, else the subdistrict's admin and auditor: the most routes reached
-    account = gw.org.c1_recorder if path.startswith("/v1/records") and request.method == "POST" else gw.org.sd_admin
-    request.headers.update(sign_request(bytes(account.key), account.address, request.method, target, request.content))
+    account = gw.org.c1_recorder if target.startswith("/v1/records") and request.method == "POST" else gw.org.sd_admin
+    host = request.url.netloc.decode("ascii")
+    headers = sign_request(bytes(account.key), account.address, request.method, target, request.content, authority=host)
+    request.headers.update(headers)
 
 
 def problem_failure(response: httpx.Response) -> str | None:

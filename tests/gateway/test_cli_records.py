@@ -35,8 +35,8 @@ def live(
 ) -> Iterator[dict[str, str]]:
     """A real uvicorn gateway in a thread, and the environment for CLI calls as the recorder."""
     home = tmp_path_factory.mktemp("cli")
-    settings = gateway_settings(home / "gw", database_url, deployment, admin)
     port = free_port()
+    settings = gateway_settings(home / "gw", database_url, deployment, admin, authorities=f"127.0.0.1:{port}")
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run)
     thread.start()

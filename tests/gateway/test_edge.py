@@ -148,13 +148,9 @@ def test_a_chunked_body_over_the_limit_is_413_without_a_content_length(gateway: 
 
 
 def signed(gw: Gateway, method: str, target: str, body: bytes = b"") -> httpx.Response:
-    """A request signed by the subdistrict admin (an auditor), exactly as sent.
-
-    Uses ``sign_request(private_key, address, method, target, body)``; if request signing
-    comes to bind the host, this is the one call to change.
-    """
+    """A request signed by the subdistrict admin (an auditor), exactly as sent."""
     account = gw.org.sd_admin
-    headers = sign_request(bytes(account.key), account.address, method, target, body)
+    headers = sign_request(bytes(account.key), account.address, method, target, body, authority="testserver")
     if body:
         headers["Content-Type"] = "application/json"
     return gw.http.request(method, target, content=body, headers=headers)

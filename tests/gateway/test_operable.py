@@ -43,9 +43,11 @@ HOUSEHOLD = {"address": "1-1-101", "head": "Zhou Jie", "members": 2}
 
 
 def signed_get(http: TestClient, account: LocalAccount, target: str) -> httpx.Response:
-    """Signed with ``sign_request(private_key, address, method, target, body)`` (the one call to
-    change if request signing comes to bind the host)."""
-    return http.get(target, headers=sign_request(bytes(account.key), account.address, "GET", target, b""))
+    return http.get(target, headers=signature(account, target))
+
+
+def signature(account: LocalAccount, target: str) -> dict[str, str]:
+    return sign_request(bytes(account.key), account.address, "GET", target, b"", authority="testserver")
 
 
 def wait_for(predicate: object, what: str, timeout: float = 60) -> None:
@@ -209,7 +211,7 @@ def test_requests_carry_an_id_and_are_logged_as_json_without_values(
     caplog.set_level(logging.INFO, logger="gridledger")
     target = f"/v1/audit/access?subject={SUBJECT}"
     account = gateway.org.sd_admin
-    headers = {**sign_request(bytes(account.key), account.address, "GET", target, b""), "X-Request-Id": "trace-42"}
+    headers = {**signature(account, target), "X-Request-Id": "trace-42"}
     response = gateway.http.get(target, headers=headers)
     assert response.status_code == 200 and response.headers["x-request-id"] == "trace-42"
     generated = gateway.http.get("/healthz", headers={"X-Request-Id": "not an id: spaces and " + "x" * 80})
@@ -232,7 +234,7 @@ def test_an_unexpected_error_is_a_generic_500_logged_under_the_request_id(
     account = gateway.org.sd_admin
     response = gateway.http.get(
         "/v1/me",
-        headers={**sign_request(bytes(account.key), account.address, "GET", "/v1/me", b""), "X-Request-Id": "r-500"},
+        headers={**signature(account, "/v1/me"), "X-Request-Id": "r-500"},
     )
     assert response.status_code == 500 and response.headers["content-type"] == PROBLEM
     assert response.json()["type"].endswith("/internal") and "boom" not in response.text
@@ -291,7 +293,7 @@ while not go.exists():
 settings = Settings()
 runtime = Runtime.build(settings)  # migrate, register types, open the log, load or make the master key
 account = operator_account(settings, create=True)
-print(json.dumps({"key": runtime.vault.key_id, "operator": account.address, "log": runtime.log().log_id.hex()}))
+print(json.dumps({"key": runtime.vault.key_id, "operator": account.address, "log": runtime.access_log.log_id.hex()}))
 runtime.close()
 """
 

@@ -1,0 +1,369 @@
+"""The integrity sweep: every stored fact checked against what a DBA cannot forge.
+
+A hostile database administrator can change, delete or insert any row. They cannot
+forge a committer's entry signature, the operator key's signature over a log head, a
+ciphertext under the master key, or the chain. So the sweep checks, class by class:
+
+records   the stored entry is this record's and signed by its committer, who was a
+          recorder of the owning organisation at the anchoring block; every column
+          (owner, type, version, supersedes, committer, commitment, leaf) equals the
+          entry; the status agrees with the batch and the outbox; the payload decrypts
+          and matches the commitment; the subject index equals the subject keys sealed
+          with the payload; an erasure has its logged erasure and left no payload;
+batches   the rows of every batch hash to its root and match its size (a deleted record
+          or a deleted lone record is found); an anchored batch's root, size, block and
+          transaction are those on-chain; every batch this gateway's operator anchored
+          on-chain has its row (a batch deleted with its records is found);
+grants    every on-chain grant has its row, with the same owner, grantee, scope, fields,
+          purpose, expiry and revocation, and no row lacks its on-chain grant;
+log       rows are contiguous and equal their logged leaves; the rows hash to the head the
+          operator key signed at the last append; the log is no shorter than any size
+          this process saw or the chain anchored; the roots at every anchored size match.
+
+What was verified against the chain is cached in the process (:class:`ChainScan`), never
+in SQL, so the cost per sweep grows with the rows, not with the chain's history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from web3.exceptions import TransactionNotFound
+
+from gateway.models import (
+    AccessLogEntry,
+    Batch,
+    Grant,
+    GrantPurpose,
+    LogState,
+    OutboxItem,
+    Payload,
+    Record,
+    SubjectIndex,
+)
+from gateway.runtime import Runtime
+from gateway.services.access_log import leaf_document
+from gateway.services.facts import copy_problems, entry_domain, entry_problems, parse_entry
+from gateway.services.records import open_payload
+from gateway.vault import VaultError
+from ledger import merkle
+from ledger.chain import paged_logs
+from ledger.commitments import canonical, commitment
+from ledger.entries import Entry, EntryDomain
+from ledger.errors import TransactionFailedError, VerificationError
+from ledger.log_heads import head_signer
+from ledger.purposes import purpose_hash
+from ledger.types import Role
+
+LEAF_COLUMNS = ("idx", "at", "accessor", "accessor_org", "action", "outcome", "reason", "record_id", "owner_org",
+                "subject_keys", "grant_id", "purpose", "fields", "leaf")  # fmt: skip
+Problem = dict[str, str]
+
+
+def _problem(kind: str, ident: object, problem: str) -> Problem:
+    return {"kind": kind, "id": str(ident), "problem": problem}
+
+
+# -- records --------------------------------------------------------------------------------
+
+
+class _RecordChecks:
+    """Checks of one page of records, sharing chain lookups across the page."""
+
+    def __init__(self, runtime: Runtime, session: Session, domain: EntryDomain) -> None:
+        self.runtime, self.session, self.domain = runtime, session, domain
+        self.batches: dict[bytes, Batch | None] = {}
+        self.memberships: dict[tuple[str, int], tuple[str | None, Role]] = {}
+
+    def batch(self, batch_id: bytes) -> Batch | None:
+        if batch_id not in self.batches:
+            self.batches[batch_id] = self.session.get(Batch, batch_id)
+        return self.batches[batch_id]
+
+    def membership(self, account: str, block: int) -> tuple[str | None, Role]:
+        key = (account, block)
+        if key not in self.memberships:
+            self.memberships[key] = self.runtime.deployment().membership.membership_of(account, block=block)
+        return self.memberships[key]
+
+    def check(self, record: Record) -> list[Problem]:
+        out: list[Problem] = []
+
+        def bad(problem: str) -> None:
+            out.append(_problem("record", record.id, problem))
+
+        try:
+            entry: Entry | None = parse_entry(record, self.domain)
+        except VerificationError as exc:
+            bad(f"entry is invalid: {exc.message}")
+            entry = None
+        if entry is not None:
+            mismatched = entry_problems(record, entry)
+            if mismatched:
+                bad(f"columns disagree with the signed entry: {', '.join(mismatched)}")
+        out += self._status(record, entry)
+        out += self._payload(record)
+        return out
+
+    def _status(self, record: Record, entry: Entry | None) -> list[Problem]:
+        problems: list[str] = []
+        batch = self.batch(bytes(record.batch_id)) if record.batch_id is not None else None
+        if record.batch_id is not None and batch is None:
+            problems.append("its batch row is missing")
+        if record.status == "anchored":
+            if batch is None or batch.status != "anchored" or batch.block_number is None:
+                problems.append("status says anchored but it is in no anchored batch")
+            elif entry is not None:
+                org, roles = self.membership(entry.committer, int(batch.block_number))
+                if org != entry.org or not roles & Role.RECORDER:
+                    problems.append("its committer was not a recorder of its organisation at the anchoring block")
+        elif record.status == "pending":
+            if batch is not None and batch.status == "anchored":
+                problems.append("status says pending but its batch is anchored")
+            queued = self.session.scalar(select(OutboxItem.id).where(OutboxItem.record_id == record.id))
+            if queued is None and batch is None:
+                problems.append("status says pending but it is not queued for anchoring")
+        else:
+            problems.append("unknown status")
+        return [_problem("record", record.id, p) for p in problems]
+
+    def _payload(self, record: Record) -> list[Problem]:
+        problems: list[str] = []
+        stored = self.session.get(Payload, record.id)
+        indexed = sorted(
+            self.session.scalars(select(SubjectIndex.subject_key).where(SubjectIndex.record_id == record.id))
+        )
+        if record.erased_at is not None:
+            if stored is not None:
+                problems.append("erased but its payload is still stored")
+            logged = self.session.scalar(
+                select(AccessLogEntry.idx).where(
+                    AccessLogEntry.record_id == record.id,
+                    AccessLogEntry.action == "erase",
+                    AccessLogEntry.outcome == "allowed",
+                )
+            )
+            if logged is None:
+                problems.append("erased without a logged erasure")
+        elif stored is None:
+            problems.append("payload row is missing")
+        else:
+            try:
+                sealed = open_payload(self.runtime, self.session, record)
+            except (VaultError, ValueError, KeyError) as exc:
+                problems.append(f"payload does not decrypt: {exc}")
+            else:
+                if commitment(sealed.payload, sealed.secret) != bytes(record.commitment):
+                    problems.append("payload does not match the commitment")
+                if sealed.subject_keys != indexed:
+                    problems.append("subject index differs from the subject keys sealed with the payload")
+        return [_problem("record", record.id, p) for p in problems]
+
+
+def sweep_records(runtime: Runtime, orgs: set[str], after: str | None, limit: int) -> dict[str, Any]:
+    """Re-verify one page of the records of ``orgs``."""
+    problems: list[Problem] = []
+    with runtime.sessions() as session:
+        base = select(Record).where(Record.owner_org.in_(orgs))
+        total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        page = base.where(Record.id > after) if after else base
+        records = session.scalars(page.order_by(Record.id).limit(limit)).all()
+        checks = _RecordChecks(runtime, session, entry_domain(runtime))
+        for record in records:
+            problems += checks.check(record)
+    nxt = records[-1].id if len(records) == limit else None
+    return {"total": total, "checked": len(records), "next": nxt, "mismatches": problems}
+
+
+# -- batches --------------------------------------------------------------------------------
+
+
+def sweep_batches(runtime: Runtime) -> dict[str, Any]:
+    """Every batch row against its records and the chain; every on-chain batch of ours against its row."""
+    problems: list[Problem] = []
+    leaves: dict[bytes, list[bytes]] = defaultdict(list)
+    with runtime.sessions() as session:
+        batches = {bytes(b.id): b for b in session.scalars(select(Batch))}
+        rows = session.execute(
+            select(Record.batch_id, Record.entry_leaf)
+            .where(Record.batch_id.is_not(None))
+            .order_by(Record.batch_id, Record.id)
+            .execution_options(yield_per=20_000)
+        )
+        for batch_id, leaf in rows:
+            leaves[bytes(batch_id or b"")].append(bytes(leaf))
+    for batch_id, batch in batches.items():
+        mine = leaves.get(batch_id, [])
+        if len(mine) != batch.size:
+            problems.append(_problem("batch", "0x" + batch_id.hex(), f"holds {len(mine)} records, not {batch.size}"))
+        elif merkle.root(mine) != bytes(batch.root):
+            problems.append(_problem("batch", "0x" + batch_id.hex(), "its records do not hash to its root"))
+        if batch.status == "anchored":
+            problems += _batch_on_chain(runtime, batch)
+    on_chain = _our_batches_on_chain(runtime)
+    for batch_id in sorted(on_chain - set(batches)):
+        problems.append(_problem("batch", "0x" + batch_id.hex(), "anchored on-chain by this gateway but missing here"))
+    return {"batches": len(batches), "on_chain": len(on_chain), "mismatches": problems}
+
+
+def _batch_on_chain(runtime: Runtime, batch: Batch) -> list[Problem]:
+    ident = "0x" + bytes(batch.id).hex()
+    scan = runtime.chain_scan
+    tx_hash = bytes(batch.tx_hash) if batch.tx_hash is not None else b""
+    key = (bytes(batch.id), tx_hash, int(batch.block_number or -1))
+    if scan.checked_txs.get(key):
+        return []
+    try:
+        info = runtime.deployment().registry.get_batch(bytes(batch.id))
+    except TransactionFailedError as exc:
+        if exc.error_name == "RegistryUnknownBatch":
+            return [_problem("batch", ident, "recorded as anchored but not on-chain")]
+        raise
+    problems = []
+    if info.root != bytes(batch.root) or info.size != batch.size:
+        problems.append("root or size differs from the one on-chain")
+    if info.block_number != batch.block_number or info.anchored_at != batch.anchored_at:
+        problems.append("block or time differs from the chain's")
+    chain = runtime.chain
+    try:
+        receipt = chain.rpc(lambda: chain.w3.eth.get_transaction_receipt(tx_hash), "receipt")  # type: ignore[arg-type]
+    except (TransactionNotFound, ValueError):
+        receipt = None
+    if receipt is None or int(receipt["blockNumber"]) != info.block_number or receipt["status"] != 1:
+        problems.append("its transaction is not the one that anchored it")
+    elif not any(
+        str(log["address"]) == str(runtime.deployment().registry.address) and bytes(log["topics"][1]) == bytes(batch.id)
+        for log in receipt["logs"]
+    ):
+        problems.append("its transaction anchored another batch")
+    if not problems:
+        scan.checked_txs.put(key, True)
+    return [_problem("batch", ident, p) for p in problems]
+
+
+def _our_batches_on_chain(runtime: Runtime) -> set[bytes]:
+    """Ids of batches this gateway's operator anchored, from the registry's events (scanned incrementally)."""
+    deployment, scan, chain = runtime.deployment(), runtime.chain_scan, runtime.chain
+    operator = runtime.operator().address
+    head = chain.block_number()
+    with scan.lock:
+        if scan.scanned_to >= 0 and (
+            scan.scanned_to > head or _block_hash(runtime, scan.scanned_to) != scan.scanned_hash
+        ):
+            scan.reset()  # the chain was rewound or replaced: scan again
+        start = deployment.book.deployment_block if scan.scanned_to < 0 else scan.scanned_to + 1
+        if start <= head:
+            event = deployment.registry.contract.events.BatchAnchored()
+            for log in paged_logs(chain, event, start, head):
+                if str(log["args"]["anchorer"]) == str(operator):
+                    scan.batch_ids.add(bytes(log["args"]["batchId"]))
+            scan.scanned_to, scan.scanned_hash = head, _block_hash(runtime, head)
+        return set(scan.batch_ids)
+
+
+def _block_hash(runtime: Runtime, block: int) -> bytes:
+    chain = runtime.chain
+    return bytes(chain.rpc(lambda: chain.w3.eth.get_block(block)["hash"], "eth_getBlockByNumber"))
+
+
+# -- grants ---------------------------------------------------------------------------------
+
+
+def sweep_grants(runtime: Runtime) -> dict[str, Any]:
+    """Every on-chain grant against its SQL copy, and every copy against the chain."""
+    runtime.indexer().sync()
+    grants = runtime.deployment().grants
+    count = grants.grant_count()
+    problems: list[Problem] = []
+    with runtime.sessions() as session:
+        rows = {g.id: g for g in session.scalars(select(Grant))}
+    for grant_id in range(1, count + 1):
+        info = grants.get_grant(grant_id)
+        row = rows.pop(grant_id, None)
+        if row is None:
+            problems.append(_problem("grant", grant_id, "on-chain but missing here"))
+            continue
+        mismatched = copy_problems(row, info)
+        if bool(info.revoked_at) != (row.revoked_block is not None):
+            mismatched.append("revoked_block")
+        if mismatched:
+            problems.append(_problem("grant", grant_id, f"columns disagree with the chain: {', '.join(mismatched)}"))
+    for grant_id in sorted(rows):
+        problems.append(_problem("grant", grant_id, "no such grant on-chain"))
+    with runtime.sessions() as session:
+        for kept in session.scalars(select(GrantPurpose)):
+            if purpose_hash(bytes(kept.salt), kept.text) != bytes(kept.purpose_hash):
+                ident = "0x" + bytes(kept.purpose_hash).hex()
+                problems.append(_problem("grant", ident, "purpose text does not hash to the purpose granted on-chain"))
+    return {"grants": count, "mismatches": problems}
+
+
+# -- the access log ---------------------------------------------------------------------------
+
+
+def sweep_log(runtime: Runtime) -> dict[str, Any]:
+    """Re-verify the whole access log against its signed head, its anchored heads and this process's memory."""
+    log = runtime.access_log
+    problems: list[Problem] = []
+
+    def bad(ident: object, problem: str) -> None:
+        problems.append(_problem("access_log", ident, problem))
+
+    with runtime.sessions() as session:
+        state = session.get(LogState, 1)
+        assert state is not None
+    heads = _anchored_heads(runtime)
+    head_at = {h.tree_size: h for h in heads}
+    frontier = merkle.Frontier()
+    columns = [getattr(AccessLogEntry, c) for c in LEAF_COLUMNS]
+    with runtime.sessions() as session:
+        rows = session.execute(select(*columns).order_by(AccessLogEntry.idx).execution_options(yield_per=20_000))
+        try:
+            for row in rows:  # plain tuples, not ORM objects: a million of them must stay fast
+                if row.idx != frontier.size:
+                    bad(frontier.size, f"entries {frontier.size}..{row.idx - 1} are missing")
+                    break
+                leaf = bytes(row.leaf)
+                frontier.push(merkle.leaf_hash(leaf))
+                if canonical(leaf_document(row)) != leaf:
+                    bad(row.idx, "row differs from its logged leaf")
+                head = head_at.get(frontier.size)
+                if head is not None and frontier.root() != bytes(head.root):
+                    bad(frontier.size, f"log of size {frontier.size} does not match its anchored root")
+        finally:
+            rows.close()  # a server-side cursor (PostgreSQL) left half-read must be closed, not collected
+    size = frontier.size
+    if size != state.size:
+        bad(size, f"log should hold {state.size} entries, holds {size}")
+    try:
+        signer = head_signer(log.log_id, state.size, bytes(state.head_root or b""), bytes(state.head_signature or b""))
+    except ValueError:
+        signer = None
+    if state.size == 0 and state.head_signature is None:
+        pass  # the empty log: nothing to vouch for until the first append signs a head
+    elif signer is None or str(signer) != str(runtime.operator().address):
+        bad(state.size, "its head is not signed by the operator key")
+    elif state.head_root is None or (size == state.size and frontier.root() != bytes(state.head_root)):
+        bad(state.size, "its entries do not hash to the signed head")
+    if state.size < log.high_water:
+        bad(state.size, f"the log was truncated: this gateway saw {log.high_water} entries")
+    for head in heads:
+        if head.tree_size > size:
+            bad(head.tree_size, f"log of size {head.tree_size} was anchored but only {size} entries are stored")
+    return {"size": size, "anchored_heads": len(heads), "mismatches": problems}
+
+
+def _anchored_heads(runtime: Runtime) -> list[Any]:
+    """The log's anchored heads: fetched once each, then cached in the process."""
+    registry, scan, log = runtime.deployment().registry, runtime.chain_scan, runtime.access_log
+    org = runtime.operator_org()
+    with scan.lock:
+        count = registry.log_head_count(org, log.log_id)
+        if count < len(scan.heads):
+            scan.heads.clear()  # the chain was rewound
+        while len(scan.heads) < count:
+            scan.heads.append(registry.log_head_at(org, log.log_id, len(scan.heads)))
+        return list(scan.heads)

@@ -1,0 +1,41 @@
+"""Signed heads of the access log: what the gateway's operator key vouches for on every append.
+
+A head is (log id, tree size, root). The gateway signs each new head with its operator
+key (EIP-191 ``personal_sign`` over the text below), so the un-anchored tail of the log is
+bound by a signature a database administrator cannot produce; anchored heads, on-chain,
+bind everything before them. Anyone holding the operator's address (a member of the
+anchoring organisation, on-chain) can check a head:
+
+    GridLedger log head v1\\n{log id, 0x-hex}\\n{tree size, decimal}\\n{root, 0x-hex}
+"""
+
+from __future__ import annotations
+
+from Crypto.Hash.keccak import new as _keccak_new
+
+from ledger.signing import recover_digest, sign_digest
+from ledger.types import Address, to_address
+
+__all__ = ["head_digest", "head_message", "head_signer", "sign_head"]
+
+
+def head_message(log_id: bytes, size: int, root: bytes) -> bytes:
+    return f"GridLedger log head v1\n0x{log_id.hex()}\n{size}\n0x{root.hex()}".encode()
+
+
+def head_digest(log_id: bytes, size: int, root: bytes) -> bytes:
+    """The EIP-191 digest of :func:`head_message`."""
+    message = head_message(log_id, size, root)
+    prefix = b"\x19Ethereum Signed Message:\n" + str(len(message)).encode()
+    return bytes(_keccak_new(digest_bits=256, data=prefix + message).digest())
+
+
+def sign_head(private_key: bytes, log_id: bytes, size: int, root: bytes) -> bytes:
+    return sign_digest(private_key, head_digest(log_id, size, root))
+
+
+def head_signer(log_id: bytes, size: int, root: bytes, signature: bytes) -> Address:
+    """The address that signed this head; ``ValueError`` on a malformed signature."""
+    return to_address(recover_digest(head_digest(log_id, size, root), signature))
+
+
