@@ -123,12 +123,12 @@ class GatewayProcess:
             os.kill(self.proc.pid, signal.SIGKILL)
         self._reaped()
 
-    def stop(self) -> None:
-        """SIGTERM and wait (SIGKILL after 30 s)."""
+    def stop(self, timeout: float = 10) -> None:
+        """SIGTERM and wait (SIGKILL after ``timeout``: a worker stuck on the chain would hold shutdown for 30 s)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(30)
+                self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 os.kill(self.proc.pid, signal.SIGKILL)
         self._reaped()
@@ -179,10 +179,14 @@ class PostgresCluster:
             self._user = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
             for path in (self.dir, self.sockets):
                 os.chown(path, pw.pw_uid, pw.pw_gid)
-        subprocess.run(
-            [self.bindir / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"],
-            check=True, capture_output=True, **self._user,  # type: ignore[call-overload]
-        )  # fmt: skip
+        try:
+            subprocess.run(
+                [self.bindir / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"],
+                check=True, capture_output=True, **self._user,  # type: ignore[call-overload]
+            )  # fmt: skip
+        except subprocess.CalledProcessError as exc:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise ScenarioError(f"initdb failed: {exc.stderr.decode(errors='replace')[-500:]}") from exc
 
     def url(self, database: str = "postgres", driver: str = "postgresql") -> str:
         return f"{driver}://postgres@127.0.0.1:{self.port}/{database}"
