@@ -5,7 +5,8 @@ and the chain: stored, anchored exactly once, lost. *Anchored exactly once* mean
 record's entry is in exactly one batch (the rows of that batch hash, in record-id order,
 to the batch's root), that batch is on-chain under its id with the same root and size,
 and no batch appears on-chain twice or without the records that make it up. *Lost* is an
-acknowledged record that is not stored, or stored but never anchored: it must be 0.
+acknowledged record that is not anchored exactly once (not stored, never anchored, or
+"anchored" in a batch the chain does not hold): it must be 0.
 """
 
 from __future__ import annotations
@@ -57,51 +58,48 @@ def _problems(
         outbox = s.scalar(select(func.count()).select_from(OutboxItem)) or 0
         batches = {b.id: b for b in s.scalars(select(Batch))}
     stored = {r.id for r in rows}
-    lost = acknowledged - stored
     problems: list[str] = []
-    if lost:
-        problems.append(f"{len(lost)} acknowledged records are not stored, e.g. {sorted(lost)[:3]}")
+    if acknowledged - stored:
+        problems.append(f"{len(acknowledged - stored)} acknowledged records are not stored")
     if stored - attempted:
         problems.append(f"{len(stored - attempted)} stored records were never sent")
     pending = [r.id for r in rows if r.status != "anchored" or r.batch_id is None]
-    lost |= set(pending) & acknowledged
     if pending:
         problems.append(f"{len(pending)} stored records are not anchored")
     if outbox:
         problems.append(f"{outbox} entries are still in the outbox")
     groups: dict[bytes, list[tuple[str, bytes]]] = defaultdict(list)
     for r in rows:
-        if r.batch_id is not None:
+        if r.status == "anchored" and r.batch_id is not None:
             groups[r.batch_id].append((r.id, r.entry_leaf))
-    anchored_once = 0
-    if not pending:  # the chain is asked only once the database says everything is anchored
-        registry = deployment.registry
-        events = registry.contract.events.BatchAnchored().get_logs(from_block=0)
-        on_chain = Counter(bytes(e["args"]["batchId"]) for e in events)
-        twice = [b for b, n in on_chain.items() if n > 1]
-        if twice:
-            problems.append(f"{len(twice)} batches anchored twice")
-        strays = set(on_chain) - set(groups)
-        if strays:
-            problems.append(f"{len(strays)} batches on-chain hold no stored record (entries anchored twice?)")
-        for batch_id, members in groups.items():
-            members.sort()
-            root = merkle.root([leaf for _, leaf in members])
-            row = batches.get(batch_id)
-            where = f"batch 0x{batch_id.hex()[:12]} ({len(members)} records)"
-            if row is None or row.status != "anchored" or row.root != root or row.size != len(members):
-                problems.append(f"{where}: the database's batch row disagrees with its records")
-            elif batch_id not in on_chain or registry.batch_id_of(root) != batch_id:
-                problems.append(f"{where}: not on-chain (block {row.block_number}); its receipts point at nothing")
+    registry = deployment.registry
+    events = registry.contract.events.BatchAnchored().get_logs(from_block=0)
+    on_chain = Counter(bytes(e["args"]["batchId"]) for e in events)
+    if any(n > 1 for n in on_chain.values()):
+        problems.append(f"{sum(n > 1 for n in on_chain.values())} batches anchored twice")
+    strays = set(on_chain) - set(groups)
+    if strays:
+        problems.append(f"{len(strays)} batches on-chain are not the batch of any anchored record")
+    anchored_once: set[str] = set()
+    for batch_id, members in groups.items():
+        members.sort()
+        root = merkle.root([leaf for _, leaf in members])
+        row = batches.get(batch_id)
+        where = f"batch 0x{batch_id.hex()[:12]} ({len(members)} records)"
+        if row is None or row.status != "anchored" or row.root != root or row.size != len(members):
+            problems.append(f"{where}: the database's batch row disagrees with its records")
+        elif batch_id not in on_chain or registry.batch_id_of(root) != batch_id:
+            problems.append(f"{where}: not on-chain (block {row.block_number}); its receipts point at nothing")
+        else:
+            info = registry.get_batch(batch_id)
+            if info.root != root or info.size != len(members):
+                problems.append(f"{where}: on-chain root or size differs")
             else:
-                info = registry.get_batch(batch_id)
-                if info.root != root or info.size != len(members):
-                    problems.append(f"{where}: on-chain root or size differs")
-                else:
-                    anchored_once += len(members)
+                anchored_once.update(record_id for record_id, _ in members)
+    lost = acknowledged - anchored_once  # not stored, never anchored, or anchored where the chain has nothing
     tally = Tally(
         acknowledged=len(acknowledged), unanswered=len(attempted - acknowledged), stored=len(stored),
-        stored_unanswered=len(stored - acknowledged), anchored_once=anchored_once, batches=len(groups),
+        stored_unanswered=len(stored - acknowledged), anchored_once=len(anchored_once), batches=len(groups),
         lost=len(lost),
     )  # fmt: skip
     return problems, tally
