@@ -29,8 +29,12 @@ class Launcher:
         self.shared = Shared(directory / "shared", stack)
         self.started: list[GatewayProcess] = []
 
-    def __call__(self, name: str, database_url: str | None, **settings: object) -> GatewayProcess:
-        gateway = GatewayProcess(self.directory / name, self.stack, self.shared, database_url, **settings)
+    def __call__(
+        self, name: str, database_url: str | None, *, share_master_key: bool = False, **settings: object
+    ) -> GatewayProcess:
+        gateway = GatewayProcess(
+            self.directory / name, self.stack, self.shared, database_url, share_master_key=share_master_key, **settings
+        )
         self.started.append(gateway)
         gateway.start()
         return gateway

@@ -41,7 +41,9 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
 
 
 def test_committing_goes_on_while_the_chain_is_down(stack: Stack, tmp_path: Path, database_url: str) -> None:
-    settings = gateway_settings(tmp_path / "gw", database_url, stack.deployment, stack.admin)
+    # a 3-second lease, as in the fault matrix: a chain error right after an anchor is mined (reading the
+    # block's time) leaves its batch "sending" until the lease ends, 60 s by default
+    settings = gateway_settings(tmp_path / "gw", database_url, stack.deployment, stack.admin, batch_lease=3)
     with TestClient(create_app(settings)) as http:
         client = GatewayClient("http://testserver", stack.recorder, http=http)
         ids = [client.commit("household", {**HOUSEHOLD, "members": i})["id"] for i in range(1, 4)]
