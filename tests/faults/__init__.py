@@ -1,0 +1,1 @@
+"""The fault matrix: real processes killed and restarted while a client commits."""

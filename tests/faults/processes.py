@@ -1,0 +1,239 @@
+"""Real processes a fault case starts, kills and restarts, each by its own pid.
+
+- :class:`GatewayProcess`: ``gridledger up`` in a subprocess with its own data directory.
+- :class:`PostgresCluster`: a throwaway PostgreSQL cluster (``initdb`` into a temporary
+  directory, its own free port and socket directory), never the shared server on 5432.
+"""
+
+from __future__ import annotations
+
+import base64
+import glob
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import IO
+
+import httpx
+import psycopg
+import pytest
+
+from ledger.deploy import write_address_book
+from ledger.keys import create_keystore
+from ledger.localchain import free_port
+from tests.faults.stack import ScenarioError, Stack
+
+OPERATOR_PASSWORD = "operator-password"
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+class Shared:
+    """What gateway replicas share: the address book, the operator keystore and the master key."""
+
+    def __init__(self, directory: Path, stack: Stack) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.address_book = directory / "addressbook.json"
+        write_address_book(self.address_book, stack.deployment.book)
+        self.operator_key = directory / "operator.json"
+        create_keystore(self.operator_key, OPERATOR_PASSWORD, private_key=bytes(stack.admin.key), iterations=2)
+        self.master_key = base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class GatewayProcess:
+    """``gridledger up`` against a given chain and database, as a subprocess with its own data directory.
+
+    With ``share_master_key`` false the gateway makes ``DATA_DIR/master.key`` itself on first
+    start (the default path), and a restart must find it again.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        stack: Stack,
+        shared: Shared,
+        database_url: str | None,
+        *,
+        share_master_key: bool = False,
+        **settings: object,
+    ) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.log_file = data_dir / "gateway.log"
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("GRIDLEDGER_")}
+        values: dict[str, object] = {
+            "ENV": "test", "DATA_DIR": data_dir, "RPC_URL": stack.url, "PORT": self.port,
+            "ADDRESS_BOOK": shared.address_book, "OPERATOR_KEY": shared.operator_key,
+            "OPERATOR_KEY_PASSWORD": OPERATOR_PASSWORD, "BATCH_MAX_SIZE": 64, "BATCH_MAX_AGE": 0.2,
+            "BATCH_LEASE": 3,
+            **({"DATABASE_URL": database_url} if database_url else {}),
+            **({"MASTER_KEY": shared.master_key} if share_master_key else {}),
+            **{k.upper(): v for k, v in settings.items()},
+        }  # fmt: skip
+        self.env = {**inherited, **{f"GRIDLEDGER_{k}": str(v) for k, v in values.items()}}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def start(self, timeout: float = 120) -> None:
+        """Start and wait until ``/readyz`` answers 200 (a busy machine may take a while to import)."""
+        self._log = self.log_file.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from gateway.cli import main; main()", "up"],
+            env=self.env, cwd=self.data_dir, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self._reaped()
+                raise ScenarioError(f"gateway exited at start:\n{_tail(self.log_file)}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        self.kill()
+        raise ScenarioError(f"gateway not ready within {timeout:.0f}s:\n{_tail(self.log_file)}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no finished batches, no flushed buffers."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        self._reaped()
+
+    def stop(self, timeout: float = 10) -> None:
+        """SIGTERM and wait (SIGKILL after ``timeout``: a worker stuck on the chain would hold shutdown for 30 s)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+        self._reaped()
+
+    def _reaped(self) -> None:
+        if self.proc is not None:
+            self.proc.wait()
+            self.proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_tail(self) -> str:
+        return _tail(self.log_file)
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).resolve().parent if initdb else None
+
+
+class PostgresCluster:
+    """A PostgreSQL cluster of this test's own: ``initdb`` into a temporary directory, a free port.
+
+    Run as the ``postgres`` system user when the tests run as root (PostgreSQL refuses
+    root); started and stopped by the postmaster's pid. The directory lives under the
+    system temporary directory, not pytest's (which is private to the test's user).
+    """
+
+    def __init__(self) -> None:
+        bindir = _postgres_bin()
+        if bindir is None:
+            print("\n*** PostgreSQL binaries (initdb) not found: the PostgreSQL restart case is SKIPPED ***")
+            pytest.skip("no PostgreSQL server binaries (initdb) on this machine")
+        self.bindir = bindir
+        self.dir = Path(tempfile.mkdtemp(prefix="gridledger-pg-"))
+        self.data, self.sockets, self.log_file = self.dir / "data", self.dir / "sockets", self.dir / "postgres.log"
+        self.sockets.mkdir()
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        self._user: dict[str, object] = {}
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            self._user = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+            for path in (self.dir, self.sockets):
+                os.chown(path, pw.pw_uid, pw.pw_gid)
+        try:
+            subprocess.run(
+                [self.bindir / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"],
+                check=True, capture_output=True, **self._user,  # type: ignore[call-overload]
+            )  # fmt: skip
+        except subprocess.CalledProcessError as exc:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise ScenarioError(f"initdb failed: {exc.stderr.decode(errors='replace')[-500:]}") from exc
+
+    def url(self, database: str = "postgres", driver: str = "postgresql") -> str:
+        return f"{driver}://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self, timeout: float = 60) -> None:
+        self._log = self.log_file.open("ab")
+        self.proc = subprocess.Popen(
+            [self.bindir / "postgres", "-D", self.data, "-p", str(self.port), "-k", self.sockets,
+             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=100"],
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, **self._user,  # type: ignore[call-overload]
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self._reaped()
+                raise ScenarioError(f"postgres exited at start:\n{_tail(self.log_file)}")
+            try:
+                with psycopg.connect(self.url(), connect_timeout=2):
+                    return
+            except psycopg.OperationalError:
+                time.sleep(0.1)
+        self.stop()
+        raise ScenarioError(f"postgres not accepting connections within {timeout:.0f}s:\n{_tail(self.log_file)}")
+
+    def create_database(self, name: str) -> str:
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name, "postgresql+psycopg")
+
+    def stop(self, *, immediate: bool = False, timeout: float = 60) -> None:
+        """Stop the postmaster by pid: fast shutdown (SIGINT), or immediate (SIGQUIT, a crash and recovery)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT if immediate else signal.SIGINT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+        self._reaped()
+
+    def _reaped(self) -> None:
+        if self.proc is not None:
+            self.proc.wait()
+            self.proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
