@@ -30,7 +30,7 @@ from web3.exceptions import (
 from web3.types import TxParams, TxReceipt, Wei
 
 from ledger.artifacts import CONTRACT_NAMES, load_artifact
-from ledger.errors import ChainError, ChainUnreachableError, TransactionFailedError
+from ledger.errors import ChainError, ChainUnreachableError, TransactionDroppedError, TransactionFailedError
 
 T = TypeVar("T")
 
@@ -144,6 +144,7 @@ class ChainClient:
             try:
                 return fn()
             except _TRANSIENT as exc:
+                self._next_nonce.clear()  # the node may come back without our recent sends
                 if attempt == self.retries:
                     raise ChainUnreachableError(
                         f"no chain node answers at {self.rpc_url} ({what}): start one with "
@@ -271,15 +272,35 @@ class ChainClient:
         """Forget cached nonces (after the chain was rewound or restarted)."""
         self._next_nonce.clear()
 
+    DROPPED_AFTER = 3.0
+    """Seconds a transaction may be unknown to the node (neither mined nor pending) before it counts as dropped."""
+
     def wait(self, tx_hash: bytes, *, timeout: float | None = None) -> TxReceipt:
-        """Wait for a receipt and ``confirmations`` blocks on top; raise on revert."""
+        """Wait for a receipt and ``confirmations`` blocks on top; raise on revert.
+
+        A node that restarts loses its pending pool: a transaction it no longer knows at
+        all is reported as dropped (:class:`TransactionDroppedError`) after
+        ``DROPPED_AFTER`` seconds instead of being waited for until the timeout, and the
+        cached nonces are forgotten, so the caller can send it again at once.
+        """
         deadline = time.monotonic() + (timeout or self.receipt_timeout)
+        unknown_since: float | None = None
         receipt: TxReceipt | None = None
         while receipt is None:
             try:
                 receipt = self.rpc(lambda: self.w3.eth.get_transaction_receipt(tx_hash), "receipt")  # type: ignore[arg-type]
             except (TransactionNotFound, TimeExhausted):
-                if time.monotonic() > deadline:
+                now = time.monotonic()
+                if self._known(tx_hash):
+                    unknown_since = None
+                elif unknown_since is None:
+                    unknown_since = now
+                elif now - unknown_since > self.DROPPED_AFTER:
+                    self.reset_nonces()
+                    raise TransactionDroppedError(
+                        f"transaction 0x{tx_hash.hex()} was dropped by the node (restarted?): send it again"
+                    ) from None
+                if now > deadline:
                     raise ChainError(f"transaction 0x{tx_hash.hex()} not mined in time") from None
                 time.sleep(self.poll_interval)
         if receipt["status"] != 1:
@@ -290,6 +311,14 @@ class ChainClient:
                 raise ChainError(f"transaction 0x{tx_hash.hex()} lacks {self.confirmations} confirmations")
             time.sleep(self.poll_interval)
         return receipt
+
+    def _known(self, tx_hash: bytes) -> bool:
+        """Whether the node knows the transaction (pending or mined)."""
+        try:
+            self.rpc(lambda: self.w3.eth.get_transaction(tx_hash), "eth_getTransactionByHash")  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return False
+        return True
 
     def transact(self, account: LocalAccount, fn: Any, *, gas: int | None = None) -> TxReceipt:
         """Send and wait: the usual path for one state change."""

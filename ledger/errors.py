@@ -10,6 +10,7 @@ is one, the command that fixes it); the technical cause is chained with ``raise 
     ├── ChainError                talking to the chain
     │   ├── ChainUnreachableError (ConnectionError)
     │   ├── ChainMismatchError    chain id differs from the address book
+    │   ├── TransactionDroppedError  the node forgot a sent transaction (restart): send again
     │   └── TransactionFailedError (reverted, with the custom error decoded)
     ├── AddressBookError          address book missing, unreadable or would be overwritten
     └── VerificationError         a proof, signature or commitment does not check out
@@ -48,6 +49,10 @@ class ChainUnreachableError(ChainError, ConnectionError):
 
 class ChainMismatchError(ChainError):
     """The node's chain id differs from the one the address book was written for."""
+
+
+class TransactionDroppedError(ChainError):
+    """The node no longer knows a transaction we sent (it restarted and lost its pool)."""
 
 
 class TransactionFailedError(ChainError):

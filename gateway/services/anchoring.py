@@ -209,7 +209,11 @@ class AnchoringWorker:
             self._release(batch)
             raise
         block = int(receipt["blockNumber"])
-        self.finish(batch.id, bytes(receipt["transactionHash"]), block, self._timestamp(block))
+        try:  # mined: a chain error from here on must not leave the batch leased until the lease runs out
+            self.finish(batch.id, bytes(receipt["transactionHash"]), block, self._timestamp(block))
+        except ChainError:
+            self._release(batch)  # recovery finds the root on-chain and finishes from there
+            raise
 
     def _adopt_or_release(self, batch: Batch) -> None:
         """Another anchorer put our root on-chain first: adopt its batch, or give the rows back."""

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.processes import GatewayProcess, PostgresCluster, Shared
+from tests.faults.processes import GatewayProcess, Shared
 from tests.faults.stack import Stack
+from tests.pgcluster import PostgresCluster
 
 
 @pytest.fixture

@@ -1,29 +1,22 @@
 """Real processes a fault case starts, kills and restarts, each by its own pid.
 
 - :class:`GatewayProcess`: ``gridledger up`` in a subprocess with its own data directory.
-- :class:`PostgresCluster`: a throwaway PostgreSQL cluster (``initdb`` into a temporary
-  directory, its own free port and socket directory), never the shared server on 5432.
+(The throwaway PostgreSQL cluster the restart case uses is :mod:`tests.pgcluster`.)
 """
 
 from __future__ import annotations
 
 import base64
-import glob
 import os
-import pwd
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import IO
 
 import httpx
-import psycopg
-import pytest
 
 from ledger.deploy import write_address_book
 from ledger.keys import create_keystore
@@ -143,97 +136,3 @@ class GatewayProcess:
 
     def log_tail(self) -> str:
         return _tail(self.log_file)
-
-
-def _postgres_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).resolve().parent if initdb else None
-
-
-class PostgresCluster:
-    """A PostgreSQL cluster of this test's own: ``initdb`` into a temporary directory, a free port.
-
-    Run as the ``postgres`` system user when the tests run as root (PostgreSQL refuses
-    root); started and stopped by the postmaster's pid. The directory lives under the
-    system temporary directory, not pytest's (which is private to the test's user).
-    """
-
-    def __init__(self) -> None:
-        bindir = _postgres_bin()
-        if bindir is None:
-            print("\n*** PostgreSQL binaries (initdb) not found: the PostgreSQL restart case is SKIPPED ***")
-            pytest.skip("no PostgreSQL server binaries (initdb) on this machine")
-        self.bindir = bindir
-        self.dir = Path(tempfile.mkdtemp(prefix="gridledger-pg-"))
-        self.data, self.sockets, self.log_file = self.dir / "data", self.dir / "sockets", self.dir / "postgres.log"
-        self.sockets.mkdir()
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
-        self._user: dict[str, object] = {}
-        if os.geteuid() == 0:
-            pw = pwd.getpwnam("postgres")
-            self._user = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
-            for path in (self.dir, self.sockets):
-                os.chown(path, pw.pw_uid, pw.pw_gid)
-        try:
-            subprocess.run(
-                [self.bindir / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"],
-                check=True, capture_output=True, **self._user,  # type: ignore[call-overload]
-            )  # fmt: skip
-        except subprocess.CalledProcessError as exc:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            raise ScenarioError(f"initdb failed: {exc.stderr.decode(errors='replace')[-500:]}") from exc
-
-    def url(self, database: str = "postgres", driver: str = "postgresql") -> str:
-        return f"{driver}://postgres@127.0.0.1:{self.port}/{database}"
-
-    def start(self, timeout: float = 60) -> None:
-        self._log = self.log_file.open("ab")
-        self.proc = subprocess.Popen(
-            [self.bindir / "postgres", "-D", self.data, "-p", str(self.port), "-k", self.sockets,
-             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=100"],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, **self._user,  # type: ignore[call-overload]
-        )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self._reaped()
-                raise ScenarioError(f"postgres exited at start:\n{_tail(self.log_file)}")
-            try:
-                with psycopg.connect(self.url(), connect_timeout=2):
-                    return
-            except psycopg.OperationalError:
-                time.sleep(0.1)
-        self.stop()
-        raise ScenarioError(f"postgres not accepting connections within {timeout:.0f}s:\n{_tail(self.log_file)}")
-
-    def create_database(self, name: str) -> str:
-        with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return self.url(name, "postgresql+psycopg")
-
-    def stop(self, *, immediate: bool = False, timeout: float = 60) -> None:
-        """Stop the postmaster by pid: fast shutdown (SIGINT), or immediate (SIGQUIT, a crash and recovery)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT if immediate else signal.SIGINT)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-        self._reaped()
-
-    def _reaped(self) -> None:
-        if self.proc is not None:
-            self.proc.wait()
-            self.proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)

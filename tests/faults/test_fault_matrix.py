@@ -20,9 +20,10 @@ import pytest
 from tests.faults.accounting import Peek, Tally, integrity_sweep, settle, verify_receipts
 from tests.faults.burst import Burst
 from tests.faults.conftest import Launcher
-from tests.faults.processes import GatewayProcess, PostgresCluster
+from tests.faults.processes import GatewayProcess
 from tests.faults.stack import ScenarioError, Stack, hold_outage, wait_until
 from tests.gateway.conftest import fresh_database
+from tests.pgcluster import PostgresCluster
 
 pytestmark = pytest.mark.slow
 
@@ -121,7 +122,6 @@ def test_committing_goes_on_through_a_chain_stop_and_everything_is_anchored_afte
             recovered("chain stopped", stack, gateway, database_url, burst)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="reconciler: issue 8 item 3")
 def test_a_batch_whose_block_the_chain_lost_is_anchored_again(stack: Stack, launch: Launcher, tmp_path: Path) -> None:
     """anvil SIGKILLed right after a batch is anchored, and restarted from a state file without that block.
 
@@ -153,27 +153,18 @@ def test_a_batch_whose_block_the_chain_lost_is_anchored_again(stack: Stack, laun
                 raise ScenarioError("the restarted chain still holds every anchored batch")
             burst.wait_acknowledged(20, "after the chain came back")
             burst.stop()
-            # the reconciler has a minute to notice and re-anchor (today nothing does: the xfail)
+            # the reconciler has a minute to notice and re-anchor
             tally = recovered("chain SIGKILL, block lost", stack, gateway, database_url, burst, timeout=60)
         assert tally.anchored_once == tally.stored
 
 
-QUICK_RESTART_BUG = (
-    "ChainClient.wait treats TransactionNotFound as 'not mined yet': an anchoring transaction the restarted node "
-    "dropped from its pool is polled for the whole 60-s receipt_timeout and never re-sent, and the single "
-    "anchoring worker anchors nothing else meanwhile"
-)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=QUICK_RESTART_BUG)
 def test_anchoring_resumes_soon_after_a_quick_chain_restart(stack: Stack, launch: Launcher, tmp_path: Path) -> None:
     """A node restart (a Besu rolling restart, an anvil SIGTERM) drops its pending transactions.
 
     The batch whose anchoring transaction was pending must be sent again once the node is back,
     not waited on: 30 s is generous for a resend into 1-second blocks, on a busy machine too.
-    A related stall, not staged here: after an outage of 1.5-5 s the re-sent transaction takes
-    its nonce from ChainClient's 5-second cache instead of the restarted node, leaves a gap, and
-    waits out the same 60 s (seen with a 3-second outage; the loss cases stay down for 6 s).
+    (ChainClient reports a transaction the node no longer knows as dropped and forgets its
+    cached nonces, so the worker sends the batch again with the node's own nonce.)
     """
     with fresh_database("sqlite", tmp_path) as database_url, Peek(database_url) as peek:
         gateway = launch("gw", database_url)

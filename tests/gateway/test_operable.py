@@ -35,7 +35,7 @@ from ledger.deploy import Deployment, write_address_book
 from ledger.localchain import LocalChain, free_port
 from tests.conftest import Consortium
 from tests.gateway.conftest import Gateway, fresh_database, gateway_settings
-from tests.gateway.pgcluster import PostgresCluster
+from tests.pgcluster import PostgresCluster
 
 PROBLEM = "application/problem+json"
 SUBJECT = "110101199003071234"
