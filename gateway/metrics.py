@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -137,6 +137,15 @@ class DatabaseCollector(Collector):
         )
         gauge.add_metric([], log.anchored_size if log else 0)
         yield gauge
+        worker = runtime.worker
+        if worker is not None:  # this process's anchoring worker (per process, like the HTTP counters)
+            for name, value, text in (
+                ("gridledger_worker_chain_errors", worker.chain_errors, "anchoring rounds the chain refused or missed"),
+                ("gridledger_batches_reanchored", worker.reanchored, "anchored batches the chain lost, sent again"),
+            ):
+                counter = CounterMetricFamily(name, text, labels=["pid"])
+                counter.add_metric([str(os.getpid())], value)
+                yield counter
 
 
 class Metrics:

@@ -17,23 +17,16 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import IO
 
 import psycopg
 import pytest
 
 from ledger.localchain import free_port
+from tests.owned import OwnedProcess, tail
 
 
 class ClusterError(RuntimeError):
     """The cluster could not be set up or started (not an assertion: no xfail may hide it)."""
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def _postgres_bin() -> Path | None:
@@ -44,7 +37,7 @@ def _postgres_bin() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
-class PostgresCluster:
+class PostgresCluster(OwnedProcess):
     """A PostgreSQL cluster of this test's own: ``initdb`` into a temporary directory, a free port.
 
     Run as the ``postgres`` system user when the tests run as root (PostgreSQL refuses
@@ -62,8 +55,7 @@ class PostgresCluster:
         self.data, self.sockets, self.log_file = self.dir / "data", self.dir / "sockets", self.dir / "postgres.log"
         self.sockets.mkdir()
         self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+        super().__init__()
         self._user: dict[str, object] = {}
         if os.geteuid() == 0:
             pw = pwd.getpwnam("postgres")
@@ -83,24 +75,24 @@ class PostgresCluster:
         return f"{driver}://postgres@127.0.0.1:{self.port}/{database}"
 
     def start(self, timeout: float = 60) -> None:
-        self._log = self.log_file.open("ab")
+        log = self.open_log()
         self.proc = subprocess.Popen(
             [self.bindir / "postgres", "-D", self.data, "-p", str(self.port), "-k", self.sockets,
              "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=100"],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, **self._user,  # type: ignore[call-overload]
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, **self._user,  # type: ignore[call-overload]
         )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 self._reaped()
-                raise ClusterError(f"postgres exited at start:\n{_tail(self.log_file)}")
+                raise ClusterError(f"postgres exited at start:\n{tail(self.log_file)}")
             try:
                 with psycopg.connect(self.url(), connect_timeout=2):
                     return
             except psycopg.OperationalError:
                 time.sleep(0.1)
         self.stop()
-        raise ClusterError(f"postgres not accepting connections within {timeout:.0f}s:\n{_tail(self.log_file)}")
+        raise ClusterError(f"postgres not accepting connections within {timeout:.0f}s:\n{tail(self.log_file)}")
 
     def create_database(self, name: str) -> str:
         with psycopg.connect(self.url(), autocommit=True) as conn:
@@ -109,21 +101,7 @@ class PostgresCluster:
 
     def stop(self, *, immediate: bool = False, timeout: float = 60) -> None:
         """Stop the postmaster by pid: fast shutdown (SIGINT), or immediate (SIGQUIT, a crash and recovery)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT if immediate else signal.SIGINT)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-        self._reaped()
-
-    def _reaped(self) -> None:
-        if self.proc is not None:
-            self.proc.wait()
-            self.proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        self.signal_and_wait(signal.SIGQUIT if immediate else signal.SIGINT, timeout)
 
     def destroy(self) -> None:
         self.stop()

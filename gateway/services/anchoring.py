@@ -34,20 +34,31 @@ import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from web3.exceptions import TransactionNotFound
 
 from gateway.models import Batch, LogState, OutboxItem, Record
-from gateway.runtime import Runtime
 from ledger import merkle
 from ledger.errors import ChainError, LedgerError, TransactionFailedError
 from ledger.log_heads import head_signer
 
+if TYPE_CHECKING:  # the runtime builds the workers; they never import it at run time
+    from gateway.runtime import Runtime
+
 log_ = logging.getLogger("gridledger.anchoring")
+
+
+def _move_rows(session: Session, old: bytes, new: bytes | None) -> None:
+    """Point a batch's records and outbox rows at another batch (or at none: back in the queue)."""
+    for model in (Record, OutboxItem):
+        session.execute(
+            update(model).where(model.batch_id == old).values(batch_id=new).execution_options(synchronize_session=False)
+        )
 
 
 def batch_id_for(root: bytes) -> bytes:
@@ -67,6 +78,7 @@ class AnchoringWorker:
         self._last_log_anchor = time.monotonic()
         self._last_reconcile = 0.0
         self.reanchored = 0  # batches the chain lost and this worker sent again (for metrics)
+        self.chain_errors = 0  # rounds the chain refused or did not answer (for metrics)
 
     def start(self) -> None:
         self._thread.start()
@@ -83,6 +95,7 @@ class AnchoringWorker:
                 worked = self.run_once()
                 self.backoff = 0.0
             except LedgerError as exc:
+                self.chain_errors += 1
                 self.backoff = min(5.0, max(0.2, self.backoff * 2))
                 log_.warning("anchoring paused %.1fs: %s", self.backoff, exc.message)
                 worked = False
@@ -228,25 +241,14 @@ class AnchoringWorker:
                     )
                 )  # fmt: skip
                 session.flush()
-                for model in (Record, OutboxItem):
-                    session.execute(
-                        update(model).where(model.batch_id == batch.id).values(batch_id=taken)
-                        .execution_options(synchronize_session=False)
-                    )  # fmt: skip
+                _move_rows(session, batch.id, taken)
                 session.execute(delete(Batch).where(Batch.id == batch.id))
                 session.flush()
                 session.execute(update(Batch).where(Batch.id == taken).values(root=batch.root))
                 session.commit()
                 adopted = session.get(Batch, taken)
             else:  # cannot be ours: release the rows, the next batch has another composition
-                session.execute(
-                    update(OutboxItem).where(OutboxItem.batch_id == batch.id).values(batch_id=None)
-                    .execution_options(synchronize_session=False)
-                )  # fmt: skip
-                session.execute(
-                    update(Record).where(Record.batch_id == batch.id).values(batch_id=None)
-                    .execution_options(synchronize_session=False)
-                )  # fmt: skip
+                _move_rows(session, batch.id, None)
                 session.execute(delete(Batch).where(Batch.id == batch.id))
                 session.commit()
                 adopted = None

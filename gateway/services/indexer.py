@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import threading
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from gateway.models import Grant, IndexerState
-from gateway.runtime import Runtime
 from ledger.deploy import Deployment
 from ledger.types import bytes32_to_slug
+
+if TYPE_CHECKING:  # the runtime builds the workers; they never import it at run time
+    from gateway.runtime import Runtime
 
 WINDOW = 1000
 NAME = "grants"

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO
 
 import httpx
 
@@ -22,15 +21,9 @@ from ledger.deploy import write_address_book
 from ledger.keys import create_keystore
 from ledger.localchain import free_port
 from tests.faults.stack import ScenarioError, Stack
+from tests.owned import OwnedProcess, tail
 
 OPERATOR_PASSWORD = "operator-password"
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 class Shared:
@@ -45,7 +38,7 @@ class Shared:
         self.master_key = base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-class GatewayProcess:
+class GatewayProcess(OwnedProcess):
     """``gridledger up`` against a given chain and database, as a subprocess with its own data directory.
 
     With ``share_master_key`` false the gateway makes ``DATA_DIR/master.key`` itself on first
@@ -77,8 +70,7 @@ class GatewayProcess:
             **{k.upper(): v for k, v in settings.items()},
         }  # fmt: skip
         self.env = {**inherited, **{f"GRIDLEDGER_{k}": str(v) for k, v in values.items()}}
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
@@ -91,16 +83,16 @@ class GatewayProcess:
 
     def start(self, timeout: float = 120) -> None:
         """Start and wait until ``/readyz`` answers 200 (a busy machine may take a while to import)."""
-        self._log = self.log_file.open("ab")
+        log = self.open_log()
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "from gateway.cli import main; main()", "up"],
-            env=self.env, cwd=self.data_dir, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+            env=self.env, cwd=self.data_dir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 self._reaped()
-                raise ScenarioError(f"gateway exited at start:\n{_tail(self.log_file)}")
+                raise ScenarioError(f"gateway exited at start:\n{tail(self.log_file)}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
                     return
@@ -108,31 +100,8 @@ class GatewayProcess:
                 pass
             time.sleep(0.2)
         self.kill()
-        raise ScenarioError(f"gateway not ready within {timeout:.0f}s:\n{_tail(self.log_file)}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hooks, no finished batches, no flushed buffers."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-        self._reaped()
+        raise ScenarioError(f"gateway not ready within {timeout:.0f}s:\n{tail(self.log_file)}")
 
     def stop(self, timeout: float = 10) -> None:
         """SIGTERM and wait (SIGKILL after ``timeout``: a worker stuck on the chain would hold shutdown for 30 s)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-        self._reaped()
-
-    def _reaped(self) -> None:
-        if self.proc is not None:
-            self.proc.wait()
-            self.proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def log_tail(self) -> str:
-        return _tail(self.log_file)
+        self.signal_and_wait(signal.SIGTERM, timeout)

@@ -175,6 +175,11 @@ def test_metrics_report_the_pipeline_from_the_database_and_requests_by_route(gat
     commits = [v for k, v in requests.items() if '"route": "/v1/records"' in k and '"status": "202"' in k]
     receipts = [k for k in requests if '"route": "/v1/records/{record_id}/receipt"' in k]
     assert commits and commits[0] >= 1 and receipts
+    worker = gateway.runtime.worker
+    assert worker is not None
+    worker.reanchored += 2  # as if the reconciler had sent two lost batches again
+    reanchored = samples(gateway.http.get("/metrics").text, "gridledger_batches_reanchored_total")
+    assert list(reanchored.values()) == [float(worker.reanchored)]
 
 
 def test_every_process_reports_the_same_database_metrics(gateway: Gateway) -> None:
