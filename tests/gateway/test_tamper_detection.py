@@ -363,6 +363,11 @@ CASES: dict[str, tuple[Callable[[Session, World], None], str, str]] = {
         "access_log",
         "row differs from its logged leaf",
     ),
+    "log leaf replaced by bytes that are not JSON": (
+        _set(AccessLogEntry, lambda w: AccessLogEntry.idx == 1, leaf=b"\xff not json"),
+        "access_log",
+        "row differs from its logged leaf",
+    ),
     "log row deleted": (_delete(AccessLogEntry, lambda w: AccessLogEntry.idx == 1), "access_log", "are missing"),
     "anchored log row rewritten with its leaf": (
         _rewrite_log_row(lambda s: 0, consistently=True),
