@@ -54,7 +54,7 @@ class ChainScan:
         self.scanned_to = -1
         self.scanned_hash = b""
         self.batch_ids: set[bytes] = set()
-        self.checked_txs: BoundedCache[tuple[bytes, bytes, int], bool] = BoundedCache(100_000)
+        self.checked_txs: BoundedCache[tuple[bytes, bytes, int, bytes, int, int], bool] = BoundedCache(100_000)
         self.heads: list[Any] = []
 
     def reset(self) -> None:

@@ -26,7 +26,7 @@ from ledger.chain import ChainClient
 from ledger.deploy import Deployment, read_address_book
 from ledger.entries import Entry
 from ledger.errors import AddressBookError, LedgerError
-from ledger.log_heads import sign_head
+from ledger.log_heads import head_signer, sign_head
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -77,7 +77,7 @@ class Runtime:
             record_types=RecordTypes(sessions),
             clock=clock,
         )
-        runtime.access_log = AccessLog(sessions, runtime.sign_log_head)
+        runtime.access_log = AccessLog(sessions, runtime.sign_log_head, runtime.operator_signed_head)
         return runtime
 
     def sign_log_head(self, log_id: bytes, size: int, root: bytes) -> bytes:
@@ -138,6 +138,14 @@ class Runtime:
             if self._operator is None:
                 self._operator = operator_account(self.settings)
             return self._operator
+
+    def operator_signed_head(self, log_id: bytes, size: int, root: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` over the head (log id, size, root) is this gateway's operator key's."""
+        try:
+            signer = head_signer(log_id, size, root, signature)
+        except ValueError:
+            return False
+        return str(signer) == str(self.operator().address)
 
     def operator_org(self) -> str:
         """The organisation the operator key anchors for: its log heads live on-chain under it."""

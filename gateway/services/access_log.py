@@ -16,6 +16,7 @@ consistent with every anchored head, i.e. that nothing was changed, removed or r
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections.abc import Callable
@@ -26,12 +27,23 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.errors import IntegrityFailure
 from gateway.models import AccessLogEntry, LogState
 from ledger import merkle
 from ledger.commitments import canonical
 
 HeadSigner = Callable[[bytes, int, bytes], bytes]
 """Signs a head (log id, size, root) with the operator key; returns 65 bytes."""
+HeadCheck = Callable[[bytes, int, bytes, bytes], bool]
+"""Whether a signature over a head (log id, size, root) is the operator key's."""
+
+
+class LogTampered(IntegrityFailure):
+    """The log's stored head is not what the operator key signed: appending would vouch for a forgery."""
+
+    def __init__(self, detail: str) -> None:
+        logging.getLogger("gridledger.integrity").warning("integrity: %s", detail)
+        super().__init__(detail)
 
 
 def _utc(moment: datetime) -> str:
@@ -60,9 +72,10 @@ def leaf_document(entry: AccessLogEntry | Any) -> dict[str, Any]:
 
 
 class AccessLog:
-    def __init__(self, sessions: sessionmaker[Session], signer: HeadSigner) -> None:
+    def __init__(self, sessions: sessionmaker[Session], signer: HeadSigner, vouched: HeadCheck) -> None:
         self.sessions = sessions
         self.signer = signer
+        self.vouched = vouched
         self._hashes: list[bytes] = []  # leaf hashes read so far, in order
         self._tree: list[list[bytes]] = [[]]  # the last tree built (of the largest size asked)
         self._lock = threading.Lock()
@@ -99,8 +112,10 @@ class AccessLog:
         size = session.execute(
             update(LogState).where(LogState.id == 1).values(size=LogState.size + 1).returning(LogState.size)
         ).scalar_one()
-        peaks = session.execute(select(LogState.peaks).where(LogState.id == 1)).scalar_one()
-        frontier = merkle.Frontier.from_bytes(size - 1, bytes(peaks or b""))
+        peaks, head_root, signature = session.execute(
+            select(LogState.peaks, LogState.head_root, LogState.head_signature).where(LogState.id == 1)
+        ).one()
+        frontier = self._vouched_frontier(size - 1, peaks, head_root, signature)
         entry = AccessLogEntry(idx=size - 1, at=datetime.now(UTC).replace(microsecond=0), leaf=b"", **fields)
         entry.leaf = canonical(leaf_document(entry))
         frontier.push(merkle.leaf_hash(entry.leaf))
@@ -112,6 +127,29 @@ class AccessLog:
         )
         session.add(entry)
         return entry
+
+    def _vouched_frontier(
+        self, size: int, peaks: bytes | None, root: bytes | None, signature: bytes | None
+    ) -> merkle.Frontier:
+        """The stored right edge, only if it is the tree the operator key last signed.
+
+        Otherwise a DBA could rewrite the newest rows, recompute the edge, and have the next
+        honest append sign (and the worker anchor) the forged tree.
+        """
+        try:
+            frontier = merkle.Frontier.from_bytes(size, bytes(peaks or b""))
+        except ValueError:
+            frontier = None
+        if size == 0 and frontier is not None and signature is None:
+            return frontier  # the empty log: nothing was signed yet
+        if (
+            frontier is None
+            or root is None
+            or frontier.root() != bytes(root)
+            or not self.vouched(self.log_id, size, bytes(root), bytes(signature or b""))
+        ):
+            raise LogTampered(f"the access log's stored head at size {size} is not the one the operator key signed")
+        return frontier
 
     def saw(self, size: int) -> None:
         """Remember that the log reached ``size`` (committed): a later, smaller log was truncated."""

@@ -287,6 +287,9 @@ class AnchoringWorker:
         info = self.runtime.deployment().registry.get_batch(batch.id)
         if info.root != batch.root:
             raise ChainError(f"batch 0x{batch.id.hex()} is anchored with another root")
+        confirmations = self.runtime.chain.confirmations
+        if confirmations and self.runtime.chain.block_number() < info.block_number + confirmations:
+            raise ChainError(f"batch 0x{batch.id.hex()} awaits {confirmations} confirmations")
         self.finish(batch.id, self._anchoring_tx(batch.id, info.block_number), info.block_number, info.anchored_at)
 
     def _anchoring_tx(self, batch_id: bytes, block: int) -> bytes:

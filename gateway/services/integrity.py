@@ -26,8 +26,10 @@ in SQL, so the cost per sweep grows with the rows, not with the chain's history.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import LargeBinary, func, literal, select, text
@@ -142,7 +144,7 @@ class _RecordChecks:
             if stored is not None:
                 problems.append("erased but its payload is still stored")
             logged = self.session.scalar(
-                select(AccessLogEntry.idx).where(
+                select(AccessLogEntry.leaf).where(
                     AccessLogEntry.record_id == record.id,
                     AccessLogEntry.action == "erase",
                     AccessLogEntry.outcome == "allowed",
@@ -150,6 +152,8 @@ class _RecordChecks:
             )
             if logged is None:
                 problems.append("erased without a logged erasure")
+            elif sorted(json.loads(bytes(logged)).get("subject_keys") or []) != indexed:
+                problems.append("subject index differs from the subject keys logged with its erasure")
         elif stored is None:
             problems.append("payload row is missing")
         else:
@@ -203,19 +207,44 @@ def sweep_batches(runtime: Runtime) -> dict[str, Any]:
             problems.append(_problem("batch", "0x" + batch_id.hex(), f"holds {len(mine)} records, not {batch.size}"))
         elif merkle.root(mine) != bytes(batch.root):
             problems.append(_problem("batch", "0x" + batch_id.hex(), "its records do not hash to its root"))
+    on_chain = _our_batches_on_chain(runtime)  # first: a rewound chain clears what was checked
+    lease = timedelta(seconds=runtime.settings.batch_lease)
+    now = datetime.now(UTC)
+    for batch_id, batch in batches.items():
+        ident = "0x" + batch_id.hex()
         if batch.status == "anchored":
             problems += _batch_on_chain(runtime, batch)
-    on_chain = _our_batches_on_chain(runtime)
+            continue
+        until = _aware(batch.lease_until) if batch.lease_until is not None else None
+        if until is not None and until > now + 2 * lease:
+            problems.append(_problem("batch", ident, "its lease runs far beyond the batch lease: nobody would send it"))
+        elif batch_id in on_chain and (until is None or until < now - lease):
+            problems.append(_problem("batch", ident, "on-chain but recorded as unanchored, and nobody finishes it"))
     for batch_id in sorted(on_chain - set(batches)):
         problems.append(_problem("batch", "0x" + batch_id.hex(), "anchored on-chain by this gateway but missing here"))
+    problems += _records_of_unknown_orgs(runtime)
     return {"batches": len(batches), "on_chain": len(on_chain), "mismatches": problems}
+
+
+def _records_of_unknown_orgs(runtime: Runtime) -> list[Problem]:
+    """Records filed under an organisation the chain does not know: no auditor's sweep would reach them."""
+    known = set(runtime.deployment().membership.org_ids())
+    with runtime.sessions() as session:
+        stray = session.execute(select(Record.id).where(Record.owner_org.not_in(known)).order_by(Record.id)).scalars()
+        return [_problem("record", rid, "filed under an organisation the chain does not know") for rid in stray]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
 def _batch_on_chain(runtime: Runtime, batch: Batch) -> list[Problem]:
     ident = "0x" + bytes(batch.id).hex()
     scan = runtime.chain_scan
     tx_hash = bytes(batch.tx_hash) if batch.tx_hash is not None else b""
-    key = (bytes(batch.id), tx_hash, int(batch.block_number or -1))
+    # every stored fact compared is in the key: change any of them and the chain is asked again
+    key = (bytes(batch.id), bytes(batch.root), batch.size, tx_hash, int(batch.block_number or -1),
+           int(batch.anchored_at or -1))  # fmt: skip
     if scan.checked_txs.get(key):
         return []
     try:
@@ -314,9 +343,13 @@ def sweep_log(runtime: Runtime) -> dict[str, Any]:
     def bad(ident: object, problem: str) -> None:
         problems.append(_problem("access_log", ident, problem))
 
+    # what this process saw, then the head, then only the rows that head covers: reads go on
+    # appending while the sweep runs, and must neither look like a truncation nor a gap
+    high_water = log.high_water
     with runtime.sessions() as session:
         state = session.get(LogState, 1)
         assert state is not None
+    covered = AccessLogEntry.idx < state.size
     heads = _anchored_heads(runtime)
     head_at = {h.tree_size: h for h in heads}
     frontier = merkle.Frontier()
@@ -324,12 +357,12 @@ def sweep_log(runtime: Runtime) -> dict[str, Any]:
     with ThreadPoolExecutor(1) as pool, runtime.sessions() as session:
         # on PostgreSQL the database compares rows with leaves (in another connection, meanwhile)
         # and hashes the leaves, so only 32 bytes a row cross the wire
-        unlike = pool.submit(_rows_unlike_leaves, runtime) if postgres else None
+        unlike = pool.submit(_rows_unlike_leaves, runtime, state.size) if postgres else None
         if postgres:
             query = select(AccessLogEntry.idx, _LEAF_HASH.label("leaf_hash"))
         else:
             query = select(*[getattr(AccessLogEntry, c) for c in LEAF_COLUMNS])
-        rows = session.execute(query.order_by(AccessLogEntry.idx).execution_options(yield_per=50_000))
+        rows = session.execute(query.where(covered).order_by(AccessLogEntry.idx).execution_options(yield_per=50_000))
         try:
             for row in rows:  # plain tuples, not ORM objects: a million of them must stay fast
                 if row.idx != frontier.size:
@@ -349,7 +382,7 @@ def sweep_log(runtime: Runtime) -> dict[str, Any]:
             rows.close()  # a server-side cursor (PostgreSQL) left half-read must be closed, not collected
         if unlike is not None:
             differing = unlike.result()
-            for idx in differing if differing is not None else _unlike_in_python(session):
+            for idx in differing if differing is not None else _unlike_in_python(session, state.size):
                 bad(idx, "row differs from its logged leaf")
     size = frontier.size
     if size != state.size:
@@ -364,8 +397,8 @@ def sweep_log(runtime: Runtime) -> dict[str, Any]:
         bad(state.size, "its head is not signed by the operator key")
     elif state.head_root is None or (size == state.size and frontier.root() != bytes(state.head_root)):
         bad(state.size, "its entries do not hash to the signed head")
-    if state.size < log.high_water:
-        bad(state.size, f"the log was truncated: this gateway saw {log.high_water} entries")
+    if state.size < high_water:
+        bad(state.size, f"the log was truncated: this gateway saw {high_water} entries")
     for head in heads:
         if head.tree_size > size:
             bad(head.tree_size, f"log of size {head.tree_size} was anchored but only {size} entries are stored")
@@ -375,7 +408,7 @@ def sweep_log(runtime: Runtime) -> dict[str, Any]:
 _UNLIKE_LEAVES = text(
     """
     SELECT idx FROM access_log
-    WHERE jsonb_build_object(
+    WHERE idx < :size AND jsonb_build_object(
         'idx', idx, 'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
         'accessor', accessor, 'accessor_org', accessor_org, 'action', action, 'outcome', outcome,
         'reason', reason, 'record_id', record_id, 'owner_org', owner_org,
@@ -387,7 +420,7 @@ _LEAF_HASH = func.sha256(literal(merkle.LEAF_PREFIX, LargeBinary).op("||")(Acces
 """RFC 6962 leaf hash computed by PostgreSQL (``sha256`` since PostgreSQL 11)."""
 
 
-def _rows_unlike_leaves(runtime: Runtime) -> list[int] | None:
+def _rows_unlike_leaves(runtime: Runtime, size: int) -> list[int] | None:
     """On PostgreSQL, the rows whose columns differ from their logged leaf, found by the database.
 
     Re-canonicalising a million rows in Python costs ~35 s; PostgreSQL compares each row's
@@ -397,14 +430,15 @@ def _rows_unlike_leaves(runtime: Runtime) -> list[int] | None:
     """
     with runtime.sessions() as session:
         try:
-            return sorted(int(i) for i in session.scalars(_UNLIKE_LEAVES))
+            return sorted(int(i) for i in session.scalars(_UNLIKE_LEAVES, {"size": size}))
         except DBAPIError:
             return None
 
 
-def _unlike_in_python(session: Session) -> list[int]:
+def _unlike_in_python(session: Session, size: int) -> list[int]:
     columns = [getattr(AccessLogEntry, c) for c in LEAF_COLUMNS]
-    rows = session.execute(select(*columns).order_by(AccessLogEntry.idx).execution_options(yield_per=20_000))
+    query = select(*columns).where(AccessLogEntry.idx < size).order_by(AccessLogEntry.idx)
+    rows = session.execute(query.execution_options(yield_per=20_000))
     try:
         return [row.idx for row in rows if canonical(leaf_document(row)) != bytes(row.leaf)]
     finally:

@@ -342,9 +342,11 @@ def erase_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, 
     with runtime.sessions() as session:
         record = load_record(session, record_id)
         entry = signed_entry(runtime, record)
+        # the subjects as sealed with the payload (the index is a copy a DBA could have thinned)
+        subjects = open_payload(runtime, session, record).subject_keys if record.erased_at is None else []
         common = {
             "accessor": member.address, "accessor_org": member.org, "action": "erase", "record_id": record.id,
-            "owner_org": entry.org, "subject_keys": subject_keys(session, record.id), "grant_id": None,
+            "owner_org": entry.org, "subject_keys": subjects or subject_keys(session, record.id), "grant_id": None,
             "purpose": None, "fields": [],
         }  # fmt: skip
         if member.org != entry.org or not member.has(Role.ADMIN):

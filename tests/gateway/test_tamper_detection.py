@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -34,7 +35,9 @@ from gateway.models import (
     Record,
     SubjectIndex,
 )
+from gateway.sdk import GatewayClientError
 from gateway.services.anchoring import AnchoringWorker
+from ledger import merkle
 from ledger.commitments import canonical
 from ledger.deploy import Deployment
 from tests.conftest import Consortium
@@ -260,6 +263,38 @@ def _truncate_tail(s: Session, w: World) -> None:
     s.execute(update(LogState).where(LogState.id == 1).values(**state))
 
 
+def _forge_tail_and_edge(s: Session, w: World) -> None:
+    """Rewrite the newest row and its leaf, and recompute the tree's edge to match the forgery."""
+    _rewrite_log_row(_newest, consistently=True)(s, w)
+    frontier = merkle.Frontier()
+    for leaf in s.scalars(select(AccessLogEntry.leaf).order_by(AccessLogEntry.idx)):
+        frontier.push(merkle.leaf_hash(bytes(leaf)))
+    s.execute(update(LogState).where(LogState.id == 1).values(peaks=frontier.to_bytes()))
+
+
+def _shrink_batch(s: Session, w: World) -> None:
+    """Delete a record of an anchored batch and make the batch row agree with what is left."""
+    batch_id = _batch_of(w, w.batch4[1])(s)
+    s.execute(delete(Payload).where(Payload.record_id == w.batch4[1]))
+    s.execute(delete(Record).where(Record.id == w.batch4[1]))
+    left = [
+        bytes(x) for x in s.scalars(select(Record.entry_leaf).where(Record.batch_id == batch_id).order_by(Record.id))
+    ]
+    s.execute(update(Batch).where(Batch.id == batch_id).values(size=len(left), root=merkle.root(left)))
+
+
+def _unanchor_batch(s: Session, w: World) -> None:
+    """Mark an anchored batch as sending, leased for ten years: nobody would ever send or finish it."""
+    batch_id = _batch_of(w, w.lone)(s)
+    s.execute(update(Batch).where(Batch.id == batch_id).values(
+        status="sending", lease_owner="x", lease_until=datetime.now(UTC) + timedelta(days=3650)))  # fmt: skip
+    s.execute(update(Record).where(Record.id == w.lone).values(status="pending"))
+
+
+def _erased_subject_added(s: Session, w: World) -> None:
+    s.execute(insert(SubjectIndex).values(subject_key="cd" * 32, record_id=w.batch4[3]))
+
+
 def _supersede(s: Session, w: World) -> None:
     s.execute(update(Record).where(Record.id == w.batch4[1]).values(supersedes=w.batch4[0]))
 
@@ -327,7 +362,15 @@ CASES: dict[str, tuple[Callable[[Session, World], None], str, str]] = {
         "record",
         "subject index differs",
     ),
+    "owner moved to an organisation nobody audits": (
+        _set(Record, lambda w: Record.id == w.batch4[0], owner_org="nobody-audits"),
+        "record",
+        "organisation the chain does not know",
+    ),
+    "erased record linked to a person": (_erased_subject_added, "record", "logged with its erasure"),
     # batches
+    "batch shrunk to what is left of it": (_shrink_batch, "batch", "root or size differs from the one on-chain"),
+    "batch un-anchored and leased for years": (_unanchor_batch, "batch", "lease runs far beyond"),
     "a record of a batch deleted": (_delete_lone_record, "batch", "holds 0 records, not 1"),
     "a batch and its records deleted": (
         _delete_batch_and_records,
@@ -379,6 +422,11 @@ CASES: dict[str, tuple[Callable[[Session, World], None], str, str]] = {
         "access_log",
         "do not hash to the signed head",
     ),
+    "newest row, its leaf and the tree's edge forged": (
+        _forge_tail_and_edge,
+        "access_log",
+        "do not hash to the signed head",
+    ),
     "un-anchored tail truncated": (_truncate_tail, "access_log", "truncated"),
     "signed head replaced": (
         _set(LogState, lambda w: LogState.id == 1, head_root=b"\x03" * 32),
@@ -400,6 +448,17 @@ def test_the_sweep_finds(restored: World, case: str) -> None:
         s.commit()
     found = restored.sweep()
     assert any(m["kind"] == kind and expected in m["problem"] for m in found), found
+
+
+def test_a_forged_tree_edge_is_never_signed_by_the_next_read(restored: World) -> None:
+    """An honest read after the DBA forged the newest rows and the edge must not vouch for them."""
+    with restored.gw.runtime.sessions() as s:
+        _forge_tail_and_edge(s, restored)
+        s.commit()
+    with pytest.raises(GatewayClientError) as info:
+        restored.gw.client(restored.gw.org.c1_admin).get(restored.batch4[0])
+    assert info.value.status == 500 and info.value.problem["type"].endswith("/integrity-failure")
+    assert any("signed head" in m["problem"] for m in restored.sweep())
 
 
 def test_a_tampered_world_is_clean_again_once_restored(world: World) -> None:

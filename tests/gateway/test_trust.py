@@ -103,7 +103,11 @@ def test_a_grant_is_refused_once_the_gateway_clock_passes_its_expiry_even_if_the
     """A chain that mines on demand reports its last block's time: the gateway's later clock wins."""
     org = gateway.org
     offset = [0.0]
-    settings = gateway_settings(tmp_path / "clocked", database_url, deployment, admin, worker=False)
+    shared = gateway.runtime.settings  # a replica of the module's gateway: same database, operator and master key
+    settings = gateway_settings(
+        tmp_path / "clocked", database_url, deployment, admin, worker=False, operator_key=shared.resolved_operator_key,
+        master_key=(shared.data_dir / "master.key").read_text().strip(),
+    )
     with TestClient(create_app(settings, clock=lambda: time.time() + offset[0])) as http:
         clocked = http.app.state.runtime  # type: ignore[attr-defined]
         recorder = GatewayClient("http://testserver", org.c1_recorder, http=http)
