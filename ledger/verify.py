@@ -29,7 +29,6 @@ from ledger.types import OrgId, Role, bytes32_to_slug, to_address
 class Verdict:
     """What a verifier learns: valid or not, why, and the provenance."""
 
-    valid: bool
     record_id: str
     org: str
     record_type: str
@@ -42,6 +41,11 @@ class Verdict:
     block_number: int | None = None
     anchored_at: int | None = None
     batch_id: str = ""
+
+    @property
+    def valid(self) -> bool:
+        """Valid exactly when no check found a problem (derived, so it can never disagree)."""
+        return not self.problems
 
     def summary(self) -> str:
         what = f"record {self.record_id} v{self.version} ({self.record_type}) of {self.org}"
@@ -59,14 +63,13 @@ class Verdict:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "summary": self.summary()}
+        return {"valid": self.valid, **self.__dict__, "summary": self.summary()}
 
 
 def verify_local(receipt: Receipt, disclosure: Disclosure | None) -> Verdict:
     """Checks 1-3, which need no chain."""
     entry = receipt.entry
     verdict = Verdict(
-        valid=False,
         record_id=entry.record_id,
         org=entry.org,
         record_type=entry.record_type,
@@ -98,7 +101,6 @@ def verify_local(receipt: Receipt, disclosure: Disclosure | None) -> Verdict:
         receipt.check_inclusion()
     except ProofError as exc:
         verdict.problems.append(f"the entry is not in the batch root: {exc.message}")
-    verdict.valid = not verdict.problems
     return verdict
 
 
@@ -136,7 +138,6 @@ def verify(receipt: Receipt, disclosure: Disclosure | None, deployment: Deployme
             f"the receipt names registry {receipt.registry} on chain {receipt.chain_id}; "
             f"the trusted one is {book.registry} on chain {book.chain_id}"
         )
-        verdict.valid = False
         return verdict
     facts = _chain_facts(deployment, receipt)
     if facts is None:  # one call at a time, for precise messages
@@ -145,14 +146,12 @@ def verify(receipt: Receipt, disclosure: Disclosure | None, deployment: Deployme
         except ChainError as exc:
             if getattr(exc, "error_name", None) == "RegistryUnknownBatch":
                 verdict.problems.append("the batch is not anchored on-chain")
-                verdict.valid = False
                 return verdict
             raise
         try:
             member = deployment.membership.membership_of(receipt.entry.committer, block=batch.block_number)
         except LedgerError as exc:
             verdict.problems.append(f"could not read the committer's membership: {exc.message}")
-            verdict.valid = False
             return verdict
         facts = (batch, member)
     batch, (org, roles) = facts
@@ -163,5 +162,4 @@ def verify(receipt: Receipt, disclosure: Disclosure | None, deployment: Deployme
         verdict.problems.append(
             f"{receipt.entry.committer} was not a recorder of {receipt.entry.org} at block {batch.block_number}"
         )
-    verdict.valid = not verdict.problems
     return verdict
