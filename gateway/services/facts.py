@@ -120,18 +120,18 @@ def _covers(info: GrantInfo, entry: Entry) -> bool:
 
 def copy_problems(row: Grant, info: GrantInfo) -> list[str]:
     """Immutable grant facts on which the SQL copy disagrees with the chain (revocation may lag)."""
-    scope = row.scope
-    expected_scope = (
-        record_id_to_bytes32(scope) if row.scope_kind == "record" else slug_to_bytes32(scope)
-    ) if scope else b""
+    try:  # a copy a DBA mangled (NULLs, a scope that is no id) simply disagrees
+        expected_scope = record_id_to_bytes32(row.scope) if row.scope_kind == "record" else slug_to_bytes32(row.scope)
+    except (TypeError, ValueError, AttributeError):
+        expected_scope = b""
     checks = (
         ("owner_org", row.owner_org, info.owner_org),
         ("grantee_org", row.grantee_org, info.grantee_org),
         ("scope_kind", row.scope_kind, "record" if info.scope_kind == 0 else "type"),
         ("scope", expected_scope, bytes(info.scope)),
-        ("fields", list(row.fields), list(info.fields)),
+        ("fields", list(row.fields or []), list(info.fields)),
         ("purpose_code", row.purpose_code, info.purpose_code),
-        ("purpose_hash", bytes(row.purpose_hash), bytes(info.purpose_hash)),
+        ("purpose_hash", bytes(row.purpose_hash or b""), bytes(info.purpose_hash)),
         ("expires_at", row.expires_at, info.expires_at),
     )
     return [name for name, copy, fact in checks if copy != fact]

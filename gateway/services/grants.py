@@ -120,11 +120,12 @@ def create_grant(runtime: Runtime, member: Member, request: GrantCreate) -> dict
 
 def revoke_grant(runtime: Runtime, member: Member, grant_id: int, request: GrantRevoke) -> dict[str, Any]:
     runtime.indexer().sync()
-    grant = _load(runtime, grant_id)
-    _require_grant_admin(runtime, member, grant.owner_org)
-    if grant.revoked_block is not None:
-        raise Conflict(f"grant {grant_id} was already revoked")
+    _load(runtime, grant_id)  # 404 for a grant the indexer never saw
     deployment = runtime.deployment()
+    on_chain = deployment.grants.get_grant(grant_id)  # owner and revocation as the chain says, not the copy
+    _require_grant_admin(runtime, member, on_chain.owner_org)
+    if on_chain.revoked_at:
+        raise Conflict(f"grant {grant_id} was already revoked")
     document = relay_typed_data(
         "Revoke", {"grantId": grant_id}, domain=GRANTS_DOMAIN, chain_id=deployment.book.chain_id,
         contract=deployment.book.grants, signer=member.address, nonce=request.nonce, deadline=request.deadline,

@@ -22,7 +22,7 @@ from gateway.errors import Conflict, Forbidden, Gone, NotFound, PayloadTooLarge,
 from gateway.models import Batch, OutboxItem, Payload, Record, SubjectIndex
 from gateway.runtime import Runtime
 from gateway.schemas import Accepted, CommitRecord
-from gateway.services.facts import LiveGrant, entry_domain, live_grant, signed_entry
+from gateway.services.facts import LiveGrant, entry_domain, flag, live_grant, signed_entry
 from gateway.services.members import Member
 from ledger import merkle
 from ledger.commitments import PayloadError, canonical, commitment, disclose
@@ -390,9 +390,12 @@ def build_receipt(runtime: Runtime, session: Session, record: Record, entry: Ent
             status_now=record.status,
         )
     batch = session.get(Batch, record.batch_id)
-    assert batch is not None and batch.tx_hash is not None and batch.block_number is not None
+    if batch is None or batch.tx_hash is None or batch.block_number is None or batch.status != "anchored":
+        raise flag(f"record {record.id}", "it is marked anchored but its batch is not")
     positions, tree = batch_tree(runtime, session, batch.id)
-    index = positions[record.id]
+    index = positions.get(record.id)
+    if index is None or len(positions) != batch.size:
+        raise flag(f"record {record.id}", "its batch's stored records do not match the batch")
     book = runtime.deployment().book
     return Receipt(
         entry=entry,

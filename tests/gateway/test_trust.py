@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from gateway.app import create_app
-from gateway.models import AccessLogEntry, Grant, Record
+from gateway.models import AccessLogEntry, Batch, Grant, Record
 from gateway.sdk import GatewayClient, GatewayClientError
 from ledger.deploy import Deployment
 from ledger.types import record_id_to_bytes32
@@ -140,3 +140,29 @@ def test_a_department_cannot_learn_from_a_subject_query_which_records_exist_abou
         dept_admin.get(record)  # a refused read: logged, with the record's subjects
     assert dept_admin.access_log(subject="110101198001011234")["total"] == 0
     assert gateway.client(org.sd_admin).access_log(subject="110101198001011234")["total"] >= 1
+
+
+def test_a_receipt_whose_batch_row_was_tampered_is_refused_as_an_integrity_failure(gateway: Gateway) -> None:
+    recorder = gateway.client(gateway.org.c1_recorder)
+    record = recorder.commit("household", HOUSEHOLD)["id"]
+    recorder.wait_anchored(record)
+    with gateway.runtime.sessions() as s:
+        batch_id = s.scalar(select(Record.batch_id).where(Record.id == record))
+    old = _tamper(gateway, Batch, Batch.id == batch_id, tx_hash=None)
+    try:
+        assert _status(lambda: recorder.receipt(record)) == (500, "integrity-failure")
+    finally:
+        _tamper(gateway, Batch, Batch.id == batch_id, **old)
+    assert recorder.receipt(record)["entry"]["record_id"] == record
+
+
+def test_a_grant_copy_moved_to_another_owner_cannot_block_its_revocation(gateway: Gateway) -> None:
+    org = gateway.org
+    admin = gateway.client(org.c1_admin)
+    record = gateway.client(org.c1_recorder).commit("household", HOUSEHOLD)["id"]
+    grant = admin.grant("rc-sunshine", "civil-affairs", ["head"], "check", gateway.runtime.now() + 3600, record=record)
+    _tamper(gateway, Grant, Grant.id == grant["id"], owner_org="rc-harmony")
+    try:
+        assert admin.revoke(grant["id"])["revoked_block"] is not None  # authority from the chain, not the copy
+    finally:
+        _tamper(gateway, Grant, Grant.id == grant["id"], owner_org="rc-sunshine")
