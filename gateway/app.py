@@ -1,10 +1,10 @@
 """The gateway's FastAPI application factory.
 
-Requests pass, outermost first: :class:`~gateway.observability.RequestContext` (request
+Requests pass, outermost first: :class:`~gateway.api.observability.RequestContext` (request
 id, log line, metrics, the catch-all that turns any escaped exception into a problem
-detail), :class:`~gateway.edge.EdgeGuard` (body size, JSON depth, NUL, surrogates,
+detail), :class:`~gateway.api.edge.EdgeGuard` (body size, JSON depth, NUL, surrogates,
 non-finite numbers, before anything parses the body), then FastAPI, whose errors
-:mod:`gateway.problems` renders as problem details.
+:mod:`gateway.api.problems` renders as problem details.
 """
 
 from __future__ import annotations
@@ -15,22 +15,21 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway import problems
-from gateway.datadir import private_dir
-from gateway.edge import EdgeGuard, restore_recursion_limit
-from gateway.metrics import Metrics
-from gateway.observability import RequestContext
-from gateway.routes import audit, grants, health, metrics, orgs, records, verify
-from gateway.runtime import Runtime
+from gateway.api import problems
+from gateway.api.edge import EdgeGuard, restore_recursion_limit
+from gateway.api.metrics import Metrics
+from gateway.api.observability import RequestContext
+from gateway.api.routes import audit, grants, health, metrics, orgs, records, verify
+from gateway.assembly import build_container
+from gateway.security.files import private_dir
 from gateway.settings import Settings, get_settings
+from gateway.workers.anchoring import AnchoringWorker
 
 PROBLEM_JSON = problems.PROBLEM_JSON
 
 
-def create_app(
-    settings: Settings | None = None, runtime: Runtime | None = None, *, clock: Callable[[], float] = time.time
-) -> FastAPI:
-    """Build the app; the runtime (chain, database, workers) starts in its lifespan.
+def create_app(settings: Settings | None = None, *, clock: Callable[[], float] = time.time) -> FastAPI:
+    """Build the app; the container (chain, database, services) and the worker start in its lifespan.
 
     ``clock`` is the gateway's notion of now (Unix seconds); tests inject one.
     """
@@ -40,13 +39,18 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         private_dir(settings.data_dir)
-        app.state.runtime = runtime or Runtime.build(settings, clock=clock)
-        if runtime is None and settings.worker:
-            app.state.runtime.start_worker()
+        container = build_container(settings, clock=clock)
+        app.state.container = container
+        if settings.anchoring:
+            # the one place a worker is built: services never import workers
+            container.worker = AnchoringWorker(container, container.operator())
+            container.worker.start()
         try:
             yield
         finally:
-            app.state.runtime.close()
+            if container.worker is not None:
+                container.worker.stop()
+            container.close()
 
     app = FastAPI(
         title="GridLedger gateway",
@@ -54,8 +58,8 @@ def create_app(
         summary="Shared community records: encrypted off-chain, committed on-chain.",
         lifespan=lifespan,
     )
-    app.state.runtime = None
-    app.state.metrics = Metrics(lambda: app.state.runtime)
+    app.state.container = None
+    app.state.metrics = Metrics(lambda: app.state.container)
     problems.install(app)
     routers = (health, metrics, records, verify, orgs, grants, audit)
     for module in routers:

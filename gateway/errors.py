@@ -13,7 +13,7 @@ renders them as ``application/problem+json``. Errors from ``ledger`` are mapped 
     ├── Conflict                  409  conflict
     ├── Gone                      410  gone
     ├── PayloadTooLarge           413  payload-too-large
-    ├── RefusedInput              422  refused-input        an edge rule (see gateway.edge), named in ``rule``
+    ├── RefusedInput              422  refused-input        an edge rule (see gateway.api.edge), named in ``rule``
     ├── ValidationFailed          422  validation-failed
     ├── ServiceUnavailable        503  unavailable          with ``Retry-After``
     │   ├── DatabaseUnavailable   503  database-unavailable

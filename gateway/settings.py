@@ -2,8 +2,8 @@
 
 Defaults need no setup: everything lives under ``GRIDLEDGER_DATA_DIR`` (``./.gridledger``),
 the database is SQLite there, and the chain is the local anvil that ``gridledger chain
-start`` runs for that directory. Outside development, settings refuse to fall back on
-those defaults: production names its database, chain, master key and the authorities
+start`` runs for that directory. In production (``GRIDLEDGER_ENV=production``) settings
+refuse to fall back on those defaults: production names its database, chain, master key and the authorities
 (host[:port]) its clients address it by.
 """
 
@@ -15,27 +15,21 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from ledger.config import ClientSettings
 
 _AUTHORITY = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
-class Settings(BaseSettings):
-    """Everything a gateway process needs to know, validated once at start."""
+class Settings(ClientSettings):
+    """Everything a gateway process needs to know, validated once at start (the shared part in
+    :class:`ledger.config.ClientSettings`)."""
 
     model_config = SettingsConfigDict(env_prefix="GRIDLEDGER_", env_file=".env", extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
-    data_dir: Path = Path(".gridledger")
     database_url: str | None = None
-    rpc_url: str | None = None
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
-    chain_port: int | None = Field(None, ge=1, le=65535, description="preferred port of the local anvil")
-    chain_id: int = 31337
-    block_time: float | None = Field(None, gt=0, description="local chain block time; None mines on demand")
-    address_book: Path | None = None
-    confirmations: int = Field(0, ge=0)
     operator_key: Path | None = None
     operator_key_password: SecretStr | None = None
     master_key: SecretStr | None = None
@@ -50,7 +44,7 @@ class Settings(BaseSettings):
     max_payload_bytes: int = Field(64 * 1024, ge=256)
     max_request_bytes: int = Field(32 * 1024 * 1024, ge=1024)
     workers: int = Field(1, ge=1, le=64, description="gateway processes (uvicorn workers) sharing the database")
-    worker: bool = Field(True, description="run the anchoring worker in this gateway process")
+    anchoring: bool = Field(True, description="run the anchoring worker in this gateway process")
     signature_max_age: int = Field(300, ge=5, description="seconds a signed request stays valid")
     authorities: str | None = Field(
         None, description="comma-separated host[:port] that clients address this gateway by (signed as @authority)"
@@ -103,24 +97,8 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{(self.data_dir / 'gridledger.db').resolve()}"
 
     @property
-    def resolved_address_book(self) -> Path:
-        return self.address_book or self.data_dir / "addressbook.json"
-
-    @property
     def resolved_operator_key(self) -> Path:
         return self.operator_key or self.data_dir / "keys" / "operator.json"
-
-    def local_rpc_url(self) -> str | None:
-        """The URL of this data directory's local chain, when one was started."""
-        try:
-            port = int((self.data_dir / "chain" / "anvil.port").read_text())
-        except (OSError, ValueError):
-            return None
-        return f"http://127.0.0.1:{port}"
-
-    @property
-    def resolved_rpc_url(self) -> str:
-        return self.rpc_url or self.local_rpc_url() or "http://127.0.0.1:8545"
 
 
 @cache

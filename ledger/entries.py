@@ -15,9 +15,9 @@ from typing import Any
 
 from ledger import merkle
 from ledger.commitments import canonical
+from ledger.eip712 import entry_digest, entry_domain_separator, recover_digest, sign_digest
 from ledger.errors import VerificationError
 from ledger.fields import MAX_UINT32, FieldError, field, integer, obj, text
-from ledger.signing import entry_digest, entry_domain_separator, recover_digest, sign_digest
 from ledger.types import Address, record_id_to_bytes32, slug_to_bytes32, to_address
 
 ENTRY_FORMAT = 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from Crypto.Hash.keccak import new as _keccak_new
 
-from ledger.signing import recover_digest, sign_digest
+from ledger.eip712 import recover_digest, sign_digest
 from ledger.types import Address, to_address
 
 __all__ = ["head_digest", "head_message", "head_signer", "sign_head"]

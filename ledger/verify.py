@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.chain.address_book import Deployment
+from ledger.chain.contracts import BatchInfo
 from ledger.commitments import Disclosure, verify_disclosure
-from ledger.contracts import BatchInfo
-from ledger.deploy import Deployment
 from ledger.errors import ChainError, LedgerError, VerificationError
 from ledger.merkle import ProofError
 from ledger.receipts import Receipt

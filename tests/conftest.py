@@ -10,10 +10,11 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain import ChainClient
-from ledger.deploy import Deployment, deploy
+from ledger.chain.address_book import Deployment
+from ledger.chain.client import ChainClient
 from ledger.errors import TransactionFailedError
-from ledger.localchain import LocalChain, free_port
+from ledger.ops.deploy import deploy
+from ledger.ops.localchain import LocalChain, free_port
 from ledger.types import OrgKind, Role
 
 

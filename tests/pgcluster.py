@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ledger.localchain import free_port
+from ledger.ops.localchain import free_port
 from tests.owned import OwnedProcess, tail
 
 

@@ -27,8 +27,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.db.models import AccessLogEntry, LogState
 from gateway.errors import IntegrityFailure
-from gateway.models import AccessLogEntry, LogState
 from ledger import merkle
 from ledger.commitments import canonical
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from gateway.container import Container
+from gateway.db.models import AccessLogEntry, SubjectIndex
 from gateway.errors import Forbidden, ValidationFailed
-from gateway.models import AccessLogEntry, SubjectIndex
-from gateway.runtime import Runtime
 from gateway.services.grants import visible_orgs
 from gateway.services.integrity import sweep_batches, sweep_grants, sweep_log, sweep_records
 from gateway.services.members import Member
@@ -26,7 +26,7 @@ def require_auditor(member: Member) -> None:
 
 
 def query_access(
-    runtime: Runtime,
+    container: Container,
     member: Member,
     *,
     record: str | None = None,
@@ -41,7 +41,7 @@ def query_access(
 ) -> dict[str, Any]:
     """Access-log rows the member may see: of its (and its committees') records, or its own reads."""
     require_auditor(member)
-    orgs = visible_orgs(runtime, member)
+    orgs = visible_orgs(container, member)
     if subject:
         # who read a person's records is asked only of records this member oversees: never
         # of another organisation's records, whose existence it would otherwise learn
@@ -59,7 +59,7 @@ def query_access(
     if record:
         q = q.where(AccessLogEntry.record_id == record)
     if subject:
-        key = runtime.vault.subject_key(subject)
+        key = container.vault.subject_key(subject)
         about = select(SubjectIndex.record_id).where(SubjectIndex.subject_key == key)
         q = q.where(AccessLogEntry.record_id.in_(about))
     if accessor_org:
@@ -74,7 +74,7 @@ def query_access(
         q = q.where(AccessLogEntry.at >= since)
     if until:
         q = q.where(AccessLogEntry.at < until)
-    with runtime.sessions() as session:
+    with container.sessions() as session:
         # counting every match of a broad filter at millions of rows is slow; count up to a cap
         capped = select(func.count()).select_from(q.limit(TOTAL_CAP + 1).subquery())
         total = session.scalar(capped) or 0
@@ -88,15 +88,15 @@ def query_access(
     }
 
 
-def log_head(runtime: Runtime) -> dict[str, Any]:
+def log_head(container: Container) -> dict[str, Any]:
     """The log's current head as the operator key signed it, and where its anchored heads are.
 
     ``org`` is the anchoring organisation: anchored heads live on-chain under (org, log id),
     so an auditor reads them from the registry, never from this answer.
     """
-    state = runtime.access_log.state()
-    operator = runtime.operator().address
-    org = runtime.operator_org()
+    state = container.access_log.state()
+    operator = container.operator().address
+    org = container.operator_org()
     return {
         "log_id": "0x" + bytes(state.log_id).hex(),
         "org": org,
@@ -107,8 +107,8 @@ def log_head(runtime: Runtime) -> dict[str, Any]:
     }
 
 
-def log_proof(runtime: Runtime, kind: str, a: int, b: int) -> list[str]:
-    log = runtime.access_log
+def log_proof(container: Container, kind: str, a: int, b: int) -> list[str]:
+    log = container.access_log
     size = log.size()
     try:
         if kind == "inclusion":
@@ -127,17 +127,17 @@ def log_proof(runtime: Runtime, kind: str, a: int, b: int) -> list[str]:
 # -- integrity sweep ---------------------------------------------------------------------------
 
 
-def integrity_page(runtime: Runtime, member: Member, after: str | None, limit: int) -> dict[str, Any]:
+def integrity_page(container: Container, member: Member, after: str | None, limit: int) -> dict[str, Any]:
     """One page of the integrity sweep over the records this auditor oversees.
 
     The first page (no ``after``) also sweeps what is not per record: batches against the
     chain, grants against the chain, and the access log against its signed and anchored heads.
     """
     require_auditor(member)
-    page = sweep_records(runtime, visible_orgs(runtime, member), after, limit)
+    page = sweep_records(container, visible_orgs(container, member), after, limit)
     if after is None:
         for name, sweep in (("batches", sweep_batches), ("grants", sweep_grants), ("access_log", sweep_log)):
-            part = sweep(runtime)
+            part = sweep(container)
             page[name] = part
             page["mismatches"] += part["mismatches"]
     return page

@@ -13,7 +13,7 @@ a decision
 
 Any disagreement between a copy and the fact it copies is refused and flagged (logged on
 ``gridledger.integrity`` and counted): it means someone changed the database behind the
-gateway's back. Expiry is judged against :meth:`Runtime.now` (the later of the chain's
+gateway's back. Expiry is judged against :meth:`Container.now` (the later of the chain's
 and the gateway's clock).
 """
 
@@ -26,12 +26,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
+from gateway.container import Container
+from gateway.db.models import Grant, Record
 from gateway.errors import IntegrityFailure
-from gateway.models import Grant, Record
-from gateway.runtime import Runtime
 from gateway.services.members import Member
 from ledger import merkle
-from ledger.contracts import GrantInfo
+from ledger.chain.contracts import GrantInfo
 from ledger.entries import Entry, EntryDomain
 from ledger.errors import VerificationError
 from ledger.types import record_id_to_bytes32, slug_to_bytes32, to_address
@@ -39,9 +39,9 @@ from ledger.types import record_id_to_bytes32, slug_to_bytes32, to_address
 integrity_log = logging.getLogger("gridledger.integrity")
 
 
-def entry_domain(runtime: Runtime) -> EntryDomain:
+def entry_domain(container: Container) -> EntryDomain:
     """The EIP-712 domain entries are signed in: this deployment's chain and registry."""
-    book = runtime.deployment().book
+    book = container.deployment().book
     return EntryDomain(book.chain_id, to_address(book.registry))
 
 
@@ -81,14 +81,14 @@ def parse_entry(record: Record, domain: EntryDomain) -> Entry:
     return entry
 
 
-def signed_entry(runtime: Runtime, record: Record) -> Entry:
+def signed_entry(container: Container, record: Record) -> Entry:
     """The verified entry of ``record``; :class:`IntegrityFailure` when the row was tampered with."""
     key = (record.id, hashlib.sha256(bytes(record.entry)).digest())
-    cache = runtime.verified_entries
+    cache = container.verified_entries
     entry = cache.get(key)
     if entry is None:
         try:
-            entry = parse_entry(record, entry_domain(runtime))
+            entry = parse_entry(record, entry_domain(container))
         except VerificationError as exc:
             raise flag(f"record {record.id}", exc.message) from exc
         cache.put(key, entry)
@@ -137,9 +137,9 @@ def copy_problems(row: Grant, info: GrantInfo) -> list[str]:
     return [name for name, copy, fact in checks if copy != fact]
 
 
-def grant_candidates(runtime: Runtime, member: Member, entry: Entry) -> list[Grant]:
+def grant_candidates(container: Container, member: Member, entry: Entry) -> list[Grant]:
     """SQL rows that may cover this read: only a hint, every one is checked on the chain."""
-    with runtime.sessions() as session:
+    with container.sessions() as session:
         return list(
             session.scalars(
                 select(Grant).where(
@@ -155,16 +155,16 @@ def grant_candidates(runtime: Runtime, member: Member, entry: Entry) -> list[Gra
         )
 
 
-def live_grant(runtime: Runtime, member: Member, entry: Entry) -> LiveGrant | None:
+def live_grant(container: Container, member: Member, entry: Entry) -> LiveGrant | None:
     """The grant (with the most fields) under which ``member`` may read this entry's record now."""
-    found = grant_candidates(runtime, member, entry)
+    found = grant_candidates(container, member, entry)
     if not found:
-        runtime.indexer().sync()
-        found = grant_candidates(runtime, member, entry)
+        container.grant_index.sync()
+        found = grant_candidates(container, member, entry)
     if not found:
         return None
-    grants = runtime.deployment().grants
-    now = runtime.now()
+    grants = container.deployment().grants
+    now = container.now()
     rid = record_id_to_bytes32(entry.record_id)
     live: list[LiveGrant] = []
     for row in found:

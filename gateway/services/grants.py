@@ -16,25 +16,25 @@ from eth_account.messages import encode_typed_data
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from gateway.container import Container
+from gateway.db.models import Grant, GrantPurpose, Record
 from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from gateway.models import Grant, GrantPurpose, Record
-from gateway.runtime import Runtime
-from gateway.schemas import GrantCreate, GrantRevoke
 from gateway.services.facts import signed_entry
 from gateway.services.members import Member
 from gateway.services.records import open_payload
-from ledger.contracts import GrantsClient
+from gateway.services.values import GrantRequest, RelayedSignature
+from ledger.chain.contracts import GrantsClient
+from ledger.eip712 import GRANTS_DOMAIN, relay_typed_data
 from ledger.errors import TransactionFailedError
 from ledger.purposes import purpose_hash
-from ledger.signing import GRANTS_DOMAIN, relay_typed_data
 from ledger.types import Role, record_id_to_bytes32, slug_to_bytes32
 
 
-def visible_orgs(runtime: Runtime, member: Member) -> set[str]:
+def visible_orgs(container: Container, member: Member) -> set[str]:
     """The organisations whose records ``member`` oversees: its own, and a subdistrict's committees."""
     orgs = {member.org}
     if member.kind.name == "SUBDISTRICT":
-        directory = runtime.directory()
+        directory = container.members
         for org_id in directory.membership.org_ids():
             info = directory.org(org_id)
             if info is not None and info.parent == member.org:
@@ -42,32 +42,32 @@ def visible_orgs(runtime: Runtime, member: Member) -> set[str]:
     return orgs
 
 
-def _record_fields(runtime: Runtime, owner: str, record_id: str) -> set[str]:
+def _record_fields(container: Container, owner: str, record_id: str) -> set[str]:
     """The field names of ``owner``'s record, from its signed entry and sealed payload (never a column)."""
-    with runtime.sessions() as session:
+    with container.sessions() as session:
         record = session.get(Record, record_id)
-        if record is None or signed_entry(runtime, record).org != owner:
+        if record is None or signed_entry(container, record).org != owner:
             raise ValidationFailed(f"record: {owner} has no record {record_id}", path="record")
         if record.erased_at is not None:
             raise ValidationFailed(f"record: record {record_id} was erased", path="record")
-        return set(open_payload(runtime, session, record).payload)
+        return set(open_payload(container, session, record).payload)
 
 
-def _require_grant_admin(runtime: Runtime, member: Member, owner: str) -> None:
-    if not member.has(Role.ADMIN) or not (member.org == owner or runtime.directory().supervises(member, owner)):
+def _require_grant_admin(container: Container, member: Member, owner: str) -> None:
+    if not member.has(Role.ADMIN) or not (member.org == owner or container.members.supervises(member, owner)):
         raise Forbidden(f"only an admin of {owner} or of its supervising subdistrict may grant or revoke its records")
 
 
-def _recover(document: dict[str, Any], signature: str) -> str | None:
+def _recover(document: dict[str, Any], signature: bytes) -> str | None:
     try:
         return str(Account.recover_message(encode_typed_data(full_message=document), signature=signature))
     except Exception:
         return None
 
 
-def create_grant(runtime: Runtime, member: Member, request: GrantCreate) -> dict[str, Any]:
-    _require_grant_admin(runtime, member, request.owner)
-    directory = runtime.directory()
+def create_grant(container: Container, member: Member, request: GrantRequest) -> dict[str, Any]:
+    _require_grant_admin(container, member, request.owner)
+    directory = container.members
     grantee = directory.org(request.grantee)
     if grantee is None or not grantee.active:
         raise ValidationFailed(f"grantee: unknown organisation {request.grantee!r}", path="grantee")
@@ -76,54 +76,58 @@ def create_grant(runtime: Runtime, member: Member, request: GrantCreate) -> dict
     if (request.record is None) == (request.type is None):
         raise ValidationFailed("scope: give exactly one of record or type", path="record")
     if request.record is not None:
-        known = _record_fields(runtime, request.owner, str(request.record))
+        known = _record_fields(container, request.owner, str(request.record))
         scope_kind, scope = 0, record_id_to_bytes32(str(request.record))
     else:
         assert request.type is not None
-        fields = runtime.record_types.fields(request.type)
+        fields = container.record_types.fields(request.type)
         if fields is None:
             raise ValidationFailed(f"type: unknown record type {request.type!r}", path="type")
         known, scope_kind, scope = fields, 1, slug_to_bytes32(request.type)
     unknown = sorted(set(request.fields) - known)
     if unknown:
         raise ValidationFailed(f"fields: not fields of this record or type: {', '.join(unknown)}", path="fields")
-    if request.expires_at <= runtime.now():
+    if request.expires_at <= container.now():
         raise ValidationFailed("expires_at: the expiry is in the past", path="expires_at")
-    deployment = runtime.deployment()
-    salt = bytes.fromhex(request.purpose_salt[2:])
+    deployment = container.deployment()
+    salt = request.purpose_salt
     hashed = purpose_hash(salt, request.purpose)
     call_request = GrantsClient.request(
-        request.owner, request.grantee, scope_kind, scope, list(request.fields), request.purpose_code, hashed,
+        request.owner,
+        request.grantee,
+        scope_kind,
+        scope,
+        list(request.fields),
+        request.purpose_code,
+        hashed,
         request.expires_at,
     )
     message = GrantsClient.message(call_request)
     document = relay_typed_data(
         "Grant", message, domain=GRANTS_DOMAIN, chain_id=deployment.book.chain_id, contract=deployment.book.grants,
-        signer=member.address, nonce=request.nonce, deadline=request.deadline,
+        signer=member.address, nonce=request.relay.nonce, deadline=request.relay.deadline,
     )  # fmt: skip
-    if _recover(document, request.signature) != member.address:
+    if _recover(document, request.relay.signature) != member.address:
         raise ValidationFailed(
             "signature: not the requesting admin's EIP-712 signature over this grant", path="signature"
         )
-    call = deployment.grants.contract.functions.grantBySig(
-        call_request, member.address, request.nonce, request.deadline, bytes.fromhex(request.signature[2:])
-    )
-    with runtime.sessions() as session:  # the text first: a grant on-chain must never lack its purpose here
+    call = deployment.grants.grant_by_sig(call_request, member.address, request.relay)
+    with container.sessions() as session:  # the text first: a grant on-chain must never lack its purpose here
         session.merge(GrantPurpose(purpose_hash=hashed, text=request.purpose, salt=salt))
         session.commit()
-    receipt = _relay(runtime, call)
+    receipt = _relay(container, call)
     (event,) = deployment.grants.events(receipt, "GrantCreated")
     grant_id = int(event["grantId"])
-    runtime.indexer().sync()
-    return _view(runtime, grant_id)
+    container.grant_index.sync()
+    return _view(container, grant_id)
 
 
-def revoke_grant(runtime: Runtime, member: Member, grant_id: int, request: GrantRevoke) -> dict[str, Any]:
-    runtime.indexer().sync()
-    _load(runtime, grant_id)  # 404 for a grant the indexer never saw
-    deployment = runtime.deployment()
+def revoke_grant(container: Container, member: Member, grant_id: int, request: RelayedSignature) -> dict[str, Any]:
+    container.grant_index.sync()
+    _load(container, grant_id)  # 404 for a grant the indexer never saw
+    deployment = container.deployment()
     on_chain = deployment.grants.get_grant(grant_id)  # owner and revocation as the chain says, not the copy
-    _require_grant_admin(runtime, member, on_chain.owner_org)
+    _require_grant_admin(container, member, on_chain.owner_org)
     if on_chain.revoked_at:
         raise Conflict(f"grant {grant_id} was already revoked")
     document = relay_typed_data(
@@ -134,17 +138,15 @@ def revoke_grant(runtime: Runtime, member: Member, grant_id: int, request: Grant
         raise ValidationFailed(
             "signature: not the requesting admin's EIP-712 signature over this revocation", path="signature"
         )
-    call = deployment.grants.contract.functions.revokeBySig(
-        grant_id, member.address, request.nonce, request.deadline, bytes.fromhex(request.signature[2:])
-    )
-    _relay(runtime, call)
-    runtime.indexer().sync()
-    return _view(runtime, grant_id)
+    call = deployment.grants.revoke_by_sig(grant_id, member.address, request)
+    _relay(container, call)
+    container.grant_index.sync()
+    return _view(container, grant_id)
 
 
-def _relay(runtime: Runtime, call: Any) -> Any:
+def _relay(container: Container, call: Any) -> Any:
     try:
-        return runtime.chain.transact(runtime.operator(), call)
+        return container.chain.transact(container.operator(), call)
     except TransactionFailedError as exc:
         if exc.error_name == "InvalidAccountNonce":
             raise Conflict("the signature's nonce was already used: sign again with the current nonce") from exc
@@ -159,14 +161,14 @@ def _relay(runtime: Runtime, call: Any) -> Any:
         raise
 
 
-def _view(runtime: Runtime, grant_id: int) -> dict[str, Any]:
-    grant = _load(runtime, grant_id)
-    with runtime.sessions() as session:
-        return grant_view(grant, runtime.now(), purpose_text(session, grant))
+def _view(container: Container, grant_id: int) -> dict[str, Any]:
+    grant = _load(container, grant_id)
+    with container.sessions() as session:
+        return grant_view(grant, container.now(), purpose_text(session, grant))
 
 
-def _load(runtime: Runtime, grant_id: int) -> Grant:
-    with runtime.sessions() as session:
+def _load(container: Container, grant_id: int) -> Grant:
+    with container.sessions() as session:
         grant = session.get(Grant, grant_id)
     if grant is None:
         raise NotFound(f"no grant {grant_id}")
@@ -195,12 +197,12 @@ def grant_view(grant: Grant, now: int, text: str | None) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def list_grants(runtime: Runtime, member: Member) -> list[dict[str, Any]]:
-    runtime.indexer().sync()
-    orgs = visible_orgs(runtime, member)
-    with runtime.sessions() as session:
+def list_grants(container: Container, member: Member) -> list[dict[str, Any]]:
+    container.grant_index.sync()
+    orgs = visible_orgs(container, member)
+    with container.sessions() as session:
         rows = session.scalars(
             select(Grant).where(or_(Grant.owner_org.in_(orgs), Grant.grantee_org == member.org)).order_by(Grant.id)
         ).all()
-        now = runtime.now()
+        now = container.now()
         return [grant_view(g, now, purpose_text(session, g)) for g in rows]

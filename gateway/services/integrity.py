@@ -37,7 +37,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from web3.exceptions import TransactionNotFound
 
-from gateway.models import (
+from gateway.container import Container
+from gateway.db.models import (
     AccessLogEntry,
     Batch,
     Grant,
@@ -48,13 +49,11 @@ from gateway.models import (
     Record,
     SubjectIndex,
 )
-from gateway.runtime import Runtime
+from gateway.security.vault import VaultError
 from gateway.services.access_log import leaf_document
 from gateway.services.facts import copy_problems, entry_domain, entry_problems, parse_entry
 from gateway.services.records import open_payload
-from gateway.vault import VaultError
 from ledger import merkle
-from ledger.chain import paged_logs
 from ledger.commitments import canonical, commitment
 from ledger.entries import Entry, EntryDomain
 from ledger.errors import TransactionFailedError, VerificationError
@@ -77,8 +76,8 @@ def _problem(kind: str, ident: object, problem: str) -> Problem:
 class _RecordChecks:
     """Checks of one page of records, sharing chain lookups across the page."""
 
-    def __init__(self, runtime: Runtime, session: Session, domain: EntryDomain) -> None:
-        self.runtime, self.session, self.domain = runtime, session, domain
+    def __init__(self, container: Container, session: Session, domain: EntryDomain) -> None:
+        self.container, self.session, self.domain = container, session, domain
         self.batches: dict[bytes, Batch | None] = {}
         self.memberships: dict[tuple[str, int], tuple[str | None, Role]] = {}
 
@@ -90,7 +89,7 @@ class _RecordChecks:
     def membership(self, account: str, block: int) -> tuple[str | None, Role]:
         key = (account, block)
         if key not in self.memberships:
-            self.memberships[key] = self.runtime.deployment().membership.membership_of(account, block=block)
+            self.memberships[key] = self.container.deployment().membership.membership_of(account, block=block)
         return self.memberships[key]
 
     def check(self, record: Record) -> list[Problem]:
@@ -158,7 +157,7 @@ class _RecordChecks:
             problems.append("payload row is missing")
         else:
             try:
-                sealed = open_payload(self.runtime, self.session, record)
+                sealed = open_payload(self.container, self.session, record)
             except (VaultError, ValueError, KeyError) as exc:
                 problems.append(f"payload does not decrypt: {exc}")
             else:
@@ -169,15 +168,15 @@ class _RecordChecks:
         return [_problem("record", record.id, p) for p in problems]
 
 
-def sweep_records(runtime: Runtime, orgs: set[str], after: str | None, limit: int) -> dict[str, Any]:
+def sweep_records(container: Container, orgs: set[str], after: str | None, limit: int) -> dict[str, Any]:
     """Re-verify one page of the records of ``orgs``."""
     problems: list[Problem] = []
-    with runtime.sessions() as session:
+    with container.sessions() as session:
         base = select(Record).where(Record.owner_org.in_(orgs))
         total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
         page = base.where(Record.id > after) if after else base
         records = session.scalars(page.order_by(Record.id).limit(limit)).all()
-        checks = _RecordChecks(runtime, session, entry_domain(runtime))
+        checks = _RecordChecks(container, session, entry_domain(container))
         for record in records:
             problems += checks.check(record)
     nxt = records[-1].id if len(records) == limit else None
@@ -187,11 +186,11 @@ def sweep_records(runtime: Runtime, orgs: set[str], after: str | None, limit: in
 # -- batches --------------------------------------------------------------------------------
 
 
-def sweep_batches(runtime: Runtime) -> dict[str, Any]:
+def sweep_batches(container: Container) -> dict[str, Any]:
     """Every batch row against its records and the chain; every on-chain batch of ours against its row."""
     problems: list[Problem] = []
     leaves: dict[bytes, list[bytes]] = defaultdict(list)
-    with runtime.sessions() as session:
+    with container.sessions() as session:
         batches = {bytes(b.id): b for b in session.scalars(select(Batch))}
         rows = session.execute(
             select(Record.batch_id, Record.entry_leaf)
@@ -207,13 +206,13 @@ def sweep_batches(runtime: Runtime) -> dict[str, Any]:
             problems.append(_problem("batch", "0x" + batch_id.hex(), f"holds {len(mine)} records, not {batch.size}"))
         elif merkle.root(mine) != bytes(batch.root):
             problems.append(_problem("batch", "0x" + batch_id.hex(), "its records do not hash to its root"))
-    on_chain = _our_batches_on_chain(runtime)  # first: a rewound chain clears what was checked
-    lease = timedelta(seconds=runtime.settings.batch_lease)
+    on_chain = _our_batches_on_chain(container)  # first: a rewound chain clears what was checked
+    lease = timedelta(seconds=container.settings.batch_lease)
     now = datetime.now(UTC)
     for batch_id, batch in batches.items():
         ident = "0x" + batch_id.hex()
         if batch.status == "anchored":
-            problems += _batch_on_chain(runtime, batch)
+            problems += _batch_on_chain(container, batch)
             continue
         until = _aware(batch.lease_until) if batch.lease_until is not None else None
         if until is not None and until > now + 2 * lease:
@@ -222,14 +221,14 @@ def sweep_batches(runtime: Runtime) -> dict[str, Any]:
             problems.append(_problem("batch", ident, "on-chain but recorded as unanchored, and nobody finishes it"))
     for batch_id in sorted(on_chain - set(batches)):
         problems.append(_problem("batch", "0x" + batch_id.hex(), "anchored on-chain by this gateway but missing here"))
-    problems += _records_of_unknown_orgs(runtime)
+    problems += _records_of_unknown_orgs(container)
     return {"batches": len(batches), "on_chain": len(on_chain), "mismatches": problems}
 
 
-def _records_of_unknown_orgs(runtime: Runtime) -> list[Problem]:
+def _records_of_unknown_orgs(container: Container) -> list[Problem]:
     """Records filed under an organisation the chain does not know: no auditor's sweep would reach them."""
-    known = set(runtime.deployment().membership.org_ids())
-    with runtime.sessions() as session:
+    known = set(container.deployment().membership.org_ids())
+    with container.sessions() as session:
         stray = session.execute(select(Record.id).where(Record.owner_org.not_in(known)).order_by(Record.id)).scalars()
         return [_problem("record", rid, "filed under an organisation the chain does not know") for rid in stray]
 
@@ -238,9 +237,9 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
 
 
-def _batch_on_chain(runtime: Runtime, batch: Batch) -> list[Problem]:
+def _batch_on_chain(container: Container, batch: Batch) -> list[Problem]:
     ident = "0x" + bytes(batch.id).hex()
-    scan = runtime.chain_scan
+    scan = container.chain_scan
     tx_hash = bytes(batch.tx_hash) if batch.tx_hash is not None else b""
     # every stored fact compared is in the key: change any of them and the chain is asked again
     key = (bytes(batch.id), bytes(batch.root), batch.size, tx_hash, int(batch.block_number or -1),
@@ -248,7 +247,7 @@ def _batch_on_chain(runtime: Runtime, batch: Batch) -> list[Problem]:
     if scan.checked_txs.get(key):
         return []
     try:
-        info = runtime.deployment().registry.get_batch(bytes(batch.id))
+        info = container.deployment().registry.get_batch(bytes(batch.id))
     except TransactionFailedError as exc:
         if exc.error_name == "RegistryUnknownBatch":
             return [_problem("batch", ident, "recorded as anchored but not on-chain")]
@@ -258,15 +257,16 @@ def _batch_on_chain(runtime: Runtime, batch: Batch) -> list[Problem]:
         problems.append("root or size differs from the one on-chain")
     if info.block_number != batch.block_number or info.anchored_at != batch.anchored_at:
         problems.append("block or time differs from the chain's")
-    chain = runtime.chain
+    chain = container.chain
     try:
-        receipt = chain.rpc(lambda: chain.w3.eth.get_transaction_receipt(tx_hash), "receipt")  # type: ignore[arg-type]
+        receipt = chain.transaction_receipt(tx_hash)
     except (TransactionNotFound, ValueError):
         receipt = None
     if receipt is None or int(receipt["blockNumber"]) != info.block_number or receipt["status"] != 1:
         problems.append("its transaction is not the one that anchored it")
     elif not any(
-        str(log["address"]) == str(runtime.deployment().registry.address) and bytes(log["topics"][1]) == bytes(batch.id)
+        str(log["address"]) == str(container.deployment().registry.address)
+        and bytes(log["topics"][1]) == bytes(batch.id)
         for log in receipt["logs"]
     ):
         problems.append("its transaction anchored another batch")
@@ -275,41 +275,39 @@ def _batch_on_chain(runtime: Runtime, batch: Batch) -> list[Problem]:
     return [_problem("batch", ident, p) for p in problems]
 
 
-def _our_batches_on_chain(runtime: Runtime) -> set[bytes]:
+def _our_batches_on_chain(container: Container) -> set[bytes]:
     """Ids of batches this gateway's operator anchored, from the registry's events (scanned incrementally)."""
-    deployment, scan, chain = runtime.deployment(), runtime.chain_scan, runtime.chain
-    operator = runtime.operator().address
+    deployment, scan, chain = container.deployment(), container.chain_scan, container.chain
+    operator = container.operator().address
     head = chain.block_number()
     with scan.lock:
         if scan.scanned_to >= 0 and (
-            scan.scanned_to > head or _block_hash(runtime, scan.scanned_to) != scan.scanned_hash
+            scan.scanned_to > head or _block_hash(container, scan.scanned_to) != scan.scanned_hash
         ):
             scan.reset()  # the chain was rewound or replaced: scan again
         start = deployment.book.deployment_block if scan.scanned_to < 0 else scan.scanned_to + 1
         if start <= head:
-            event = deployment.registry.contract.events.BatchAnchored()
-            for log in paged_logs(chain, event, start, head):
+            for log in deployment.registry.logs("BatchAnchored", start, head):
                 if str(log["args"]["anchorer"]) == str(operator):
                     scan.batch_ids.add(bytes(log["args"]["batchId"]))
-            scan.scanned_to, scan.scanned_hash = head, _block_hash(runtime, head)
+            scan.scanned_to, scan.scanned_hash = head, _block_hash(container, head)
         return set(scan.batch_ids)
 
 
-def _block_hash(runtime: Runtime, block: int) -> bytes:
-    chain = runtime.chain
-    return bytes(chain.rpc(lambda: chain.w3.eth.get_block(block)["hash"], "eth_getBlockByNumber"))
+def _block_hash(container: Container, block: int) -> bytes:
+    return container.chain.block_hash(block)
 
 
 # -- grants ---------------------------------------------------------------------------------
 
 
-def sweep_grants(runtime: Runtime) -> dict[str, Any]:
+def sweep_grants(container: Container) -> dict[str, Any]:
     """Every on-chain grant against its SQL copy, and every copy against the chain."""
-    runtime.indexer().sync()
-    grants = runtime.deployment().grants
+    container.grant_index.sync()
+    grants = container.deployment().grants
     count = grants.grant_count()
     problems: list[Problem] = []
-    with runtime.sessions() as session:
+    with container.sessions() as session:
         rows = {g.id: g for g in session.scalars(select(Grant))}
     for grant_id in range(1, count + 1):
         info = grants.get_grant(grant_id)
@@ -324,7 +322,7 @@ def sweep_grants(runtime: Runtime) -> dict[str, Any]:
             problems.append(_problem("grant", grant_id, f"columns disagree with the chain: {', '.join(mismatched)}"))
     for grant_id in sorted(rows):
         problems.append(_problem("grant", grant_id, "no such grant on-chain"))
-    with runtime.sessions() as session:
+    with container.sessions() as session:
         for kept in session.scalars(select(GrantPurpose)):
             if purpose_hash(bytes(kept.salt), kept.text) != bytes(kept.purpose_hash):
                 ident = "0x" + bytes(kept.purpose_hash).hex()
@@ -335,9 +333,9 @@ def sweep_grants(runtime: Runtime) -> dict[str, Any]:
 # -- the access log ---------------------------------------------------------------------------
 
 
-def sweep_log(runtime: Runtime) -> dict[str, Any]:
+def sweep_log(container: Container) -> dict[str, Any]:
     """Re-verify the whole access log against its signed head, its anchored heads and this process's memory."""
-    log = runtime.access_log
+    log = container.access_log
     problems: list[Problem] = []
 
     def bad(ident: object, problem: str) -> None:
@@ -346,18 +344,18 @@ def sweep_log(runtime: Runtime) -> dict[str, Any]:
     # what this process saw, then the head, then only the rows that head covers: reads go on
     # appending while the sweep runs, and must neither look like a truncation nor a gap
     high_water = log.high_water
-    with runtime.sessions() as session:
+    with container.sessions() as session:
         state = session.get(LogState, 1)
         assert state is not None
     covered = AccessLogEntry.idx < state.size
-    heads = _anchored_heads(runtime)
+    heads = _anchored_heads(container)
     head_at = {h.tree_size: h for h in heads}
     frontier = merkle.Frontier()
-    postgres = runtime.engine.dialect.name == "postgresql"
-    with ThreadPoolExecutor(1) as pool, runtime.sessions() as session:
+    postgres = container.engine.dialect.name == "postgresql"
+    with ThreadPoolExecutor(1) as pool, container.sessions() as session:
         # on PostgreSQL the database compares rows with leaves (in another connection, meanwhile)
         # and hashes the leaves, so only 32 bytes a row cross the wire
-        unlike = pool.submit(_rows_unlike_leaves, runtime, state.size) if postgres else None
+        unlike = pool.submit(_rows_unlike_leaves, container, state.size) if postgres else None
         if postgres:
             query = select(AccessLogEntry.idx, _LEAF_HASH.label("leaf_hash"))
         else:
@@ -393,7 +391,7 @@ def sweep_log(runtime: Runtime) -> dict[str, Any]:
         signer = None
     if state.size == 0 and state.head_signature is None:
         pass  # the empty log: nothing to vouch for until the first append signs a head
-    elif signer is None or str(signer) != str(runtime.operator().address):
+    elif signer is None or str(signer) != str(container.operator().address):
         bad(state.size, "its head is not signed by the operator key")
     elif state.head_root is None or (size == state.size and frontier.root() != bytes(state.head_root)):
         bad(state.size, "its entries do not hash to the signed head")
@@ -420,7 +418,7 @@ _LEAF_HASH = func.sha256(literal(merkle.LEAF_PREFIX, LargeBinary).op("||")(Acces
 """RFC 6962 leaf hash computed by PostgreSQL (``sha256`` since PostgreSQL 11)."""
 
 
-def _rows_unlike_leaves(runtime: Runtime, size: int) -> list[int] | None:
+def _rows_unlike_leaves(container: Container, size: int) -> list[int] | None:
     """On PostgreSQL, the rows whose columns differ from their logged leaf, found by the database.
 
     Re-canonicalising a million rows in Python costs ~35 s; PostgreSQL compares each row's
@@ -428,7 +426,7 @@ def _rows_unlike_leaves(runtime: Runtime, size: int) -> list[int] | None:
     few seconds, on its own connection while the caller hashes the tree. ``None`` when a
     leaf is not even JSON: the caller then checks row by row in Python (and reports it).
     """
-    with runtime.sessions() as session:
+    with container.sessions() as session:
         try:
             return sorted(int(i) for i in session.scalars(_UNLIKE_LEAVES, {"size": size}))
         except DBAPIError:
@@ -445,10 +443,10 @@ def _unlike_in_python(session: Session, size: int) -> list[int]:
         rows.close()
 
 
-def _anchored_heads(runtime: Runtime) -> list[Any]:
+def _anchored_heads(container: Container) -> list[Any]:
     """The log's anchored heads: fetched once each, then cached in the process."""
-    registry, scan, log = runtime.deployment().registry, runtime.chain_scan, runtime.access_log
-    org = runtime.operator_org()
+    registry, scan, log = container.deployment().registry, container.chain_scan, container.access_log
+    org = container.operator_org()
     with scan.lock:
         count = registry.log_head_count(org, log.log_id)
         if count < len(scan.heads):

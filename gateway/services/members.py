@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ledger.contracts import MembershipClient, OrgInfo
+from ledger.chain.contracts import MembershipClient, OrgInfo
 from ledger.errors import ChainUnreachableError
 from ledger.types import OrgKind, Role
 
@@ -35,12 +35,17 @@ class Member:
 
 
 class MemberDirectory:
-    def __init__(self, membership: MembershipClient, ttl: float = TTL) -> None:
-        self.membership = membership
+    def __init__(self, membership: Callable[[], MembershipClient], ttl: float = TTL) -> None:
+        self._membership = membership  # the deployment is connected on first use, not at start
         self.ttl = ttl
         self._members: dict[str, tuple[float, Member | None]] = {}
         self._orgs: dict[str, tuple[float, OrgInfo | None]] = {}
         self._lock = threading.Lock()
+
+    @property
+    def membership(self) -> MembershipClient:
+        """The Membership contract's client (raises a ``LedgerError`` while no deployment is known)."""
+        return self._membership()
 
     def _cached(self, table: dict[str, tuple[float, T]], key: str, fetch: Callable[[], T]) -> T:
         """``fetch()`` at most once per TTL per key; the last answer while the chain is unreachable."""

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.models import RecordType
+from gateway.db.models import RecordType
 
 BUILTIN_DIR = Path(__file__).resolve().parents[1] / "record_types"
 

@@ -18,12 +18,12 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.container import Container
+from gateway.db.models import Batch, OutboxItem, Payload, Record, SubjectIndex
 from gateway.errors import Conflict, Forbidden, Gone, NotFound, PayloadTooLarge, ValidationFailed
-from gateway.models import Batch, OutboxItem, Payload, Record, SubjectIndex
-from gateway.runtime import Runtime
-from gateway.schemas import Accepted, CommitRecord
 from gateway.services.facts import LiveGrant, entry_domain, flag, live_grant, signed_entry
 from gateway.services.members import Member
+from gateway.services.values import Accepted, RecordVersion
 from ledger import merkle
 from ledger.commitments import PayloadError, canonical, commitment, disclose
 from ledger.entries import Entry, EntryDomain
@@ -36,45 +36,45 @@ log = logging.getLogger("gridledger.records")
 
 @dataclass
 class _Checked:
-    item: CommitRecord
+    item: RecordVersion
     entry: Entry
     secret: bytes
     fields: list[str]
     where: str
 
 
-def _check(runtime: Runtime, member: Member, item: CommitRecord, where: str, domain: EntryDomain) -> _Checked:
-    limit = runtime.settings.max_payload_bytes
+def _check(container: Container, member: Member, item: RecordVersion, where: str, domain: EntryDomain) -> _Checked:
+    limit = container.settings.max_payload_bytes
     try:
         size = len(canonical(item.payload))
     except PayloadError as exc:
         raise ValidationFailed(f"{where}payload: {exc}", path=f"{where}payload") from exc
     if size > limit:
         raise PayloadTooLarge(f"{where}payload is {size} bytes; the limit is {limit}", path=f"{where}payload")
-    if runtime.record_types.validator(item.type) is None:
-        known = ", ".join(runtime.record_types.names())
+    if container.record_types.validator(item.type) is None:
+        known = ", ".join(container.record_types.names())
         raise ValidationFailed(f"{where}type: unknown record type {item.type!r} (known: {known})", path=f"{where}type")
-    errors = runtime.record_types.errors(item.type, item.payload)
+    errors = container.record_types.errors(item.type, item.payload)
     if errors:
         pointer, message = errors[0]
         path = f"{where}payload{pointer if pointer != '/' else ''}"
         raise ValidationFailed(f"{path}: {message}", path=path, errors=[{"path": p, "message": m} for p, m in errors])
     if (item.supersedes is None) != (item.version == 1):
         raise ValidationFailed(f"{where}version: a first version is 1 and supersedes nothing", path=f"{where}version")
-    secret = bytes.fromhex(item.record_secret[2:])
+    secret = item.record_secret
     try:
         value = commitment(item.payload, secret)
     except PayloadError as exc:
         raise ValidationFailed(f"{where}payload: {exc}", path=f"{where}payload") from exc
     entry = Entry(
-        record_id=str(item.id),
+        record_id=item.id,
         org=member.org,
         record_type=item.type,
         version=item.version,
-        supersedes=str(item.supersedes) if item.supersedes else None,
+        supersedes=item.supersedes,
         commitment=value,
         committer=to_address(member.address),
-        signature=bytes.fromhex(item.signature[2:]),
+        signature=item.signature,
     )
     try:
         signer = entry.signer(domain)
@@ -89,19 +89,23 @@ def _check(runtime: Runtime, member: Member, item: CommitRecord, where: str, dom
     return _Checked(item, entry, secret, sorted(item.payload), where)
 
 
-def commit_records(runtime: Runtime, member: Member, items: Sequence[CommitRecord], *, batch: bool) -> list[Accepted]:
+def commit_records(
+    container: Container, member: Member, items: Sequence[RecordVersion], *, batch: bool
+) -> list[Accepted]:
     if not member.has(Role.RECORDER):
         raise Forbidden(f"{member.address} is not a recorder of {member.org}")
-    domain = entry_domain(runtime)
-    checked = [_check(runtime, member, item, f"records/{i}/" if batch else "", domain) for i, item in enumerate(items)]
+    domain = entry_domain(container)
+    checked = [
+        _check(container, member, item, f"records/{i}/" if batch else "", domain) for i, item in enumerate(items)
+    ]
     ids = [c.entry.record_id for c in checked]
     if len(set(ids)) != len(ids):
         raise ValidationFailed("records: the same record id appears twice in one batch", path="records")
     now = datetime.now(UTC)
     results: list[Accepted] = []
     rows: dict[str, list[dict[str, Any]]] = {"records": [], "payloads": [], "outbox": [], "subjects": []}
-    key_id = runtime.vault.key_id
-    with runtime.sessions() as session:
+    key_id = container.vault.key_id
+    with container.sessions() as session:
         existing = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(ids)))}
         in_batch = {c.entry.record_id: c for c in checked}
         for c in checked:
@@ -117,9 +121,9 @@ def commit_records(runtime: Runtime, member: Member, items: Sequence[CommitRecor
                 results.append(Accepted(id=found.id, status=found.status, version=found.version, duplicate=True))
                 continue
             if c.entry.supersedes:
-                _check_supersedes(runtime, session, member, c, in_batch)
-            subjects = sorted({runtime.vault.subject_key(subject) for subject in c.item.subjects})
-            ciphertext, wrapped = runtime.vault.seal(
+                _check_supersedes(container, session, member, c, in_batch)
+            subjects = sorted({container.vault.subject_key(subject) for subject in c.item.subjects})
+            ciphertext, wrapped = container.vault.seal(
                 record_id, seal_plaintext(c.item.payload, c.item.record_secret, subjects)
             )
             rows["records"].append({
@@ -149,12 +153,12 @@ def commit_records(runtime: Runtime, member: Member, items: Sequence[CommitRecor
             session.rollback()
             log.warning("commit refused by the database: %s", exc.orig)
             raise Conflict("a record or its successor was written concurrently; retry") from exc
-    runtime.wake.set()
+    container.wake.set()
     return results
 
 
 def _check_supersedes(
-    runtime: Runtime, session: Session, member: Member, c: _Checked, in_batch: dict[str, _Checked]
+    container: Container, session: Session, member: Member, c: _Checked, in_batch: dict[str, _Checked]
 ) -> None:
     target = str(c.entry.supersedes)
     where = f"{c.where}supersedes"
@@ -174,7 +178,7 @@ def _check_supersedes(
                 path=where,
                 location=f"/v1/records/{taken}",
             )
-        facts = signed_entry(runtime, previous)  # owner, type and version as signed, not as stored
+        facts = signed_entry(container, previous)  # owner, type and version as signed, not as stored
         prev_org, prev_type, prev_version = facts.org, facts.record_type, facts.version
     if prev_org != member.org:
         raise Forbidden(f"{where}: record {target} belongs to {prev_org}")
@@ -202,19 +206,19 @@ WHOLE_SUPERVISOR_ROLES = Role.ADMIN | Role.AUDITOR
 GRANTEE_ROLES = Role.ADMIN | Role.VERIFIER
 
 
-def can_read_whole(runtime: Runtime, member: Member, entry: Entry) -> bool:
+def can_read_whole(container: Container, member: Member, entry: Entry) -> bool:
     """Owner (admin, recorder, auditor) and supervising subdistrict (admin, auditor) read whole records.
 
     The owner is the one in the signed entry, never the ``owner_org`` column.
     """
     if member.org == entry.org:
         return member.has(WHOLE_OWNER_ROLES)
-    return member.has(WHOLE_SUPERVISOR_ROLES) and runtime.directory().supervises(member, entry.org)
+    return member.has(WHOLE_SUPERVISOR_ROLES) and container.members.supervises(member, entry.org)
 
 
-def require_reader(runtime: Runtime, member: Member, entry: Entry) -> None:
-    if not can_read_whole(runtime, member, entry) and not (
-        member.has(GRANTEE_ROLES) and live_grant(runtime, member, entry) is not None
+def require_reader(container: Container, member: Member, entry: Entry) -> None:
+    if not can_read_whole(container, member, entry) and not (
+        member.has(GRANTEE_ROLES) and live_grant(container, member, entry) is not None
     ):
         raise Forbidden(f"{member.org} may not read records of {entry.org}")
 
@@ -224,7 +228,7 @@ def subject_keys(session: Session, record_id: str) -> list[str]:
     return sorted(session.scalars(select(SubjectIndex.subject_key).where(SubjectIndex.record_id == record_id)))
 
 
-def version_chain(runtime: Runtime, session: Session, record: Record, entry: Entry) -> list[dict[str, Any]]:
+def version_chain(container: Container, session: Session, record: Record, entry: Entry) -> list[dict[str, Any]]:
     """Every version of the record, oldest first, each checked against its signed entry."""
     chain: list[tuple[Record, Entry]] = [(record, entry)]
     current = entry
@@ -232,14 +236,14 @@ def version_chain(runtime: Runtime, session: Session, record: Record, entry: Ent
         prev = session.get(Record, current.supersedes)
         if prev is None:
             break
-        current = signed_entry(runtime, prev)
+        current = signed_entry(container, prev)
         chain.insert(0, (prev, current))
     row = record
     while True:
         nxt = session.scalar(select(Record).where(Record.supersedes == row.id))
         if nxt is None:
             break
-        chain.append((nxt, signed_entry(runtime, nxt)))
+        chain.append((nxt, signed_entry(container, nxt)))
         row = nxt
     return [
         {"id": e.record_id, "version": e.version, "status": r.status, "created_at": r.created_at.isoformat()}
@@ -247,9 +251,9 @@ def version_chain(runtime: Runtime, session: Session, record: Record, entry: Ent
     ]
 
 
-def describe(runtime: Runtime, session: Session, record: Record, entry: Entry) -> dict[str, Any]:
+def describe(container: Container, session: Session, record: Record, entry: Entry) -> dict[str, Any]:
     """The record's metadata as its signed entry states it (status and time are the gateway's)."""
-    versions = version_chain(runtime, session, record, entry)
+    versions = version_chain(container, session, record, entry)
     superseded_by = next((v["id"] for v in versions if v["version"] == entry.version + 1), None)
     return {
         "id": entry.record_id,
@@ -274,52 +278,52 @@ class Sealed:
     subject_keys: list[str]
 
 
-def seal_plaintext(payload: dict[str, Any], record_secret: str, subject_keys: list[str]) -> bytes:
+def seal_plaintext(payload: dict[str, Any], record_secret: bytes, subject_keys: list[str]) -> bytes:
     """The bytes sealed per record. Subject keys live here too, so the index can be checked."""
-    return canonical({"payload": payload, "record_secret": record_secret, "subject_keys": subject_keys})
+    return canonical({"payload": payload, "record_secret": "0x" + record_secret.hex(), "subject_keys": subject_keys})
 
 
-def open_payload(runtime: Runtime, session: Session, record: Record) -> Sealed:
+def open_payload(container: Container, session: Session, record: Record) -> Sealed:
     if record.erased_at is not None:
         raise Gone(f"record {record.id} was erased at {record.erased_at.isoformat()} by {record.erased_by}")
     stored = session.get(Payload, record.id)
     if stored is None:
         raise Gone(f"the payload of record {record.id} is gone")
-    plain = json.loads(runtime.vault.open(record.id, stored.ciphertext, stored.wrapped_key))
+    plain = json.loads(container.vault.open(record.id, stored.ciphertext, stored.wrapped_key))
     return Sealed(plain["payload"], bytes.fromhex(plain["record_secret"][2:]), list(plain.get("subject_keys", [])))
 
 
 def _log_read(
-    runtime: Runtime, member: Member, entry: Entry, subjects: list[str], outcome: str, reason: str,
+    container: Container, member: Member, entry: Entry, subjects: list[str], outcome: str, reason: str,
     grant: LiveGrant | None, fields: list[str],
 ) -> None:  # fmt: skip
-    runtime.access_log.record(
+    container.access_log.record(
         accessor=member.address, accessor_org=member.org, action="read", record_id=entry.record_id,
         owner_org=entry.org, subject_keys=subjects, outcome=outcome, reason=reason,
         grant_id=grant.id if grant else None, purpose=grant.purpose_code if grant else None, fields=fields,
     )  # fmt: skip
 
 
-def read_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, Any]:
+def read_record(container: Container, member: Member, record_id: str) -> dict[str, Any]:
     """Read a record as ``member`` may: whole, or only a grant's fields; every attempt is logged.
 
     Who may read is decided from the signed entry (owner, type) and the chain (grants);
     which subjects the read concerns from the sealed payload when it is still there.
     """
-    with runtime.sessions() as session:
+    with container.sessions() as session:
         record = load_record(session, record_id)
-        entry = signed_entry(runtime, record)
-        sealed = open_payload(runtime, session, record) if record.erased_at is None else None
+        entry = signed_entry(container, record)
+        sealed = open_payload(container, session, record) if record.erased_at is None else None
         subjects = sealed.subject_keys if sealed is not None else subject_keys(session, record.id)
-        body = describe(runtime, session, record, entry)
-    whole = can_read_whole(runtime, member, entry)
-    grant = None if whole or not member.has(GRANTEE_ROLES) else live_grant(runtime, member, entry)
+        body = describe(container, session, record, entry)
+    whole = can_read_whole(container, member, entry)
+    grant = None if whole or not member.has(GRANTEE_ROLES) else live_grant(container, member, entry)
     if not whole and grant is None:
-        _log_read(runtime, member, entry, subjects, "refused", "no ownership, supervision or grant", None, [])
+        _log_read(container, member, entry, subjects, "refused", "no ownership, supervision or grant", None, [])
         raise Forbidden(f"{member.org} may not read records of {entry.org}: no ownership, supervision or grant")
     if sealed is None:
         assert record.erased_at is not None
-        _log_read(runtime, member, entry, subjects, "refused", "erased", grant, [])
+        _log_read(container, member, entry, subjects, "refused", "erased", grant, [])
         raise Gone(
             f"record {record.id} was erased at {record.erased_at.isoformat()} by {record.erased_by}",
             erased_at=record.erased_at.isoformat(),
@@ -328,7 +332,7 @@ def read_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, A
     payload = sealed.payload
     fields = sorted(payload) if grant is None else sorted(set(grant.fields) & set(payload))
     reason = "owner or supervisor" if grant is None else "grant"
-    _log_read(runtime, member, entry, subjects, "allowed", reason, grant, fields)
+    _log_read(container, member, entry, subjects, "allowed", reason, grant, fields)
     body["payload"] = {name: payload[name] for name in fields}
     body["disclosure"] = disclose(record.id, payload, sealed.secret, fields).to_json()
     if grant is not None:
@@ -337,53 +341,53 @@ def read_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, A
     return body
 
 
-def erase_record(runtime: Runtime, member: Member, record_id: str) -> dict[str, Any]:
+def erase_record(container: Container, member: Member, record_id: str) -> dict[str, Any]:
     """Destroy the payload and record secret; the anchored entry stays. Logged, then anchored."""
-    with runtime.sessions() as session:
+    with container.sessions() as session:
         record = load_record(session, record_id)
-        entry = signed_entry(runtime, record)
+        entry = signed_entry(container, record)
         # the subjects as sealed with the payload (the index is a copy a DBA could have thinned)
-        subjects = open_payload(runtime, session, record).subject_keys if record.erased_at is None else []
+        subjects = open_payload(container, session, record).subject_keys if record.erased_at is None else []
         common = {
             "accessor": member.address, "accessor_org": member.org, "action": "erase", "record_id": record.id,
             "owner_org": entry.org, "subject_keys": subjects or subject_keys(session, record.id), "grant_id": None,
             "purpose": None, "fields": [],
         }  # fmt: skip
         if member.org != entry.org or not member.has(Role.ADMIN):
-            runtime.access_log.record(**common, outcome="refused", reason="not an admin of the owner")
+            container.access_log.record(**common, outcome="refused", reason="not an admin of the owner")
             raise Forbidden(f"only an admin of {entry.org} may erase its records")
         if record.erased_at is not None:
             raise Gone(f"record {record.id} was already erased at {record.erased_at.isoformat()} by {record.erased_by}")
         now = datetime.now(UTC)
         session.execute(delete(Payload).where(Payload.record_id == record.id))
         record.erased_at, record.erased_by = now, member.address
-        logged = runtime.access_log.append(session, **common, outcome="allowed", reason="erasure by the owner")
+        logged = container.access_log.append(session, **common, outcome="allowed", reason="erasure by the owner")
         session.commit()
-    runtime.access_log.saw(logged.idx + 1)
-    runtime.request_log_anchor()
+    container.access_log.saw(logged.idx + 1)
+    container.request_log_anchor()
     return {"id": record_id, "erased_at": now.isoformat(), "erased_by": member.address, "status": record.status}
 
 
 def batch_tree(
-    runtime: Runtime, session: Session, batch_id: bytes, *, cached: bool = True
+    container: Container, session: Session, batch_id: bytes, *, cached: bool = True
 ) -> tuple[dict[str, int], list[list[bytes]]]:
     """A batch's leaf positions and Merkle tree. Leaves are ordered by record id.
 
-    Receipts use the runtime's cache (an anchored batch never changes); the integrity sweep
+    Receipts use the container's cache (an anchored batch never changes); the integrity sweep
     asks for ``cached=False`` so that rows deleted behind the gateway's back are seen.
     """
-    tree = runtime.batch_trees.get(batch_id) if cached else None
+    tree = container.batch_trees.get(batch_id) if cached else None
     if tree is None:
         rows = session.execute(
             select(Record.id, Record.entry_leaf).where(Record.batch_id == batch_id).order_by(Record.id)
         ).all()
         tree = ({r.id: i for i, r in enumerate(rows)}, merkle.levels([bytes(r.entry_leaf) for r in rows]))
         if cached:
-            runtime.batch_trees.put(batch_id, tree)
+            container.batch_trees.put(batch_id, tree)
     return tree
 
 
-def build_receipt(runtime: Runtime, session: Session, record: Record, entry: Entry) -> Receipt:
+def build_receipt(container: Container, session: Session, record: Record, entry: Entry) -> Receipt:
     if record.status != "anchored" or record.batch_id is None:
         raise Conflict(
             f"record {record.id} is not anchored yet (status {record.status}); try again shortly",
@@ -392,11 +396,11 @@ def build_receipt(runtime: Runtime, session: Session, record: Record, entry: Ent
     batch = session.get(Batch, record.batch_id)
     if batch is None or batch.tx_hash is None or batch.block_number is None or batch.status != "anchored":
         raise flag(f"record {record.id}", "it is marked anchored but its batch is not")
-    positions, tree = batch_tree(runtime, session, batch.id)
+    positions, tree = batch_tree(container, session, batch.id)
     index = positions.get(record.id)
     if index is None or len(positions) != batch.size:
         raise flag(f"record {record.id}", "its batch's stored records do not match the batch")
-    book = runtime.deployment().book
+    book = container.deployment().book
     return Receipt(
         entry=entry,
         leaf_index=index,
@@ -412,9 +416,9 @@ def build_receipt(runtime: Runtime, session: Session, record: Record, entry: Ent
     )
 
 
-def read_receipt(runtime: Runtime, member: Member, record_id: str) -> dict[str, Any]:
-    with runtime.sessions() as session:
+def read_receipt(container: Container, member: Member, record_id: str) -> dict[str, Any]:
+    with container.sessions() as session:
         record = load_record(session, record_id)
-        entry = signed_entry(runtime, record)
-        require_reader(runtime, member, entry)
-        return build_receipt(runtime, session, record, entry).to_json()
+        entry = signed_entry(container, record)
+        require_reader(container, member, entry)
+        return build_receipt(container, session, record, entry).to_json()

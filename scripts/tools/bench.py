@@ -37,21 +37,23 @@ from sqlalchemy import create_engine, func, select, update
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from gateway.models import Batch, LogState, Record  # noqa: E402
-from gateway.runtime import Runtime  # noqa: E402
-from gateway.sdk import GatewayClient  # noqa: E402
+from gateway.assembly import build_container  # noqa: E402
+from gateway.container import Container  # noqa: E402
+from gateway.db.models import Batch, LogState, Record  # noqa: E402
 from gateway.services.access_log import leaf_document  # noqa: E402
 from gateway.services.audit import query_access  # noqa: E402
 from gateway.services.integrity import sweep_log  # noqa: E402
 from gateway.services.members import Member  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
 from ledger import merkle  # noqa: E402
-from ledger.chain import ChainClient  # noqa: E402
+from ledger.chain.address_book import Deployment, write_address_book  # noqa: E402
+from ledger.chain.client import ChainClient  # noqa: E402
+from ledger.client.gateway import GatewayClient  # noqa: E402
 from ledger.commitments import Disclosure, canonical  # noqa: E402
-from ledger.compiler import shim_path  # noqa: E402
-from ledger.deploy import Deployment, deploy, write_address_book  # noqa: E402
 from ledger.keys import create_keystore  # noqa: E402
-from ledger.localchain import LocalChain, free_port  # noqa: E402
+from ledger.ops.compiler import shim_path  # noqa: E402
+from ledger.ops.deploy import deploy  # noqa: E402
+from ledger.ops.localchain import LocalChain, free_port  # noqa: E402
 from ledger.receipts import Receipt  # noqa: E402
 from ledger.types import OrgKind, Role  # noqa: E402
 from ledger.verify import verify, verify_local  # noqa: E402
@@ -292,18 +294,18 @@ def fill_log(url: str, start: int, end: int, record_ids: list[str]) -> None:
         conn.commit()
 
 
-def sign_filled_log(runtime: Runtime) -> bytes:
+def sign_filled_log(container: Container) -> bytes:
     """Bring the log's signed head up to the rows written behind the gateway's back; return its root."""
-    log = runtime.access_log
+    log = container.access_log
     frontier = merkle.Frontier()
     for leaf_hash in log.leaf_hashes(log.size()):
         frontier.push(leaf_hash)
     root = frontier.root()
-    with runtime.sessions() as session:
+    with container.sessions() as session:
         session.execute(
             update(LogState).where(LogState.id == 1).values(
                 peaks=frontier.to_bytes(), head_root=root,
-                head_signature=runtime.sign_log_head(log.log_id, frontier.size, root),
+                head_signature=container.sign_log_head(log.log_id, frontier.size, root),
             )
         )  # fmt: skip
         session.commit()
@@ -315,9 +317,9 @@ def bench_audit(stack: Stack, home: Path, sizes: list[int]) -> dict[str, Any]:
     out: dict[str, Any] = {"levels": []}
     with database("postgresql", home) as url:
         settings = Settings(env="test", data_dir=home / "audit", database_url=url, rpc_url=stack.url,
-                            address_book=stack.book, worker=False, operator_key=stack.key,
+                            address_book=stack.book, anchoring=False, operator_key=stack.key,
                             operator_key_password=BENCH_PASSWORD)  # type: ignore[arg-type]  # fmt: skip
-        runtime = Runtime.build(settings)
+        container = build_container(settings)
         member = Member("0x" + "cd" * 20, "sd-east", OrgKind.SUBDISTRICT, None, Role.ADMIN | Role.AUDITOR)
         record_ids = [str(uuid.uuid4()) for _ in range(20_000)]
         filled = 0
@@ -340,22 +342,22 @@ def bench_audit(stack: Stack, home: Path, sizes: list[int]) -> dict[str, Any]:
                     if f.get("since"):
                         f["since"] = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=size // 2)
                     t = time.perf_counter()
-                    query_access(runtime, member, **f)
+                    query_access(container, member, **f)
                     times.append(time.perf_counter() - t)
                 level[name] = {"p50_ms": ms(pct(times[5:], 50)), "p95_ms": ms(pct(times[5:], 95))}
             out["levels"].append(level)
-        log = runtime.access_log
+        log = container.access_log
         t = time.perf_counter()
-        root = sign_filled_log(runtime)
+        root = sign_filled_log(container)
         root_s = time.perf_counter() - t
         stack.deployment.registry.anchor_log_head(stack.admin, log.log_id, filled, root)
         t = time.perf_counter()
-        swept = sweep_log(runtime)
+        swept = sweep_log(container)
         sweep_s = time.perf_counter() - t
         assert not swept["mismatches"], swept["mismatches"][:3]
         out["sweep"] = {"entries": filled, "root_vs_anchored_head_s": round(root_s, 2),
                         "full_sweep_s": round(sweep_s, 2), "entries_per_s": round(filled / sweep_s)}  # fmt: skip
-        runtime.close()
+        container.close()
     return out
 
 

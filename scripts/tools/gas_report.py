@@ -12,10 +12,10 @@ from pathlib import Path
 
 from eth_account import Account
 
-from ledger.chain import ChainClient
-from ledger.contracts import GrantsClient
-from ledger.deploy import deploy
-from ledger.localchain import LocalChain, free_port
+from ledger.chain.client import ChainClient
+from ledger.chain.contracts import GrantsClient
+from ledger.ops.deploy import deploy
+from ledger.ops.localchain import LocalChain, free_port
 from ledger.purposes import new_purpose_salt, purpose_hash
 from ledger.types import OrgKind, Role
 

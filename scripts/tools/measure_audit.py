@@ -25,35 +25,35 @@ from eth_account import Account
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.audit_verify import verify_access_log
-from gateway.runtime import Runtime
-from gateway.sdk import GatewayClient
+from gateway.assembly import build_container
 from gateway.services.integrity import sweep_log
 from gateway.settings import Settings
 from ledger import merkle
+from ledger.client.access_log import verify_access_log
+from ledger.client.gateway import GatewayClient
 from ledger.types import Role
 
 
 def measure_sweep(stack: bench.Stack, home: Path, entries: int, heads: int) -> None:
     with bench.database("postgresql", home) as url:
         settings = Settings(env="test", data_dir=home / "audit", database_url=url, rpc_url=stack.url,
-                            address_book=stack.book, worker=False, operator_key=stack.key,
+                            address_book=stack.book, anchoring=False, operator_key=stack.key,
                             operator_key_password=bench.BENCH_PASSWORD)  # type: ignore[arg-type]  # fmt: skip
-        runtime = Runtime.build(settings)
+        container = build_container(settings)
         bench.fill_log(url, 0, entries, [f"00000000-0000-4000-8000-{i:012d}" for i in range(20_000)])
-        bench.sign_filled_log(runtime)
-        log, frontier, step = runtime.access_log, merkle.Frontier(), max(1, entries // heads)
+        bench.sign_filled_log(container)
+        log, frontier, step = container.access_log, merkle.Frontier(), max(1, entries // heads)
         for i, leaf_hash in enumerate(log.leaf_hashes(entries), 1):
             frontier.push(leaf_hash)
             if i % step == 0 and i // step <= heads:
                 stack.deployment.registry.anchor_log_head(stack.admin, log.log_id, i, frontier.root())
         for label in ("first sweep", "second sweep"):
             cpu, wall = time.process_time(), time.perf_counter()
-            out = sweep_log(runtime)
+            out = sweep_log(container)
             print(f"{label}: {out['size']} entries, {out['anchored_heads']} anchored heads, "
                   f"{len(out['mismatches'])} mismatches, {time.perf_counter() - wall:.2f} s wall, "
                   f"{time.process_time() - cpu:.2f} s CPU in the gateway process", flush=True)  # fmt: skip
-        runtime.close()
+        container.close()
 
 
 def measure_verify(stack: bench.Stack, home: Path, heads: int) -> None:
@@ -63,10 +63,10 @@ def measure_verify(stack: bench.Stack, home: Path, heads: int) -> None:
                         address_book=stack.book, operator_key=stack.key, operator_key_password=bench.BENCH_PASSWORD,
                         authorities="testserver", batch_max_age=0.05, log_anchor_interval=3600)  # type: ignore[arg-type]  # fmt: skip
     with TestClient(create_app(settings)) as http:
-        runtime = http.app.state.runtime  # type: ignore[attr-defined]
+        container = http.app.state.container  # type: ignore[attr-defined]
         recorder = GatewayClient("http://testserver", stack.recorder, http=http)
         record = recorder.commit("household", {"address": "1-1-101", "head": "Measure", "members": 1})["id"]
-        registry, log = runtime.deployment().registry, runtime.access_log
+        registry, log = container.deployment().registry, container.access_log
         for _ in range(heads):
             for _ in range(5):
                 recorder.get(record)
@@ -75,7 +75,7 @@ def measure_verify(stack: bench.Stack, home: Path, heads: int) -> None:
         office = GatewayClient("http://testserver", auditor, http=http)
         for label in ("cold", "cached"):
             wall = time.perf_counter()
-            verdict = verify_access_log(office, runtime.deployment(), home / "audit-cache")
+            verdict = verify_access_log(office, container.deployment(), home / "audit-cache")
             print(f"audit verify ({label}): valid={verdict.valid}, {verdict.anchored_heads} anchored heads, "
                   f"{verdict.heads_checked} pairs and {verdict.entries_checked} entries newly proven, "
                   f"{time.perf_counter() - wall:.2f} s", flush=True)  # fmt: skip

@@ -8,8 +8,8 @@ from eth_abi import encode
 from eth_utils.crypto import keccak
 from web3.exceptions import ContractLogicError
 
-from ledger.chain import ChainClient, decode_revert
-from ledger.contracts import GrantsClient
+from ledger.chain.client import ChainClient, decode_revert
+from ledger.chain.contracts import GrantsClient
 from ledger.purposes import purpose_hash
 from tests.conftest import b32
 

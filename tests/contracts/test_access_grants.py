@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.contracts import GrantsClient
+from ledger.chain.contracts import GrantsClient
 from ledger.errors import TransactionFailedError
 from ledger.purposes import purpose_hash
 from ledger.types import record_id_to_bytes32

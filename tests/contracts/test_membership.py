@@ -6,7 +6,7 @@ from eth_account.signers.local import LocalAccount
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.deploy import Deployment
+from ledger.chain.address_book import Deployment
 from ledger.types import OrgKind, Role
 from tests.conftest import Consortium, b32, new_account, reverts
 from tests.contracts.helpers import raw_call

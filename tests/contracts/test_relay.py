@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from ledger.contracts import GrantsClient, MembershipClient
+from ledger.chain.contracts import GrantsClient, MembershipClient
+from ledger.eip712 import GRANTS_DOMAIN, MEMBERSHIP_DOMAIN, relay_typed_data, sign_typed
 from ledger.purposes import purpose_hash
-from ledger.signing import GRANTS_DOMAIN, MEMBERSHIP_DOMAIN, relay_typed_data, sign_typed
 from ledger.types import Role
 from tests.conftest import Consortium, b32, new_account, reverts
 from tests.contracts.helpers import SALT, chain_now, type_grant

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ledger.localchain import free_port
+from ledger.ops.localchain import free_port
 
 CLI = [sys.executable, "-c", "from gateway.cli import main; main()"]
 

@@ -22,11 +22,11 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from gateway.models import Batch, OutboxItem, Record
-from gateway.sdk import GatewayClient
+from gateway.db.models import Batch, OutboxItem, Record
 from ledger import merkle
+from ledger.chain.address_book import Deployment
+from ledger.client.gateway import GatewayClient
 from ledger.commitments import Disclosure
-from ledger.deploy import Deployment
 from ledger.receipts import Receipt
 from ledger.verify import verify
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from eth_account.signers.local import LocalAccount
 
-from gateway.sdk import GatewayClient, GatewayClientError
+from ledger.client.gateway import GatewayClient, GatewayClientError
 from tests.faults.stack import ScenarioError
 
 HOUSEHOLD = {"address": "9-9-909", "head": "Chen Jie"}

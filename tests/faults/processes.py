@@ -17,9 +17,9 @@ from pathlib import Path
 
 import httpx
 
-from ledger.deploy import write_address_book
+from ledger.chain.address_book import write_address_book
 from ledger.keys import create_keystore
-from ledger.localchain import free_port
+from ledger.ops.localchain import free_port
 from tests.faults.stack import ScenarioError, Stack
 from tests.owned import OwnedProcess, tail
 

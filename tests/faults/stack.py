@@ -16,9 +16,10 @@ from pathlib import Path
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain import ChainClient
-from ledger.deploy import Deployment, deploy
-from ledger.localchain import LocalChain, free_port
+from ledger.chain.address_book import Deployment
+from ledger.chain.client import ChainClient
+from ledger.ops.deploy import deploy
+from ledger.ops.localchain import LocalChain, free_port
 from ledger.types import OrgKind, Role
 
 COMMITTEE = "rc-sunshine"

@@ -15,10 +15,10 @@ from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.runtime import Runtime
-from gateway.sdk import GatewayClient
+from gateway.container import Container
 from gateway.settings import Settings
-from ledger.deploy import Deployment, write_address_book
+from ledger.chain.address_book import Deployment, write_address_book
+from ledger.client.gateway import GatewayClient
 from ledger.keys import create_keystore
 from ledger.types import Role
 from tests.conftest import Consortium, chain_snapshot
@@ -105,7 +105,7 @@ def gateway_settings(
 @dataclass
 class Gateway:
     http: TestClient
-    runtime: Runtime
+    container: Container
     org: Consortium
 
     def client(self, account: LocalAccount) -> GatewayClient:
@@ -122,4 +122,4 @@ def gateway(
 ) -> Iterator[Gateway]:
     settings = gateway_settings(tmp_path_factory.mktemp("gw"), database_url, deployment, admin)
     with TestClient(create_app(settings)) as http:
-        yield Gateway(http, http.app.state.runtime, org)  # type: ignore[attr-defined]
+        yield Gateway(http, http.app.state.container, org)  # type: ignore[attr-defined]

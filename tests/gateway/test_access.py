@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import delete, update
 
-from gateway.audit_verify import verify_access_log
-from gateway.models import AccessLogEntry, Payload, Record
-from gateway.sdk import GatewayClientError
+from gateway.db.models import AccessLogEntry, Payload, Record
+from ledger.client.access_log import verify_access_log
+from ledger.client.gateway import GatewayClientError
 from ledger.commitments import Disclosure
 from ledger.receipts import Receipt
 from ledger.verify import verify
@@ -24,12 +24,12 @@ def later(seconds: int = 3600) -> int:
 
 
 def wait_log_anchored(gw: Gateway, timeout: float = 30) -> None:
-    gw.runtime.request_log_anchor()
+    gw.container.request_log_anchor()
     deadline = time.monotonic() + timeout
-    log = gw.runtime.access_log
-    registry = gw.runtime.deployment().registry
+    log = gw.container.access_log
+    registry = gw.container.deployment().registry
     while True:
-        head = registry.latest_log_head(gw.runtime.operator_org(), log.log_id)
+        head = registry.latest_log_head(gw.container.operator_org(), log.log_id)
         if head is not None and head.tree_size >= log.size():
             return
         assert time.monotonic() < deadline, "log head not anchored"
@@ -65,14 +65,16 @@ def test_the_department_walkthrough(gateway: Gateway, record: str) -> None:
     assert seen["access"] == {"grant": grant["id"], "purpose_code": "general", "fields": ["head", "low_income"]}
     assert grant["purpose"] == "subsidy review" and grant["purpose_code"] == "general"
     receipt = dept.receipt(record)
-    verdict = verify(Receipt.from_json(receipt), Disclosure.from_json(seen["disclosure"]), gateway.runtime.deployment())
+    verdict = verify(
+        Receipt.from_json(receipt), Disclosure.from_json(seen["disclosure"]), gateway.container.deployment()
+    )
     assert verdict.valid and verdict.proven_fields == ["head", "low_income"] and not verdict.complete
     log = office.access_log(record=record)
     outcomes = [(e["accessor_org"], e["outcome"], e["fields"]) for e in reversed(log["entries"])]
     assert outcomes == [("civil-affairs", "refused", []), ("civil-affairs", "allowed", ["head", "low_income"])]
     assert office.access_log(subject="110101199003071234")["total"] == 2  # the resident's report
     wait_log_anchored(gateway)
-    audit = verify_access_log(office, gateway.runtime.deployment())
+    audit = verify_access_log(office, gateway.container.deployment())
     assert audit.valid, audit.problems
     assert audit.entries_checked >= 2 and audit.anchored_heads >= 1
     committee.revoke(grant["id"])
@@ -84,13 +86,13 @@ def test_the_department_walkthrough(gateway: Gateway, record: str) -> None:
     with pytest.raises(GatewayClientError) as info:
         committee.get(record)
     assert info.value.status == 410 and info.value.problem["erased_by"] == org.c1_admin.address
-    verdict = verify(Receipt.from_json(committee.receipt(record)), None, gateway.runtime.deployment())
+    verdict = verify(Receipt.from_json(committee.receipt(record)), None, gateway.container.deployment())
     assert verdict.valid and not verdict.payload_checked
     assert "erase" in [e["action"] for e in office.access_log(record=record)["entries"]]
-    with gateway.runtime.sessions() as s:
+    with gateway.container.sessions() as s:
         assert s.get(Payload, record) is None
     wait_log_anchored(gateway)
-    assert verify_access_log(office, gateway.runtime.deployment()).valid
+    assert verify_access_log(office, gateway.container.deployment()).valid
 
 
 def test_a_record_grant_and_an_expired_grant(gateway: Gateway, record: str) -> None:
@@ -98,7 +100,7 @@ def test_a_record_grant_and_an_expired_grant(gateway: Gateway, record: str) -> N
     committee, dept = gateway.client(org.sd_admin), gateway.client(org.dept_verifier)  # the office grants
     grant = committee.grant("rc-sunshine", "civil-affairs", ["members"], "census", later(), record=record)
     assert dept.get(record)["payload"] == {"members": 4}
-    w3 = gateway.runtime.chain.w3
+    w3 = gateway.container.chain.w3
     expiring = committee.grant(
         "rc-sunshine",
         "civil-affairs",
@@ -127,13 +129,13 @@ def test_a_record_grant_and_an_expired_grant(gateway: Gateway, record: str) -> N
 def test_bad_grants_are_refused_before_the_chain_is_called(
     gateway: Gateway, change: dict[str, object], status: int, needle: str
 ) -> None:
-    before = gateway.runtime.deployment().grants.grant_count()
+    before = gateway.container.deployment().grants.grant_count()
     args: dict[str, object] = {"owner": "rc-sunshine", "grantee": "civil-affairs", "fields": ["head"], "purpose": "p",
                                "expires_at": later(), "record_type": "household", **change}  # fmt: skip
     with pytest.raises(GatewayClientError) as info:
         gateway.client(gateway.org.c1_admin).grant(**args)  # type: ignore[arg-type]
     assert info.value.status == status and needle in info.value.problem["detail"]
-    assert gateway.runtime.deployment().grants.grant_count() == before
+    assert gateway.container.deployment().grants.grant_count() == before
 
 
 def test_only_admins_of_the_owner_or_its_office_grant(gateway: Gateway) -> None:
@@ -155,7 +157,7 @@ def test_the_integrity_sweep_catches_every_kind_of_tampering(gateway: Gateway, r
     wait_log_anchored(gateway)
     clean = office.request("GET", "/v1/audit/integrity")
     assert clean["mismatches"] == [] and clean["checked"] >= 4 and clean["access_log"]["anchored_heads"] >= 1
-    with gateway.runtime.sessions() as s:
+    with gateway.container.sessions() as s:
         payload = s.get(Payload, ids[0])
         assert payload is not None
         s.execute(
@@ -202,7 +204,7 @@ def test_the_sweep_sees_a_record_row_deleted_after_its_receipt_was_served(gatewa
     batch_ids = {r["batch"]["id"] for r in receipts}
     assert len(batch_ids) == 1, "the three records were expected in one batch"
     gone, kept = items[0]["id"], items[1]["id"]
-    with gateway.runtime.sessions() as s:
+    with gateway.container.sessions() as s:
         s.execute(delete(Payload).where(Payload.record_id == gone))
         s.execute(delete(Record).where(Record.id == gone))
         s.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from gateway.sdk import GatewayClientError
+from ledger.client.gateway import GatewayClientError
 from tests.conftest import new_account
 from tests.gateway.conftest import Gateway
 
@@ -56,13 +56,13 @@ def world(gateway: Gateway) -> tuple[dict[str, LocalAccount], dict[str, str]]:
         records[state] = accepted["id"]
     # the gateway judges expiry by the later of the chain's clock and its own: start from that
     # "now", whatever earlier tests' snapshots did to the chain's clock
-    now = gateway.runtime.now()
+    now = gateway.container.now()
     admin.grant("rc-sunshine", "civil-affairs", ["topic"], "matrix", now + 86_400, record=records["granted"])
     admin.grant("rc-sunshine", "civil-affairs", ["topic"], "matrix", now + 30, record=records["expired"])
     revoked = admin.grant("rc-sunshine", "civil-affairs", ["topic"], "matrix", now + 86_400, record=records["revoked"])
     admin.revoke(revoked["id"])
     admin.erase(records["erased"])
-    w3 = gateway.runtime.chain.w3  # move the chain's clock past the short grant's expiry
+    w3 = gateway.container.chain.w3  # move the chain's clock past the short grant's expiry
     w3.provider.make_request("evm_setNextBlockTimestamp", [now + 60])  # type: ignore[arg-type]
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     return actors, records

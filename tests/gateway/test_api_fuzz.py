@@ -26,7 +26,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS
 
-from gateway.request_signing import sign_request
+from ledger.client.request_signing import sign_request
 from tests.gateway.conftest import Gateway
 
 EXAMPLES = int(os.environ.get("GRIDLEDGER_FUZZ_EXAMPLES", "20"))

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger.deploy import Deployment, read_address_book
+from ledger.chain.address_book import Deployment, read_address_book
 from ledger.keys import create_keystore
-from ledger.localchain import free_port
+from ledger.ops.localchain import free_port
 
-GRIDLEDGER = [sys.executable, "-c", "from gateway.cli import main; main()"]
+GRIDLEDGER = [sys.executable, "-c", "from ledger.cli.app import main; main()"]
 PASSWORD = "correct horse"
 
 

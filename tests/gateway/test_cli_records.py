@@ -16,9 +16,9 @@ import uvicorn
 from eth_account.signers.local import LocalAccount
 
 from gateway.app import create_app
-from ledger.deploy import Deployment
+from ledger.chain.address_book import Deployment
 from ledger.keys import create_keystore
-from ledger.localchain import free_port
+from ledger.ops.localchain import free_port
 from tests.conftest import Consortium
 from tests.gateway.conftest import gateway_settings
 

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.sdk import GatewayClient
+from ledger.client.gateway import GatewayClient
 from ledger.commitments import Disclosure
 from ledger.receipts import Receipt
 from ledger.verify import verify

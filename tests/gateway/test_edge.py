@@ -24,10 +24,10 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.edge import MAX_DEPTH, scan_json
-from gateway.request_signing import sign_request
-from gateway.sdk import GatewayClientError
-from ledger.localchain import free_port
+from gateway.api.edge import MAX_DEPTH, scan_json
+from ledger.client.gateway import GatewayClientError
+from ledger.client.request_signing import sign_request
+from ledger.ops.localchain import free_port
 from tests.gateway.conftest import Gateway
 
 PROBLEM = "application/problem+json"
@@ -130,7 +130,7 @@ def test_a_member_cannot_put_a_nul_into_a_grant_purpose_and_grants_stay_listable
 
 
 def test_a_chunked_body_over_the_limit_is_413_without_a_content_length(gateway: Gateway) -> None:
-    settings = gateway.runtime.settings
+    settings = gateway.container.settings
     limit, settings.max_request_bytes = settings.max_request_bytes, 4096
 
     def chunks() -> Iterator[bytes]:
@@ -369,7 +369,7 @@ def live_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port, data_dir = free_port(), tmp_path_factory.mktemp("live")
     env = {
         **os.environ, "GRIDLEDGER_DATA_DIR": str(data_dir), "GRIDLEDGER_ENV": "test",
-        "GRIDLEDGER_RPC_URL": f"http://127.0.0.1:{free_port()}", "GRIDLEDGER_WORKER": "false",
+        "GRIDLEDGER_RPC_URL": f"http://127.0.0.1:{free_port()}", "GRIDLEDGER_ANCHORING": "false",
         "GRIDLEDGER_MAX_REQUEST_BYTES": str(LIVE_LIMIT),
     }  # fmt: skip
     log_path = data_dir.parent / "live-gateway.log"

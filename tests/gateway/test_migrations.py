@@ -7,8 +7,8 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from gateway.db import make_engine, migrate
-from gateway.models import Base
+from gateway.db.engine import make_engine, migrate
+from gateway.db.models import Base
 from tests.gateway.conftest import fresh_database
 
 

@@ -24,15 +24,15 @@ from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from gateway.api.metrics import Metrics
+from gateway.api.observability import JsonFormatter
 from gateway.app import create_app
-from gateway.db import code_revision, make_engine, schema_revision
-from gateway.keyring import operator_account
-from gateway.metrics import Metrics
-from gateway.observability import JsonFormatter
-from gateway.request_signing import sign_request
+from gateway.db.engine import code_revision, make_engine, schema_revision
+from gateway.security.operator_key import operator_account
 from gateway.settings import Settings
-from ledger.deploy import Deployment, write_address_book
-from ledger.localchain import LocalChain, free_port
+from ledger.chain.address_book import Deployment, write_address_book
+from ledger.client.request_signing import sign_request
+from ledger.ops.localchain import LocalChain, free_port
 from tests.conftest import Consortium
 from tests.gateway.conftest import Gateway, fresh_database, gateway_settings
 from tests.pgcluster import PostgresCluster
@@ -71,9 +71,9 @@ def test_readyz_is_ready_with_the_database_migrated_and_the_chain_up(gateway: Ga
 def test_readyz_is_503_until_the_schema_is_migrated(
     tmp_path: Path, deployment: Deployment, admin: LocalAccount
 ) -> None:
-    settings = gateway_settings(tmp_path / "gw", f"sqlite:///{tmp_path / 'gw.db'}", deployment, admin, worker=False)
+    settings = gateway_settings(tmp_path / "gw", f"sqlite:///{tmp_path / 'gw.db'}", deployment, admin, anchoring=False)
     with TestClient(create_app(settings)) as http:
-        with http.app.state.runtime.engine.begin() as conn:  # type: ignore[attr-defined]
+        with http.app.state.container.engine.begin() as conn:  # type: ignore[attr-defined]
             conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
         response = http.get("/readyz")
     assert response.status_code == 503 and response.headers["content-type"] == PROBLEM
@@ -99,7 +99,7 @@ def test_a_database_outage_is_503_with_retry_after_and_the_gateway_recovers(
     tmp_path: Path, own_postgres: PostgresCluster, deployment: Deployment, admin: LocalAccount, org: Consortium
 ) -> None:
     url = own_postgres.create_database("gridledger")
-    settings = gateway_settings(tmp_path / "gw", url, deployment, admin, worker=False)
+    settings = gateway_settings(tmp_path / "gw", url, deployment, admin, anchoring=False)
     with TestClient(create_app(settings)) as http:
         assert signed_get(http, org.sd_admin, "/v1/grants").status_code == 200
         own_postgres.stop()
@@ -123,7 +123,7 @@ def test_a_chain_outage_is_503_for_what_needs_the_chain_and_readiness_only_degra
 ) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     settings = gateway_settings(
-        tmp_path / "gw", f"sqlite:///{tmp_path / 'gw.db'}", deployment, admin, worker=False, rpc_url=dead
+        tmp_path / "gw", f"sqlite:///{tmp_path / 'gw.db'}", deployment, admin, anchoring=False, rpc_url=dead
     )
     with TestClient(create_app(settings)) as http:
         response = signed_get(http, org.sd_admin, "/v1/me")
@@ -175,7 +175,7 @@ def test_metrics_report_the_pipeline_from_the_database_and_requests_by_route(gat
     commits = [v for k, v in requests.items() if '"route": "/v1/records"' in k and '"status": "202"' in k]
     receipts = [k for k in requests if '"route": "/v1/records/{record_id}/receipt"' in k]
     assert commits and commits[0] >= 1 and receipts
-    worker = gateway.runtime.worker
+    worker = gateway.container.worker
     assert worker is not None
     worker.reanchored += 2  # as if the reconciler had sent two lost batches again
     reanchored = samples(gateway.http.get("/metrics").text, "gridledger_batches_reanchored_total")
@@ -184,7 +184,7 @@ def test_metrics_report_the_pipeline_from_the_database_and_requests_by_route(gat
 
 def test_every_process_reports_the_same_database_metrics(gateway: Gateway) -> None:
     """A second gateway process on the same database (another worker or replica) agrees."""
-    other = Metrics(lambda: gateway.runtime)
+    other = Metrics(lambda: gateway.container)
     client = gateway.client(gateway.org.c1_recorder)
     client.wait_anchored(client.commit("household", HOUSEHOLD)["id"])
     mine, theirs = gateway.http.get("/metrics").text, other.render().decode()
@@ -195,14 +195,14 @@ def test_every_process_reports_the_same_database_metrics(gateway: Gateway) -> No
 def test_outbox_depth_and_oldest_age_with_an_injected_clock(
     tmp_path: Path, deployment: Deployment, admin: LocalAccount, org: Consortium
 ) -> None:
-    settings = gateway_settings(tmp_path / "gw", f"sqlite:///{tmp_path / 'gw.db'}", deployment, admin, worker=False)
+    settings = gateway_settings(tmp_path / "gw", f"sqlite:///{tmp_path / 'gw.db'}", deployment, admin, anchoring=False)
     with TestClient(create_app(settings)) as http:
-        runtime = http.app.state.runtime  # type: ignore[attr-defined]
-        client = Gateway(http, runtime, org).client(org.c1_recorder)
+        container = http.app.state.container  # type: ignore[attr-defined]
+        client = Gateway(http, container, org).client(org.c1_recorder)
         client.commit("household", HOUSEHOLD)
         client.commit("household", {**HOUSEHOLD, "members": 3})
         later = datetime.now(UTC) + timedelta(hours=1)
-        text_ = Metrics(lambda: runtime, clock=lambda: later).render().decode()
+        text_ = Metrics(lambda: container, clock=lambda: later).render().decode()
     assert samples(text_, "gridledger_outbox_depth") == {"{}": 2.0}
     assert 3590 <= samples(text_, "gridledger_outbox_oldest_age_seconds")["{}"] <= 3600 + 600
 
@@ -234,7 +234,7 @@ def test_an_unexpected_error_is_a_generic_500_logged_under_the_request_id(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError(f"boom while handling {SUBJECT}")
 
-    monkeypatch.setattr("gateway.routes.orgs.role_names", broken)
+    monkeypatch.setattr("gateway.api.routes.orgs.role_names", broken)
     caplog.set_level(logging.INFO, logger="gridledger")
     account = gateway.org.sd_admin
     response = gateway.http.get(
@@ -263,7 +263,7 @@ def test_the_data_directory_is_0700_and_its_files_0600_whatever_the_umask(
     try:
         chain.start(port=free_port())
         wait_for(lambda: (data_dir / "chain" / "state.json").exists(), "anvil to dump its state")
-        settings = Settings(data_dir=data_dir, rpc_url=deployment.chain.rpc_url, worker=False)
+        settings = Settings(data_dir=data_dir, rpc_url=deployment.chain.rpc_url, anchoring=False)
         write_address_book(settings.resolved_address_book, deployment.book)
         operator_account(settings, create=True)
         with TestClient(create_app(settings)) as http:
@@ -287,8 +287,8 @@ def test_the_data_directory_is_0700_and_its_files_0600_whatever_the_umask(
 START = """
 import json, sys, time
 from pathlib import Path
-from gateway.keyring import operator_account
-from gateway.runtime import Runtime
+from gateway.security.operator_key import operator_account
+from gateway.assembly import build_container
 from gateway.settings import Settings
 
 go = Path(sys.argv[1])
@@ -296,10 +296,11 @@ print("ready", flush=True)
 while not go.exists():
     time.sleep(0.001)
 settings = Settings()
-runtime = Runtime.build(settings)  # migrate, register types, open the log, load or make the master key
+container = build_container(settings)  # migrate, register types, open the log, load or make the master key
 account = operator_account(settings, create=True)
-print(json.dumps({"key": runtime.vault.key_id, "operator": account.address, "log": runtime.access_log.log_id.hex()}))
-runtime.close()
+print(json.dumps({"key": container.vault.key_id, "operator": account.address,
+                  "log": container.access_log.log_id.hex()}))
+container.close()
 """
 
 

@@ -9,9 +9,9 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from gateway.models import OutboxItem, Payload, Record
-from gateway.request_signing import sign_request
-from gateway.sdk import GatewayClientError
+from gateway.db.models import OutboxItem, Payload, Record
+from ledger.client.gateway import GatewayClientError
+from ledger.client.request_signing import sign_request
 from tests.conftest import new_account
 from tests.gateway.conftest import Gateway
 
@@ -19,7 +19,7 @@ HOUSEHOLD = {"address": "3-2-501", "head": "Li Wei", "members": 3, "phone": "138
 
 
 def counts(gw: Gateway) -> tuple[int, int, int]:
-    with gw.runtime.sessions() as s:
+    with gw.container.sessions() as s:
         return (
             s.scalar(select(func.count(Record.id))) or 0,
             s.scalar(select(func.count(Payload.record_id))) or 0,
@@ -48,7 +48,7 @@ def test_a_recorder_commits_and_the_record_is_anchored_with_a_receipt_that_verif
 def test_the_payload_is_stored_encrypted(gateway: Gateway) -> None:
     client = gateway.client(gateway.org.c1_recorder)
     accepted = client.commit("household", {**HOUSEHOLD, "head": "Zhang Unique-Name-4711"})
-    with gateway.runtime.sessions() as s:
+    with gateway.container.sessions() as s:
         stored = s.get(Payload, accepted["id"])
         record = s.get(Record, accepted["id"])
     assert stored is not None and record is not None
@@ -146,27 +146,27 @@ def test_unknown_type_bad_entry_signature_and_malformed_json_are_422(gateway: Ga
 
 def test_a_payload_above_the_limit_is_413(gateway: Gateway) -> None:
     big = {**HOUSEHOLD, "notes": "x" * 1900}
-    limit = gateway.runtime.settings.max_payload_bytes
-    gateway.runtime.settings.max_payload_bytes = 1000
+    limit = gateway.container.settings.max_payload_bytes
+    gateway.container.settings.max_payload_bytes = 1000
     try:
         with pytest.raises(GatewayClientError) as info:
             gateway.client(gateway.org.c1_recorder).commit("household", big)
     finally:
-        gateway.runtime.settings.max_payload_bytes = limit
+        gateway.container.settings.max_payload_bytes = limit
     assert info.value.status == 413 and info.value.problem["type"].endswith("/payload-too-large")
 
 
 def test_unknown_records_are_404_and_not_logged(gateway: Gateway) -> None:
     client = gateway.client(gateway.org.c1_recorder)
-    before = gateway.runtime.access_log.size()
+    before = gateway.container.access_log.size()
     with pytest.raises(GatewayClientError) as info:
         client.get(str(uuid.uuid4()))
     assert info.value.status == 404 and info.value.problem["type"].endswith("/not-found")
-    assert gateway.runtime.access_log.size() == before  # an unknown id names no owner: nothing to log
+    assert gateway.container.access_log.size() == before  # an unknown id names no owner: nothing to log
 
 
 def test_a_body_above_the_request_limit_is_413_before_anything_is_read(gateway: Gateway) -> None:
-    settings = gateway.runtime.settings
+    settings = gateway.container.settings
     limit, settings.max_request_bytes = settings.max_request_bytes, 2000
     try:
         response = gateway.http.post("/v1/records:batch", content=b"{" + b" " * 3000 + b"}")
@@ -179,10 +179,10 @@ def test_a_body_above_the_request_limit_is_413_before_anything_is_read(gateway: 
 def test_a_removed_member_loses_access_once_the_membership_cache_expires(gateway: Gateway) -> None:
     from ledger.types import Role
 
-    membership, admin = gateway.runtime.deployment().membership, gateway.org.c1_admin
+    membership, admin = gateway.container.deployment().membership, gateway.org.c1_admin
     account = new_account()
     membership.add_member(admin, account.address, "rc-sunshine", Role.RECORDER)
-    directory = gateway.runtime.directory()
+    directory = gateway.container.members
     ttl, directory.ttl = directory.ttl, 0.5  # the mechanism, at a short TTL (5 s by default)
     try:
         assert gateway.client(account).me()["org"] == "rc-sunshine"
@@ -201,7 +201,7 @@ def test_a_read_whose_log_append_fails_returns_nothing(gateway: Gateway, monkeyp
     def broken(**fields: object) -> None:
         raise RuntimeError("access log unavailable")
 
-    monkeypatch.setattr(gateway.runtime.access_log, "record", broken)
+    monkeypatch.setattr(gateway.container.access_log, "record", broken)
     with pytest.raises(GatewayClientError) as info:  # the server fails; no payload leaves
         gateway.client(gateway.org.c1_recorder).get(accepted["id"])
     assert info.value.status == 500 and info.value.problem["type"].endswith("/internal")

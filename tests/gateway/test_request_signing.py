@@ -1,6 +1,6 @@
 """Signed requests (RFC 9421 + RFC 9530 profile ``gridledger-v1``): the protocol, then the gateway.
 
-The first half checks :func:`gateway.request_signing.verify_request` directly, with the
+The first half checks :func:`ledger.client.request_signing.verify_request` directly, with the
 gateway's clock passed in; the second half goes through a real gateway on both databases.
 """
 
@@ -17,8 +17,8 @@ from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select
 
-from gateway.models import RequestNonce
-from gateway.request_signing import (
+from gateway.db.models import RequestNonce
+from ledger.client.request_signing import (
     COMPONENTS,
     SignatureRejected,
     Verified,
@@ -30,8 +30,8 @@ from gateway.request_signing import (
     signature_base,
     verify_request,
 )
-from gateway.structured_fields import InnerList, Item, Parameters, serialize_inner_list
-from ledger.signing import sign_digest
+from ledger.client.structured_fields import InnerList, Item, Parameters, serialize_inner_list
+from ledger.eip712 import sign_digest
 from tests.conftest import new_account
 from tests.gateway.conftest import Gateway
 
@@ -226,7 +226,7 @@ def test_the_authority_is_normalised_as_rfc_9421_says() -> None:
 
 
 def nonce_rows(gateway: Gateway, address: str) -> int:
-    with gateway.runtime.sessions() as session:
+    with gateway.container.sessions() as session:
         return session.scalar(select(func.count()).where(RequestNonce.address == address)) or 0
 
 
@@ -271,7 +271,7 @@ def test_a_non_member_s_signed_requests_leave_no_nonce_row(gateway: Gateway) -> 
 
 
 def test_stale_and_future_signatures_are_refused_by_the_gateway(gateway: Gateway) -> None:
-    account, max_age = gateway.org.c1_recorder, gateway.runtime.settings.signature_max_age
+    account, max_age = gateway.org.c1_recorder, gateway.container.settings.signature_max_age
     for created, word in ((int(time.time()) - 10 * max_age, "before"), (int(time.time()) + 10 * max_age, "after")):
         response = gateway.http.get("/v1/me", headers=sign_for(account, "GET", "/v1/me", created=created))
         assert response.status_code == 401 and f"{word} the gateway's clock" in response.json()["detail"]

@@ -22,8 +22,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.app import create_app
-from gateway.keyring import operator_account
-from gateway.models import (
+from gateway.db.models import (
     AccessLogEntry,
     Base,
     Batch,
@@ -35,11 +34,12 @@ from gateway.models import (
     Record,
     SubjectIndex,
 )
-from gateway.sdk import GatewayClientError
-from gateway.services.anchoring import AnchoringWorker
+from gateway.security.operator_key import operator_account
+from gateway.workers.anchoring import AnchoringWorker
 from ledger import merkle
+from ledger.chain.address_book import Deployment
+from ledger.client.gateway import GatewayClientError
 from ledger.commitments import canonical
-from ledger.deploy import Deployment
 from tests.conftest import Consortium
 from tests.gateway.conftest import Gateway, fresh_database, gateway_settings
 
@@ -85,7 +85,7 @@ class World:
 def _anchor_all(world_gw: Gateway, worker: AnchoringWorker, deadline: float = 60) -> None:
     end = time.monotonic() + deadline
     while True:
-        with world_gw.runtime.sessions() as s:
+        with world_gw.container.sessions() as s:
             left = s.scalar(select(OutboxItem.id).limit(1))
         if left is None:
             return
@@ -95,7 +95,7 @@ def _anchor_all(world_gw: Gateway, worker: AnchoringWorker, deadline: float = 60
 
 
 def _anchor_log(world: World) -> None:
-    world.gw.runtime.request_log_anchor()
+    world.gw.container.request_log_anchor()
     worker = world.worker
     worker._last_log_anchor = 0.0  # due now
     assert worker.anchor_log_head()
@@ -111,10 +111,10 @@ def world(
 ) -> Iterator[World]:
     directory = tmp_path_factory.mktemp("tamper")
     with fresh_database(database_kind, directory) as url:
-        settings = gateway_settings(directory / "gw", url, deployment, admin, worker=False, batch_max_age=0.01)
+        settings = gateway_settings(directory / "gw", url, deployment, admin, anchoring=False, batch_max_age=0.01)
         with TestClient(create_app(settings)) as http:
-            gw = Gateway(http, http.app.state.runtime, org)  # type: ignore[attr-defined]
-            w = World(gw, AnchoringWorker(gw.runtime, operator_account(gw.runtime.settings)))
+            gw = Gateway(http, http.app.state.container, org)  # type: ignore[attr-defined]
+            w = World(gw, AnchoringWorker(gw.container, operator_account(gw.container.settings)))
             recorder, admin_c = gw.client(org.c1_recorder), gw.client(org.c1_admin)
             items = [recorder.prepare("household", {**HOUSEHOLD, "members": n}) for n in (1, 2, 3, 4)]
             recorder.commit_prepared(items)
@@ -127,7 +127,7 @@ def world(
             w.with_subject = recorder.request("POST", "/v1/records", prepared)["id"]
             _anchor_all(gw, w.worker)
             w.pending = recorder.commit("household", {**HOUSEHOLD, "members": 9})["id"]
-            now = gw.runtime.now()
+            now = gw.container.now()
             w.grant = admin_c.grant("rc-sunshine", "civil-affairs", ["head"], "care", now + 86_400,
                                     record_type="household")["id"]  # fmt: skip
             w.revoked = admin_c.grant("rc-sunshine", "civil-affairs", ["members"], "gone", now + 86_400,
@@ -139,7 +139,7 @@ def world(
             dept.get(w.with_subject)
             _anchor_log(w)
             dept.get(w.batch4[1])
-            with gw.runtime.sessions() as s:
+            with gw.container.sessions() as s:
                 w.earlier_state = _row(s, LogState, LogState.id == 1)
             dept.get(w.batch4[2])  # the un-anchored tail: two entries after the anchored head
             yield w
@@ -153,12 +153,12 @@ def _row(session: Session, model: type, where: Any) -> dict[str, Any]:
 def restored(world: World) -> Iterator[World]:
     """Snapshot every table and restore it after the case."""
     tables = {name: Base.metadata.tables[name] for name in TABLES}
-    with world.gw.runtime.sessions() as s:
+    with world.gw.container.sessions() as s:
         saved = {name: [dict(r) for r in s.execute(select(t)).mappings()] for name, t in tables.items()}
     try:
         yield world
     finally:
-        with world.gw.runtime.sessions() as s:
+        with world.gw.container.sessions() as s:
             for name in reversed(TABLES):
                 s.execute(delete(tables[name]))
             for name in TABLES:
@@ -443,7 +443,7 @@ def test_the_untouched_world_sweeps_clean(world: World) -> None:
 @pytest.mark.parametrize("case", list(CASES))
 def test_the_sweep_finds(restored: World, case: str) -> None:
     tamper, kind, expected = CASES[case]
-    with restored.gw.runtime.sessions() as s:
+    with restored.gw.container.sessions() as s:
         tamper(s, restored)
         s.commit()
     found = restored.sweep()
@@ -452,7 +452,7 @@ def test_the_sweep_finds(restored: World, case: str) -> None:
 
 def test_a_forged_tree_edge_is_never_signed_by_the_next_read(restored: World) -> None:
     """An honest read after the DBA forged the newest rows and the edge must not vouch for them."""
-    with restored.gw.runtime.sessions() as s:
+    with restored.gw.container.sessions() as s:
         _forge_tail_and_edge(s, restored)
         s.commit()
     with pytest.raises(GatewayClientError) as info:

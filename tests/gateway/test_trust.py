@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from gateway.app import create_app
-from gateway.models import AccessLogEntry, Batch, Grant, Record
-from gateway.sdk import GatewayClient, GatewayClientError
-from ledger.deploy import Deployment
+from gateway.db.models import AccessLogEntry, Batch, Grant, Record
+from ledger.chain.address_book import Deployment
+from ledger.client.gateway import GatewayClient, GatewayClientError
 from ledger.types import record_id_to_bytes32
 from tests.gateway.conftest import Gateway, gateway_settings
 
@@ -37,7 +37,7 @@ def granted(gateway: Gateway) -> Iterator[tuple[str, int]]:
     record = recorder.commit("household", HOUSEHOLD)["id"]
     recorder.wait_anchored(record)
     grant = admin.grant(
-        "rc-sunshine", "civil-affairs", ["head", "members"], "review", gateway.runtime.now() + 3600,
+        "rc-sunshine", "civil-affairs", ["head", "members"], "review", gateway.container.now() + 3600,
         record_type="household",
     )  # fmt: skip
     try:
@@ -48,7 +48,7 @@ def granted(gateway: Gateway) -> Iterator[tuple[str, int]]:
 
 def _tamper(gw: Gateway, model: type, where: object, **values: object) -> dict[str, object]:
     """Change columns behind the gateway's back; return the old values to restore."""
-    with gw.runtime.sessions() as s:
+    with gw.container.sessions() as s:
         row = s.scalar(select(model).where(where))  # type: ignore[arg-type]
         old = {k: getattr(row, k) for k in values}
         s.execute(update(model).where(where).values(**values))  # type: ignore[arg-type]
@@ -103,13 +103,18 @@ def test_a_grant_is_refused_once_the_gateway_clock_passes_its_expiry_even_if_the
     """A chain that mines on demand reports its last block's time: the gateway's later clock wins."""
     org = gateway.org
     offset = [0.0]
-    shared = gateway.runtime.settings  # a replica of the module's gateway: same database, operator and master key
+    shared = gateway.container.settings  # a replica of the module's gateway: same database, operator and master key
     settings = gateway_settings(
-        tmp_path / "clocked", database_url, deployment, admin, worker=False, operator_key=shared.resolved_operator_key,
+        tmp_path / "clocked",
+        database_url,
+        deployment,
+        admin,
+        anchoring=False,
+        operator_key=shared.resolved_operator_key,
         master_key=(shared.data_dir / "master.key").read_text().strip(),
     )
     with TestClient(create_app(settings, clock=lambda: time.time() + offset[0])) as http:
-        clocked = http.app.state.runtime  # type: ignore[attr-defined]
+        clocked = http.app.state.container  # type: ignore[attr-defined]
         recorder = GatewayClient("http://testserver", org.c1_recorder, http=http)
         record = recorder.commit("household", HOUSEHOLD)["id"]
         expiry = clocked.now() + 30
@@ -146,7 +151,7 @@ def test_a_receipt_whose_batch_row_was_tampered_is_refused_as_an_integrity_failu
     recorder = gateway.client(gateway.org.c1_recorder)
     record = recorder.commit("household", HOUSEHOLD)["id"]
     recorder.wait_anchored(record)
-    with gateway.runtime.sessions() as s:
+    with gateway.container.sessions() as s:
         batch_id = s.scalar(select(Record.batch_id).where(Record.id == record))
     old = _tamper(gateway, Batch, Batch.id == batch_id, tx_hash=None)
     try:
@@ -160,7 +165,9 @@ def test_a_grant_copy_moved_to_another_owner_cannot_block_its_revocation(gateway
     org = gateway.org
     admin = gateway.client(org.c1_admin)
     record = gateway.client(org.c1_recorder).commit("household", HOUSEHOLD)["id"]
-    grant = admin.grant("rc-sunshine", "civil-affairs", ["head"], "check", gateway.runtime.now() + 3600, record=record)
+    grant = admin.grant(
+        "rc-sunshine", "civil-affairs", ["head"], "check", gateway.container.now() + 3600, record=record
+    )
     _tamper(gateway, Grant, Grant.id == grant["id"], owner_org="rc-harmony")
     try:
         assert admin.revoke(grant["id"])["revoked_block"] is not None  # authority from the chain, not the copy

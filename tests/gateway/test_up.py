@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from ledger.localchain import free_port
+from ledger.ops.localchain import free_port
 
 UP = [sys.executable, "-c", "from gateway.cli import main; main()", "up"]
 
@@ -97,7 +97,7 @@ def test_readyz_reports_an_unreachable_chain_as_degraded_not_unready(tmp_path: P
     from gateway.app import create_app
     from gateway.settings import Settings
 
-    settings = Settings(data_dir=tmp_path, rpc_url=f"http://127.0.0.1:{free_port()}", worker=False)
+    settings = Settings(data_dir=tmp_path, rpc_url=f"http://127.0.0.1:{free_port()}", anchoring=False)
     with TestClient(create_app(settings)) as client:
         response = client.get("/readyz")
     assert response.status_code == 200
@@ -107,7 +107,7 @@ def test_readyz_reports_an_unreachable_chain_as_degraded_not_unready(tmp_path: P
 
 
 def test_several_gateway_processes_share_one_database(tmp_path: Path) -> None:
-    from gateway.sdk import GatewayClient
+    from ledger.client.gateway import GatewayClient
     from ledger.keys import load_keystore
 
     data_dir, port = tmp_path / "data", free_port()

@@ -9,10 +9,10 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-from ledger.chain import ChainClient, decode_revert
-from ledger.deploy import Deployment
+from ledger.chain.address_book import Deployment
+from ledger.chain.client import ChainClient, decode_revert
 from ledger.errors import ChainMismatchError, ChainUnreachableError
-from ledger.localchain import free_port
+from ledger.ops.localchain import free_port
 from tests.conftest import b32
 
 

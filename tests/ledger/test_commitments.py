@@ -21,10 +21,10 @@ from ledger.commitments import (
     field_salt,
     verify_disclosure,
 )
+from ledger.eip712 import ENTRY_DOMAIN, ENTRY_FIELDS
 from ledger.entries import Entry
 from ledger.errors import VerificationError
 from ledger.receipts import Receipt
-from ledger.signing import ENTRY_DOMAIN, ENTRY_FIELDS
 from ledger.verify import verify_local
 from tests.ledger.vectors import DOMAIN, KEY, VECTORS, build
 

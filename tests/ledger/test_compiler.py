@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.artifacts import CONTRACT_NAMES, load_artifact, read_artifact
-from ledger.compiler import CONTRACTS_DIR, check_artifacts, compile_contracts, source_hash, write_artifacts
+from ledger.chain.artifacts import CONTRACT_NAMES, load_artifact, read_artifact
 from ledger.errors import ArtifactError
+from ledger.ops.compiler import CONTRACTS_DIR, check_artifacts, compile_contracts, source_hash, write_artifacts
 
 
 @pytest.fixture(scope="module")

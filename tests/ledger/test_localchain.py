@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from ledger.chain import ChainClient
-from ledger.deploy import Deployment, deploy
+from ledger.chain.address_book import Deployment
+from ledger.chain.client import ChainClient
 from ledger.errors import ToolchainError
-from ledger.localchain import LocalChain, free_port
+from ledger.ops.deploy import deploy
+from ledger.ops.localchain import LocalChain, free_port
 from ledger.types import OrgKind
 
 

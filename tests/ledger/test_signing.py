@@ -8,7 +8,7 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from ledger.signing import ENTRY_DOMAIN, ENTRY_FIELDS, entry_digest, entry_domain_separator, recover_digest, sign_digest
+from ledger.eip712 import ENTRY_DOMAIN, ENTRY_FIELDS, entry_digest, entry_domain_separator, recover_digest, sign_digest
 
 REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 

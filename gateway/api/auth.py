@@ -1,0 +1,77 @@
+"""Authenticating signed requests (the protocol is in :mod:`ledger.client.request_signing`).
+
+The order matters: the signature is checked first (no database, no chain), then the chain
+is asked whether the signer is a member, and only a member's nonce is stored. A key that
+belongs to no member, or a request signed for another gateway, never writes a row.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi import Request
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+
+from gateway.container import Container
+from gateway.db.models import RequestNonce
+from gateway.errors import Forbidden, Unauthenticated
+from gateway.services.members import Member
+from ledger.client.request_signing import HEADERS, SignatureRejected, Verified, normalize_authority, verify_request
+
+
+async def authenticate(request: Request, container: Container) -> Member:
+    """The member a request acts for; 401 for a missing, wrong, stale or replayed signature."""
+    body = await request.body()
+    return await run_in_threadpool(_authenticate, request, body, container)
+
+
+def _authenticate(request: Request, body: bytes, container: Container) -> Member:
+    verified = verify(request, body, container, now=container.clock())
+    member = container.members.member(verified.keyid)
+    if member is None:
+        raise Forbidden("the signing key is not a member of an active organisation")
+    _remember_nonce(container, verified)
+    return member
+
+
+def verify(request: Request, body: bytes, container: Container, *, now: float) -> Verified:
+    """The signature check on the request as received (401 on failure); ``now`` is the gateway's clock."""
+    settings = container.settings
+    scope = request.scope
+    path = scope.get("raw_path") or scope["path"].encode()
+    query = scope.get("query_string", b"")
+    try:
+        target = (path + (b"?" + query if query else b"")).decode("ascii")
+    except UnicodeDecodeError:
+        raise Unauthenticated("the request target must be ASCII (percent-encode it)") from None
+    fields = {name: ", ".join(request.headers.getlist(name)) for name in HEADERS}
+    try:
+        return verify_request(
+            method=request.method,
+            authority=normalize_authority(request.headers.get("host", ""), request.url.scheme),
+            target=target,
+            body=body,
+            fields=fields,
+            authorities=settings.resolved_authorities,
+            now=now,
+            max_age=settings.signature_max_age,
+        )
+    except SignatureRejected as exc:
+        raise Unauthenticated(str(exc)) from None
+
+
+def _remember_nonce(container: Container, verified: Verified) -> None:
+    now = datetime.now(UTC)
+    with container.sessions() as session:
+        session.add(RequestNonce(address=verified.keyid, nonce=verified.nonce, seen_at=now))
+        try:
+            session.commit()
+        except IntegrityError:
+            raise Unauthenticated("replayed request: this nonce was used before") from None
+        container.nonce_inserts += 1
+        if container.nonce_inserts % 1000 == 0:
+            horizon = now - timedelta(seconds=2 * container.settings.signature_max_age)
+            session.execute(delete(RequestNonce).where(RequestNonce.seen_at < horizon))
+            session.commit()

@@ -1,0 +1,27 @@
+"""FastAPI dependencies, as ``Annotated`` aliases so routes read as their needs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from gateway.api.auth import authenticate
+from gateway.container import Container
+from gateway.services.members import Member
+
+
+def get_runtime(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_runtime)]
+
+
+async def current_member(request: Request, container: ContainerDep) -> Member:
+    """The member this signed request acts for (401/403 otherwise)."""
+    return await authenticate(request, container)
+
+
+CurrentMember = Annotated[Member, Depends(current_member)]

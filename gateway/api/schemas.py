@@ -1,0 +1,135 @@
+"""HTTP shapes: what clients send and what they get back (separate from storage)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.services import values
+
+SLUG = r"^[a-z0-9][a-z0-9._-]{0,31}$"
+HEX32 = r"^0x[0-9a-fA-F]{64}$"
+HEX65 = r"^0x[0-9a-fA-F]{130}$"
+# Integers are bounded by what stores them: a signed 64-bit column, a uint32 entry version,
+# a Unix time the contracts hold (uint48 is enough until the year 8,900,000).
+MAX_INT63 = 2**63 - 1
+MAX_UINT32 = 2**32 - 1
+MAX_TIME = 2**48 - 1
+
+GrantId = Annotated[int, Path(ge=0, le=MAX_INT63, description="the grant's on-chain id")]
+Subject = Annotated[str, Field(min_length=1, max_length=64)]
+FieldName = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class CommitRecord(BaseModel):
+    """One record version, as committed and signed by a recorder (see the SDK)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID = Field(description="record id chosen by the committer (a UUID)")
+    type: str = Field(pattern=SLUG, description="record type, e.g. household")
+    payload: dict[str, Any] = Field(description="the record: a JSON object, validated against the type's schema")
+    record_secret: str = Field(pattern=HEX32, description="32 random bytes that salt the field commitments")
+    version: int = Field(1, ge=1, le=MAX_UINT32, description="1, or the superseded record's version + 1")
+    supersedes: UUID | None = Field(None, description="the record version this one corrects")
+    signature: str = Field(pattern=HEX65, description="the committer's EIP-712 signature over the entry")
+    subjects: list[Subject] = Field(
+        default_factory=list, max_length=20,
+        description="who the record is about (e.g. ID numbers), for access reports; stored only as keyed hashes",
+    )  # fmt: skip
+
+    def to_domain(self) -> values.RecordVersion:
+        return values.RecordVersion(
+            id=str(self.id), type=self.type, payload=self.payload, record_secret=_hex(self.record_secret),
+            signature=_hex(self.signature), version=self.version,
+            supersedes=str(self.supersedes) if self.supersedes else None, subjects=tuple(self.subjects),
+        )  # fmt: skip
+
+
+class CommitBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[CommitRecord] = Field(min_length=1, max_length=10_000)
+
+
+class Accepted(BaseModel):
+    id: str
+    status: str
+    version: int
+    duplicate: bool = False
+
+    @classmethod
+    def of(cls, value: values.Accepted) -> Accepted:
+        return cls(id=value.id, status=value.status, version=value.version, duplicate=value.duplicate)
+
+
+class BatchAccepted(BaseModel):
+    accepted: int
+    duplicates: int
+    records: list[Accepted]
+
+
+class VerifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    receipt: dict[str, Any]
+    disclosure: dict[str, Any] | None = Field(
+        None, description="the record or some of its fields, with salts and proofs"
+    )
+
+
+class Info(BaseModel):
+    chain_id: int
+    registry: str
+    membership: str
+    grants: str
+    deployment_block: int
+    record_types: list[str]
+
+
+class GrantCreate(BaseModel):
+    """A grant, with the granting admin's EIP-712 signature (the SDK builds it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    owner: str = Field(pattern=SLUG, description="the organisation whose records are shared")
+    grantee: str = Field(pattern=SLUG, description="the organisation that may read")
+    record: UUID | None = Field(None, description="scope: one record of the owner")
+    type: str | None = Field(None, pattern=SLUG, description="scope: every record of this type of the owner")
+    fields: list[FieldName] = Field(min_length=1, max_length=64, description="the fields the grantee may read")
+    purpose_code: str = Field(pattern=SLUG, description="why, as a code audits group by (e.g. subsidy-review)")
+    purpose: str = Field(
+        min_length=1, max_length=200, description="why, in words; kept off-chain (erasable), its salted hash on-chain"
+    )
+    purpose_salt: str = Field(pattern=HEX32, description="32 random bytes: purposeHash = SHA-256(domain, salt, text)")
+    expires_at: int = Field(gt=0, le=MAX_TIME, description="Unix seconds")
+    nonce: int = Field(ge=0, le=MAX_INT63, description="the admin's next AccessGrants nonce")
+    deadline: int = Field(gt=0, le=MAX_TIME, description="Unix seconds after which the signature is void")
+    signature: str = Field(pattern=HEX65)
+
+    def to_domain(self) -> values.GrantRequest:
+        return values.GrantRequest(
+            owner=self.owner, grantee=self.grantee, record=str(self.record) if self.record else None, type=self.type,
+            fields=tuple(self.fields), purpose_code=self.purpose_code, purpose=self.purpose,
+            purpose_salt=_hex(self.purpose_salt), expires_at=self.expires_at,
+            relay=values.RelayedSignature(self.nonce, self.deadline, _hex(self.signature)),
+        )  # fmt: skip
+
+
+class GrantRevoke(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nonce: int = Field(ge=0, le=MAX_INT63)
+    deadline: int = Field(gt=0, le=MAX_TIME)
+    signature: str = Field(pattern=HEX65)
+
+    def to_domain(self) -> values.RelayedSignature:
+        return values.RelayedSignature(self.nonce, self.deadline, _hex(self.signature))
+
+
+def _hex(text: str) -> bytes:
+    """``0x``-prefixed hex, already checked by the field's pattern."""
+    return bytes.fromhex(text[2:])

@@ -1,0 +1,114 @@
+"""``gridledger up --demo``: a small consortium to try GridLedger with.
+
+Seeds one subdistrict office, two residents' committees under it and one department,
+each with an admin and a working member, and writes their keystores (with one shared,
+printed demo password) to ``DATA_DIR/demo-keys``. Idempotent: a second run finds the
+organisations registered and only prints how to use them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eth_account.signers.local import LocalAccount
+
+from gateway.security.operator_key import operator_account
+from gateway.settings import Settings
+from ledger.chain.address_book import Deployment, read_address_book
+from ledger.chain.client import ChainClient
+from ledger.keys import create_keystore, load_keystore
+from ledger.types import OrgKind, Role
+
+DEMO_PASSWORD = "demo-password-not-secret"  # noqa: S105 - demo keys only, printed to the user
+# (org id, kind, parent, display name, members: (key name, roles))
+DEMO_ORGS: list[tuple[str, OrgKind, str | None, str, list[tuple[str, Role]]]] = [
+    ("sd-east", OrgKind.SUBDISTRICT, None, "East Subdistrict Office",
+     [("sd-east-admin", Role.ADMIN | Role.AUDITOR)]),
+    ("rc-sunshine", OrgKind.COMMITTEE, "sd-east", "Sunshine Residents' Committee",
+     [("rc-sunshine-admin", Role.ADMIN), ("rc-sunshine-recorder", Role.RECORDER)]),
+    ("rc-harmony", OrgKind.COMMITTEE, "sd-east", "Harmony Residents' Committee",
+     [("rc-harmony-admin", Role.ADMIN), ("rc-harmony-recorder", Role.RECORDER)]),
+    ("civil-affairs", OrgKind.DEPARTMENT, None, "Civil Affairs Bureau",
+     [("civil-affairs-admin", Role.ADMIN), ("civil-affairs-verifier", Role.VERIFIER)]),
+]  # fmt: skip
+
+
+def demo_keys_dir(settings: Settings) -> Path:
+    return settings.data_dir / "demo-keys"
+
+
+def _demo_key(directory: Path, name: str) -> LocalAccount:
+    path = directory / f"{name}.json"
+    if path.exists():
+        return load_keystore(path, DEMO_PASSWORD)
+    return create_keystore(path, DEMO_PASSWORD, iterations=2)
+
+
+DEMO_RECORDS: list[tuple[str, dict[str, object]]] = [
+    ("household", {"address": "Sunshine Road 3-2-501", "head": "Li Wei", "members": 3, "low_income": True}),
+    (
+        "household",
+        {"address": "Sunshine Road 5-1-102", "head": "Wang Fang", "members": 1, "elderly_living_alone": True},
+    ),
+    (
+        "resident",
+        {"name": "Zhang Min", "id_number": "11010119900307123X", "birth_date": "1990-03-07", "phone": "138 0000 0001"},
+    ),
+    (
+        "meeting",
+        {"date": "2026-11-02", "topic": "Winter heating subsidy", "attendees": 14, "decisions": ["Apply by 30 Nov"]},
+    ),
+]
+
+
+def _seed_records(settings: Settings, recorder: LocalAccount) -> int:
+    """Commit the sample records once, straight through the commit service (the worker anchors them)."""
+    from sqlalchemy import func, select
+
+    from gateway.api.schemas import CommitRecord
+    from gateway.assembly import build_container
+    from gateway.db.models import Record
+    from gateway.services.facts import entry_domain
+    from gateway.services.records import commit_records
+    from ledger.client.gateway import prepare_commit
+
+    container = build_container(settings)
+    try:
+        with container.sessions() as session:
+            if session.scalar(select(func.count(Record.id)).where(Record.owner_org == "rc-sunshine")):
+                return 0
+        member = container.members.member(recorder.address)
+        assert member is not None
+        domain = entry_domain(container)
+        items = [
+            CommitRecord.model_validate(prepare_commit(recorder, member.org, domain, record_type, payload)).to_domain()
+            for record_type, payload in DEMO_RECORDS
+        ]
+        return len(commit_records(container, member, items, batch=True))
+    finally:
+        container.close()
+
+
+def seed_demo(settings: Settings) -> Deployment:
+    """Register the demo consortium (where missing) and print how to act as its members."""
+    operator = operator_account(settings)
+    chain = ChainClient(settings.resolved_rpc_url)
+    deployment = Deployment.connect(chain, read_address_book(settings.resolved_address_book))
+    membership = deployment.membership
+    keys = demo_keys_dir(settings)
+    for org, kind, parent, name, members in DEMO_ORGS:
+        if membership.get_org(org) is None:
+            membership.register_org(operator, org, kind, name, parent)
+        for key_name, roles in members:
+            account = _demo_key(keys, key_name)
+            if membership.membership_of(account.address)[0] is None:
+                membership.add_member(operator, account.address, org, roles)
+    seeded = _seed_records(settings, _demo_key(keys, "rc-sunshine-recorder"))
+    print(
+        f"demo consortium ready ({seeded} sample records added); keystores in {keys} (password: {DEMO_PASSWORD})",
+        flush=True,
+    )
+    print(f"  act as a committee recorder: export GRIDLEDGER_KEY={keys}/rc-sunshine-recorder.json", flush=True)
+    print(f"  export GRIDLEDGER_KEY_PASSWORD={DEMO_PASSWORD}", flush=True)
+    print("  then: gridledger commit record.json --type household --wait", flush=True)
+    return deployment

@@ -1,0 +1,95 @@
+"""Follows ``AccessGrants`` events into the ``grants`` table (for listing and queries).
+
+Pages ``eth_getLogs`` in windows of at most 1,000 blocks (Besu's default limit), resumes
+from the last indexed block after a restart, and copes with a rewound or restarted chain:
+when the stored block's hash no longer matches the chain (or the chain is shorter), the
+copy is rebuilt from the deployment block. Allow/deny decisions never read this copy;
+they ask the contract.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Grant, IndexerState
+from ledger.chain.address_book import Deployment
+from ledger.chain.client import LOG_WINDOW
+from ledger.types import bytes32_to_slug
+
+if TYPE_CHECKING:  # the container builds the workers; they never import it at run time
+    from gateway.container import Container
+
+WINDOW = LOG_WINDOW
+NAME = "grants"
+
+
+class GrantIndex:
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self._lock = threading.Lock()
+
+    def sync(self) -> int:
+        """Index up to the chain head; return the block indexed to."""
+        with self._lock:
+            deployment = self.container.deployment()
+            chain = deployment.chain
+            head = chain.block_number()
+            with self.container.sessions() as session:
+                state = session.get(IndexerState, NAME)
+                start = deployment.book.deployment_block
+                if state is not None:
+                    if state.block > head or self._hash(deployment, state.block) != state.block_hash:
+                        session.execute(delete(Grant))  # the chain was rewound or replaced: rebuild
+                        session.delete(state)
+                        session.commit()
+                        state = None
+                    else:
+                        start = state.block + 1
+                for lo in range(start, head + 1, WINDOW):
+                    hi = min(lo + WINDOW - 1, head)
+                    self._apply(session, deployment, lo, hi)
+                    block_hash = self._hash(deployment, hi)
+                    if state is None:
+                        state = IndexerState(name=NAME, block=hi, block_hash=block_hash)
+                        session.add(state)
+                    else:
+                        state.block, state.block_hash = hi, block_hash
+                    session.commit()
+            return head
+
+    @staticmethod
+    def _hash(deployment: Deployment, block: int) -> bytes:
+        return deployment.chain.block_hash(block)
+
+    @staticmethod
+    def _apply(session: Session, deployment: Deployment, lo: int, hi: int) -> None:
+        created = deployment.grants.logs("GrantCreated", lo, hi)
+        revoked = deployment.grants.logs("GrantRevoked", lo, hi)
+        for log in created:
+            args = log["args"]
+            kind = "record" if args["scopeKind"] == 0 else "type"
+            scope = _scope_text(kind, bytes(args["scope"]))
+            session.merge(
+                Grant(
+                    id=int(args["grantId"]), owner_org=bytes32_to_slug(args["ownerOrg"]),
+                    grantee_org=bytes32_to_slug(args["granteeOrg"]), scope_kind=kind, scope=scope,
+                    fields=list(args["fields"]), purpose_code=bytes32_to_slug(args["purposeCode"]),
+                    purpose_hash=bytes(args["purposeHash"]), expires_at=int(args["expiresAt"]),
+                    grantor=args["grantor"], granted_block=int(log["blockNumber"]), revoked_block=None, revoked_by=None,
+                )
+            )  # fmt: skip
+        session.flush()
+        for log in revoked:
+            grant = session.get(Grant, int(log["args"]["grantId"]))
+            if grant is not None:
+                grant.revoked_block = int(log["blockNumber"])
+                grant.revoked_by = log["args"]["revoker"]
+
+
+def _scope_text(kind: str, raw: bytes) -> str:
+    return bytes32_to_slug(raw) if kind == "type" else str(uuid.UUID(bytes=raw[:16]))

@@ -1,0 +1,1 @@
+"""The ``gridledger`` command line (assembled in :mod:`ledger.cli.app`)."""

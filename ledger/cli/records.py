@@ -1,0 +1,181 @@
+"""``gridledger commit | get | verify | import``: the record lifecycle from a terminal."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ledger.cli.common import (
+    BookOpt,
+    GatewayOpt,
+    KeyOpt,
+    PasswordFileOpt,
+    RpcOpt,
+    UserError,
+    call,
+    client,
+    connect,
+    read_json,
+    say,
+)
+from ledger.commitments import Disclosure
+from ledger.errors import VerificationError
+from ledger.receipts import Receipt
+from ledger.verify import verify
+
+IMPORT_NAMESPACE = uuid.UUID("6f1c2a4e-8a52-4b53-9a0e-6b9d0c1f7e21")
+
+
+def commit_cmd(
+    payload: Annotated[Path, typer.Argument(help="the record as a JSON object")],
+    record_type: Annotated[str, typer.Option("--type", help="record type, e.g. household")],
+    supersedes: Annotated[str | None, typer.Option(help="id of the version this one corrects")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="wait until the record is anchored")] = False,
+    gateway: GatewayOpt = None,
+    key: KeyOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Commit a record as a residents' committee recorder."""
+    data = read_json(payload, "payload")
+    if not isinstance(data, dict):
+        raise UserError(f"{payload} must hold a JSON object")
+    with client(gateway, key, password_file) as gw:
+        accepted = call(gw.commit, record_type, data, supersedes=supersedes)
+        line = f"committed record {accepted['id']} v{accepted['version']} ({accepted['status']})"
+        if wait:
+            receipt = call(gw.wait_anchored, accepted["id"])
+            block = receipt["anchor"]["block_number"]
+            line = f"committed record {accepted['id']} v{accepted['version']}, anchored in block {block}"
+    say(line)
+
+
+def get_cmd(
+    record_id: Annotated[str, typer.Argument(help="record id")],
+    out: Annotated[Path | None, typer.Option("--out", help="write the verifiable record (disclosure) here")] = None,
+    receipt: Annotated[Path | None, typer.Option("--receipt", help="write its receipt here")] = None,
+    gateway: GatewayOpt = None,
+    key: KeyOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Fetch a record (and its receipt) as its owner, supervisor or grantee."""
+    with client(gateway, key, password_file) as gw:
+        record = call(gw.get, record_id)
+        if out is not None:
+            out.write_text(json.dumps(record["disclosure"], indent=2, ensure_ascii=False) + "\n")
+        if receipt is not None:
+            receipt.write_text(json.dumps(call(gw.receipt, record_id), indent=2) + "\n")
+    if out is None and receipt is None:
+        say(json.dumps(record, indent=2, ensure_ascii=False))
+    else:
+        written = ", ".join(str(p) for p in (out, receipt) if p is not None)
+        say(f"record {record_id} v{record['version']} ({record['status']}) written to {written}")
+
+
+def verify_cmd(
+    payload: Annotated[
+        Path | None, typer.Argument(help="the record or some of its fields (from `gridledger get --out`)")
+    ] = None,
+    receipt: Annotated[Path, typer.Option("--receipt", help="the record's receipt")] = Path("receipt.json"),
+    rpc: RpcOpt = None,
+    address_book: BookOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
+) -> None:
+    """Verify a record against the chain, without any gateway. Exit 0 valid, 1 invalid."""
+    try:
+        parsed_receipt = Receipt.from_json(read_json(receipt, "receipt"))
+        disclosure = Disclosure.from_json(read_json(payload, "payload")) if payload is not None else None
+    except VerificationError as exc:
+        raise UserError(f"{exc.message} (export records with `gridledger get ID --out FILE --receipt FILE`)") from exc
+    deployment = connect(rpc, address_book)
+    verdict = verify(parsed_receipt, disclosure, deployment)
+    say(json.dumps(verdict.to_json(), indent=2) if as_json else verdict.summary())
+    if not verdict.valid:
+        raise typer.Exit(1)
+
+
+def _rows(path: Path) -> Iterator[dict[str, Any]]:
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            for row in csv.DictReader(fh):
+                yield {k: _csv_value(v) for k, v in row.items() if k and v not in (None, "")}
+        return
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    value = json.loads(line)
+                except ValueError as exc:
+                    raise UserError(f"{path}:{number} is not JSON: {exc}") from exc
+                if not isinstance(value, dict):
+                    raise UserError(f"{path}:{number} must be a JSON object")
+                yield value
+
+
+_INT = re.compile(r"^-?[0-9]{1,15}$")
+
+
+def _csv_value(text: str) -> Any:
+    """CSV cells are text; whole numbers and true/false become JSON numbers and booleans."""
+    if _INT.match(text):
+        return int(text)
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
+
+
+def import_cmd(
+    source: Annotated[Path, typer.Argument(help="records as JSON lines (.jsonl) or CSV with a header row")],
+    record_type: Annotated[str, typer.Option("--type", help="record type of every row")],
+    batch_size: Annotated[int, typer.Option(min=1, max=5000, help="records per request")] = 500,
+    gateway: GatewayOpt = None,
+    key: KeyOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Bulk-import records through the batch API; safe to re-run after an interruption.
+
+    Each row's id and record secret are derived from the file's content, the row number and
+    the committer's key, so a re-run sends byte-identical records and the gateway counts
+    them as already present instead of duplicating them.
+    """
+    if not source.is_file():
+        raise UserError(f"{source} does not exist")
+    rows = list(_rows(source))
+    if not rows:
+        raise UserError(f"{source} holds no records")
+    file_id = hashlib.sha256(source.read_bytes()).hexdigest()
+    accepted = duplicates = 0
+    with client(gateway, key, password_file) as gw:
+        private = bytes(gw.account.key)
+        columns = [TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+        with Progress(*columns, disable=not os.isatty(2), transient=True) as progress:
+            task = progress.add_task("import", total=len(rows))
+            for start in range(0, len(rows), batch_size):
+                items = []
+                for number, row in enumerate(rows[start : start + batch_size], start + 1):
+                    record_id = str(uuid.uuid5(IMPORT_NAMESPACE, f"{file_id}:{record_type}:{number}"))
+                    secret = hmac.new(private, b"gridledger-import-secret:" + record_id.encode(), "sha256").digest()
+                    items.append(call(gw.prepare, record_type, row, record_id=record_id, secret=secret))
+                result = call(gw.commit_prepared, items)
+                accepted += result["accepted"]
+                duplicates += result["duplicates"]
+                progress.advance(task, len(items))
+    say(f"imported {accepted} records from {source} ({duplicates} already present)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the record commands to ``app``."""
+    app.command("commit")(commit_cmd)
+    app.command("get")(get_cmd)
+    app.command("verify")(verify_cmd)
+    app.command("import")(import_cmd)
