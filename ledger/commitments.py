@@ -31,16 +31,12 @@ from typing import Any
 import rfc8785
 
 from ledger import merkle
-from ledger.errors import VerificationError
+from ledger.errors import PayloadError, ProofError, VerificationError
 from ledger.fields import MAX_UINT32, FieldError, array, field, integer, mapping, obj, text
 
 SECRET_BYTES = 32
 DISCLOSURE_FORMAT = "gridledger-disclosure/1"
 MAX_PROOF = 32  # a payload has fewer than 2^32 fields
-
-
-class PayloadError(ValueError):
-    """The payload cannot be committed (not an object, empty, or not canonicalisable)."""
 
 
 def _plain(value: Any) -> bool:
@@ -217,7 +213,7 @@ def verify_disclosure(disclosure: Disclosure, expected: bytes) -> list[str]:
             raise VerificationError(f"field {name!r} is {exc}") from exc
         try:
             merkle.verify_inclusion(f.index, disclosure.field_count, leaf, f.proof, expected)
-        except merkle.ProofError as exc:
+        except ProofError as exc:
             raise VerificationError(f"field {name!r} does not match the commitment ({exc.message})") from exc
     return field_order(disclosure.fields)
 

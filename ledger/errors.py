@@ -13,7 +13,12 @@ is one, the command that fixes it); the technical cause is chained with ``raise 
     │   ├── TransactionDroppedError  the node forgot a sent transaction (restart): send again
     │   └── TransactionFailedError (reverted, with the custom error decoded)
     ├── AddressBookError          address book missing, unreadable or would be overwritten
+    ├── PayloadError (ValueError) a payload that cannot be committed (not an object, not canonical JSON)
     └── VerificationError         a proof, signature or commitment does not check out
+        └── ProofError            a Merkle proof is malformed or leads to another root
+
+The SDK's errors (the gateway answered a problem) are :class:`ledger.client.errors.GatewayClientError`
+and its subclasses, one per problem ``type``.
 """
 
 from __future__ import annotations
@@ -70,3 +75,16 @@ class AddressBookError(LedgerError):
 
 class VerificationError(LedgerError):
     """A commitment, proof or signature does not verify."""
+
+
+class PayloadError(LedgerError, ValueError):
+    """The payload cannot be committed (not an object, empty, or not canonicalisable)."""
+
+
+class ProofError(VerificationError):
+    """A proof is malformed or does not lead to the expected root."""
+
+    def __init__(self, message: str, expected: bytes | None = None, computed: bytes | None = None) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.computed = computed

@@ -20,20 +20,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from ledger.errors import VerificationError
+from ledger.errors import ProofError as ProofError  # raised by every proof check here; kept importable from here
 
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
 EMPTY_ROOT = hashlib.sha256(b"").digest()
-
-
-class ProofError(VerificationError):
-    """A proof is malformed or does not lead to the expected root."""
-
-    def __init__(self, message: str, expected: bytes | None = None, computed: bytes | None = None) -> None:
-        super().__init__(message)
-        self.expected = expected
-        self.computed = computed
 
 
 def leaf_hash(data: bytes) -> bytes:

@@ -19,9 +19,9 @@ from typing import Any
 from ledger.chain.address_book import Deployment
 from ledger.chain.contracts import BatchInfo
 from ledger.commitments import Disclosure, verify_disclosure
-from ledger.errors import ChainError, LedgerError, VerificationError
-from ledger.merkle import ProofError
+from ledger.errors import ChainError, LedgerError, ProofError, VerificationError
 from ledger.receipts import Receipt
+from ledger.timefmt import local_time
 from ledger.types import OrgId, Role, bytes32_to_slug, to_address
 
 
@@ -59,7 +59,7 @@ class Verdict:
             fields = f"fields proven: {', '.join(self.proven_fields)}"
         return (
             f"VALID: {what}, committed by {self.committer}, anchored in block {self.block_number} "
-            f"at {self.anchored_at}; {fields}"
+            f"at {local_time(self.anchored_at)}; {fields}"
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -25,9 +25,9 @@ from gateway.services.facts import LiveGrant, entry_domain, flag, live_grant, si
 from gateway.services.members import Member
 from gateway.services.values import Accepted, RecordVersion
 from ledger import merkle
-from ledger.commitments import PayloadError, canonical, commitment, disclose
+from ledger.commitments import canonical, commitment, disclose
 from ledger.entries import Entry, EntryDomain
-from ledger.errors import VerificationError
+from ledger.errors import PayloadError, VerificationError
 from ledger.receipts import Receipt
 from ledger.types import Role, to_address
 

@@ -25,6 +25,7 @@ from ledger import merkle
 from ledger.chain.address_book import Deployment
 from ledger.chain.contracts import LogHeadInfo
 from ledger.client.gateway import GatewayClient
+from ledger.errors import ProofError
 from ledger.log_heads import head_signer
 from ledger.types import Role
 
@@ -93,7 +94,7 @@ def _consistent(client: GatewayClient, old: tuple[int, bytes], new: tuple[int, b
     proof = client.request("GET", f"/v1/audit/log/consistency?first={old[0]}&second={new[0]}")
     try:
         merkle.verify_consistency(old[0], new[0], old[1], new[1], _hex(proof["proof"]))
-    except merkle.ProofError as exc:
+    except ProofError as exc:
         return exc.message
     return None
 
@@ -159,7 +160,7 @@ def _check_entries(client: GatewayClient, verdict: LogVerdict, size: int, root: 
             try:
                 merkle.verify_inclusion(entry["idx"], size, leaf, _hex(proof["proof"]), root)
                 verdict.entries_checked += 1
-            except merkle.ProofError as exc:
+            except ProofError as exc:
                 verdict.problems.append(f"entry {entry['idx']} is not in the log: {exc.message}")
         offset += len(entries)
         if not entries or entries[-1]["idx"] < below or (offset >= page["total"] and not page["total_capped"]):

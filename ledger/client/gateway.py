@@ -8,14 +8,22 @@
 The committer's key never leaves the caller: the SDK chooses the record id and secret,
 computes the commitment, and signs the entry itself, so a gateway can store and anchor a
 record but cannot change what the committee committed.
+
+Errors are :class:`~ledger.client.errors.GatewayClientError` subclasses, one per problem
+type. Idempotent calls (reads, and commits, which the gateway deduplicates by record id)
+are retried with exponential backoff and jitter when the connection fails or the gateway
+answers 503; each retry is signed afresh (a new nonce). To pipeline, prepare many records
+with :meth:`GatewayClient.prepare` and send them in one :meth:`commit_prepared` call (up to
+10,000 per request), or share one client between threads (httpx's client is thread-safe).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,21 +31,13 @@ import httpx
 from eth_account.signers.local import LocalAccount
 
 from ledger.chain.contracts import GrantsClient
+from ledger.client.errors import GatewayClientError, UnavailableError, error_for
 from ledger.client.request_signing import sign_request
 from ledger.commitments import commitment, new_secret
 from ledger.eip712 import GRANTS_DOMAIN, relay_typed_data, sign_typed
 from ledger.entries import Entry, EntryDomain
 from ledger.purposes import new_purpose_salt, purpose_hash
 from ledger.types import record_id_to_bytes32, slug_to_bytes32, to_address
-
-
-class GatewayClientError(Exception):
-    """The gateway answered with a problem (RFC 9457); ``problem`` holds it."""
-
-    def __init__(self, status: int, problem: dict[str, Any]) -> None:
-        super().__init__(problem.get("detail") or problem.get("title") or f"HTTP {status}")
-        self.status = status
-        self.problem = problem
 
 
 def prepare_commit(
@@ -74,12 +74,29 @@ def prepare_commit(
     }
 
 
+IDEMPOTENT = frozenset({("POST", "/v1/records"), ("POST", "/v1/records:batch"), ("POST", "/v1/verify")})
+"""Writes that are safe to resend: the gateway answers a resent record as a duplicate."""
+
+
 class GatewayClient:
+    """A member's client of one gateway: signs every acting request with the member's key."""
+
     def __init__(
-        self, base_url: str, account: LocalAccount, *, timeout: float = 60.0, http: httpx.Client | None = None
+        self,
+        base_url: str,
+        account: LocalAccount,
+        *,
+        timeout: float = 60.0,
+        http: httpx.Client | None = None,
+        retries: int = 3,
+        backoff: float = 0.2,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.account = account
         self.http = http or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+        self.retries = retries
+        self.backoff = backoff
+        self._sleep = sleep
         self._info: dict[str, Any] | None = None
         self._me: dict[str, Any] | None = None
 
@@ -95,6 +112,27 @@ class GatewayClient:
     # -- transport -------------------------------------------------------------------------
 
     def request(self, method: str, path: str, body: Any = None, *, signed: bool = True) -> Any:
+        """Send a request, retrying an idempotent one on a failed connection or a 503.
+
+        The wait before retry ``n`` is ``backoff * 2**n`` scaled by a random factor in
+        [0.5, 1.5) (jitter, so that many clients do not retry in step), or the gateway's
+        ``Retry-After`` when it gives one.
+        """
+        idempotent = method in ("GET", "HEAD") or (method, path.split("?", 1)[0]) in IDEMPOTENT
+        attempt = 0
+        while True:
+            try:
+                return self._send_once(method, path, body, signed=signed)
+            except (httpx.TransportError, UnavailableError) as exc:
+                if not idempotent or attempt >= self.retries:
+                    raise
+                wait = self.backoff * 2**attempt * random.uniform(0.5, 1.5)
+                if isinstance(exc, UnavailableError) and exc.retry_after is not None:
+                    wait = exc.retry_after
+                self._sleep(wait)
+                attempt += 1
+
+    def _send_once(self, method: str, path: str, body: Any, *, signed: bool) -> Any:
         """Send one request; signed ones are signed for exactly what httpx puts on the wire.
 
         The method, Host (``@authority``), path and query are read back from the built
@@ -114,7 +152,12 @@ class GatewayClient:
                 problem = response.json()
             except ValueError:
                 problem = {"title": response.text[:200]}
-            raise GatewayClientError(response.status_code, problem)
+            if not isinstance(problem, dict):
+                problem = {"title": f"HTTP {response.status_code}"}
+            retry_after = response.headers.get("Retry-After", "")
+            if retry_after.isdigit():
+                problem.setdefault("retry_after", int(retry_after))
+            raise error_for(response.status_code, problem)
         return response.json()
 
     def info(self) -> dict[str, Any]:
@@ -243,3 +286,6 @@ class GatewayClient:
         query = urlencode({k: v for k, v in filters.items() if v is not None})  # signed exactly as sent
         result: dict[str, Any] = self.request("GET", "/v1/audit/access" + (f"?{query}" if query else ""))
         return result
+
+
+__all__ = ["IDEMPOTENT", "GatewayClient", "GatewayClientError", "prepare_commit"]

@@ -19,8 +19,8 @@ from solcx.exceptions import SolcError
 
 from ledger.chain.artifacts import ARTIFACTS_DIR, CONTRACT_NAMES, Artifact, read_artifact, write_artifact
 from ledger.errors import ArtifactError, ToolchainError
+from ledger.ops.checkout import CONTRACTS_DIR
 
-CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "contracts"
 EVM_VERSION = "cancun"  # what Hyperledger Besu and GoQuorum QBFT networks run
 SETTINGS: dict[str, Any] = {
     "optimizer": {"enabled": True, "runs": 200},

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.errors import ToolchainError
-from ledger.ops.compiler import CONTRACTS_DIR
+from ledger.ops.checkout import CONTRACTS_DIR
 
 DEFAULT_CHAIN_ID = 31337
 _children: dict[int, subprocess.Popen[bytes]] = {}  # anvils this process started, reaped on stop
