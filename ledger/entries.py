@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from ledger import merkle
@@ -31,19 +32,10 @@ class EntryDomain:
     chain_id: int
     registry: Address
 
-    @property
+    @cached_property
     def separator(self) -> bytes:
-        return _separator(self.chain_id, self.registry)
-
-
-_SEPARATORS: dict[tuple[int, str], bytes] = {}
-
-
-def _separator(chain_id: int, registry: str) -> bytes:
-    key = (chain_id, registry)
-    if key not in _SEPARATORS:
-        _SEPARATORS[key] = entry_domain_separator(chain_id, registry)
-    return _SEPARATORS[key]
+        """The EIP-712 domain separator, hashed once per domain value (a commit reuses one domain)."""
+        return entry_domain_separator(self.chain_id, self.registry)
 
 
 @dataclass(frozen=True)

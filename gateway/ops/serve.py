@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 from types import FrameType
 from typing import Any
@@ -66,8 +65,10 @@ def serve_up(settings: Settings, *, demo: bool = False) -> None:
         print(f"gateway on http://{settings.host}:{settings.port} (OpenAPI at /docs)", flush=True)
         if settings.workers > 1:
             # separate processes share nothing but the database: each runs its own anchoring
-            # worker, and leases plus SKIP LOCKED keep them from anchoring an entry twice
-            os.environ["GRIDLEDGER_RPC_URL"] = str(settings.rpc_url)
+            # worker, and leases plus SKIP LOCKED keep them from anchoring an entry twice. Each
+            # reads its settings from the same environment; a local chain it finds through the
+            # data directory's anvil.port, as this process did, so nothing is passed by mutating
+            # os.environ.
             uvicorn.run(
                 "gateway.app:create_app", factory=True, workers=settings.workers,
                 host=settings.host, port=settings.port, **LOGGING,

@@ -50,7 +50,8 @@ def main() -> None:
             domain = EntryDomain(chain.chain_id, to_address(deployment.book.registry))
             secret = bytes(range(32))
             entry = Entry(
-                RECORD_ID, "rc-sunshine", "household", 1, None, commitment(PAYLOAD, secret), to_address(recorder.address)
+                RECORD_ID, "rc-sunshine", "household", 1, None, commitment(PAYLOAD, secret),
+                to_address(recorder.address),
             ).signed(bytes(recorder.key), domain)
             root = merkle.root([entry.leaf()])
             batch_id = hashlib.sha256(b"gridledger-batch-v1" + root).digest()

@@ -59,7 +59,7 @@ from ledger.types import OrgKind, Role  # noqa: E402
 from ledger.verify import verify, verify_local  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-CLI = [sys.executable, "-c", "from gateway.cli import main; main()"]
+CLI = [sys.executable, "-c", "from ledger.cli.app import main; main()"]
 QUICK = {"naive": 40, "records": 2000, "request": 500, "scaling": {1: 20, 10: 100, 100: 500},
          "audit": [10_000], "verify": 50}  # fmt: skip
 FULL = {"naive": 300, "records": 20_000, "request": 500,

@@ -15,7 +15,7 @@ import pytest
 
 from ledger.ops.localchain import free_port
 
-CLI = [sys.executable, "-c", "from gateway.cli import main; main()"]
+CLI = [sys.executable, "-c", "from ledger.cli.app import main; main()"]
 
 
 def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ class GatewayProcess(OwnedProcess):
         """Start and wait until ``/readyz`` answers 200 (a busy machine may take a while to import)."""
         log = self.open_log()
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from gateway.cli import main; main()", "up"],
+            [sys.executable, "-c", "from ledger.cli.app import main; main()", "up"],
             env=self.env, cwd=self.data_dir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + timeout

@@ -22,7 +22,7 @@ from ledger.ops.localchain import free_port
 from tests.conftest import Consortium
 from tests.gateway.conftest import gateway_settings
 
-CLI = [sys.executable, "-c", "from gateway.cli import main; main()"]
+CLI = [sys.executable, "-c", "from ledger.cli.app import main; main()"]
 
 
 @pytest.fixture(scope="module")

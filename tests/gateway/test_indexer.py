@@ -7,7 +7,7 @@ import time
 from sqlalchemy import func, select
 
 from gateway.db.models import Grant, IndexerState
-from gateway.services import indexer as indexer_module
+from gateway.services import grant_index as indexer_module
 from tests.gateway.conftest import Gateway
 
 

@@ -14,7 +14,7 @@ import httpx
 
 from ledger.ops.localchain import free_port
 
-UP = [sys.executable, "-c", "from gateway.cli import main; main()", "up"]
+UP = [sys.executable, "-c", "from ledger.cli.app import main; main()", "up"]
 
 
 def _start(data_dir: Path, port: int, *extra: str) -> subprocess.Popen[str]:
