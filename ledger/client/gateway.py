@@ -33,6 +33,7 @@ from eth_account.signers.local import LocalAccount
 from ledger.chain.contracts import GrantsClient
 from ledger.client.errors import GatewayClientError, UnavailableError, error_for
 from ledger.client.request_signing import sign_request
+from ledger.client.types import Accepted, AccessPage, BatchAccepted, GrantView, RecordView
 from ledger.commitments import commitment, new_secret
 from ledger.eip712 import GRANTS_DOMAIN, relay_typed_data, sign_typed
 from ledger.entries import Entry, EntryDomain
@@ -196,16 +197,16 @@ class GatewayClient:
             supersedes=supersedes, version=version, record_id=record_id, secret=secret,
         )  # fmt: skip
 
-    def commit(self, record_type: str, payload: dict[str, Any], **kw: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("POST", "/v1/records", self.prepare(record_type, payload, **kw))
+    def commit(self, record_type: str, payload: dict[str, Any], **kw: Any) -> Accepted:
+        result: Accepted = self.request("POST", "/v1/records", self.prepare(record_type, payload, **kw))
         return result
 
-    def commit_prepared(self, items: Iterable[dict[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("POST", "/v1/records:batch", {"records": list(items)})
+    def commit_prepared(self, items: Iterable[dict[str, Any]]) -> BatchAccepted:
+        result: BatchAccepted = self.request("POST", "/v1/records:batch", {"records": list(items)})
         return result
 
-    def get(self, record_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.request("GET", f"/v1/records/{record_id}")
+    def get(self, record_id: str) -> RecordView:
+        result: RecordView = self.request("GET", f"/v1/records/{record_id}")
         return result
 
     def receipt(self, record_id: str) -> dict[str, Any]:
@@ -251,7 +252,7 @@ class GatewayClient:
         record: str | None = None,
         record_type: str | None = None,
         purpose_code: str = "general",
-    ) -> dict[str, Any]:
+    ) -> GrantView:
         """Grant ``grantee`` the ``fields`` of one record or of a record type of ``owner`` (signed here).
 
         The purpose goes on-chain as ``purpose_code`` and a salted hash of ``purpose``; the
@@ -266,7 +267,7 @@ class GatewayClient:
         body = {"owner": owner, "grantee": grantee, "record": record, "type": record_type, "fields": fields,
                 "purpose_code": purpose_code, "purpose": purpose, "purpose_salt": "0x" + salt.hex(),
                 "expires_at": expires_at, **auth}  # fmt: skip
-        result: dict[str, Any] = self.request("POST", "/v1/grants", body)
+        result: GrantView = self.request("POST", "/v1/grants", body)
         return result
 
     def revoke(self, grant_id: int) -> dict[str, Any]:
@@ -274,17 +275,17 @@ class GatewayClient:
         result: dict[str, Any] = self.request("DELETE", f"/v1/grants/{grant_id}", auth)
         return result
 
-    def grants(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self.request("GET", "/v1/grants")
+    def grants(self) -> list[GrantView]:
+        result: list[GrantView] = self.request("GET", "/v1/grants")
         return result
 
     def erase(self, record_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.request("POST", f"/v1/records/{record_id}/erase", {})
         return result
 
-    def access_log(self, **filters: Any) -> dict[str, Any]:
+    def access_log(self, **filters: Any) -> AccessPage:
         query = urlencode({k: v for k, v in filters.items() if v is not None})  # signed exactly as sent
-        result: dict[str, Any] = self.request("GET", "/v1/audit/access" + (f"?{query}" if query else ""))
+        result: AccessPage = self.request("GET", "/v1/audit/access" + (f"?{query}" if query else ""))
         return result
 
 
