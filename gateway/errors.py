@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import requests
 from sqlalchemy import exc as sa
 
-from ledger.errors import ChainUnreachableError, LedgerError, TransactionFailedError
+from ledger.errors import ChainUnreachableError, LedgerError, PayloadError, TransactionFailedError
 
 PROBLEM_BASE = "https://gridledger.dev/problems/"
 
@@ -140,6 +140,8 @@ def from_ledger(exc: LedgerError) -> GatewayError:
         return ChainUnavailable("the chain node is unreachable; try again shortly")
     if isinstance(exc, TransactionFailedError):
         return Conflict(exc.message, error=exc.error_name)
+    if isinstance(exc, PayloadError):  # a ValueError before it joined the tree: a bug here, not an outage
+        return InternalError("an unexpected error occurred; the gateway logged it under this request's id")
     return ServiceUnavailable(exc.message)
 
 

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from ledger.config import ClientSettings
@@ -44,7 +44,11 @@ class Settings(ClientSettings):
     max_payload_bytes: int = Field(64 * 1024, ge=256)
     max_request_bytes: int = Field(32 * 1024 * 1024, ge=1024)
     workers: int = Field(1, ge=1, le=64, description="gateway processes (uvicorn workers) sharing the database")
-    anchoring: bool = Field(True, description="run the anchoring worker in this gateway process")
+    anchoring: bool = Field(
+        True,
+        validation_alias=AliasChoices("anchoring", "GRIDLEDGER_ANCHORING", "GRIDLEDGER_WORKER"),
+        description="run the anchoring worker in this gateway process (GRIDLEDGER_WORKER: the old name)",
+    )
     signature_max_age: int = Field(300, ge=5, description="seconds a signed request stays valid")
     authorities: str | None = Field(
         None, description="comma-separated host[:port] that clients address this gateway by (signed as @authority)"

@@ -1,4 +1,4 @@
-"""Times as people read them: the machine's local time zone, never raw Unix seconds."""
+"""Times as people read them: local time with its UTC offset, never raw Unix seconds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from datetime import datetime
 
 
 def local_time(unix_seconds: int | float | None) -> str:
-    """``2026-12-01 20:10:24 CST`` in this machine's time zone ("unknown time" for ``None``)."""
+    """``2026-12-01 20:10:24+08:00``: this machine's time zone, with the offset (a zone name such
+    as "CST" is ambiguous); "unknown time" for ``None``."""
     if unix_seconds is None:
         return "unknown time"
-    return datetime.fromtimestamp(unix_seconds).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    return datetime.fromtimestamp(unix_seconds).astimezone().isoformat(sep=" ", timespec="seconds")

@@ -11,12 +11,12 @@ from gateway.container import Container
 from gateway.services.members import Member
 
 
-def get_runtime(request: Request) -> Container:
+def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
 
-ContainerDep = Annotated[Container, Depends(get_runtime)]
+ContainerDep = Annotated[Container, Depends(get_container)]
 
 
 async def current_member(request: Request, container: ContainerDep) -> Member:

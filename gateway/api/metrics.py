@@ -46,12 +46,12 @@ class DatabaseCollector(Collector):
     """Gauges read from the shared database on every scrape."""
 
     def __init__(self, container: Callable[[], Container | None], clock: Callable[[], datetime]) -> None:
-        self._runtime = container
+        self._container = container
         self._clock = clock
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("gridledger_database_up", "1 when the database answered this scrape")
-        container = self._runtime()
+        container = self._container()
         if container is None:
             up.add_metric([], 0)
             yield up

@@ -28,4 +28,4 @@ def up(
 
 def register(app: typer.Typer) -> None:
     """Add ``up`` to ``app``."""
-    app.command("up")(up)
+    app.command("up", rich_help_panel="Server commands (the gateway extra)")(up)

@@ -1,4 +1,4 @@
-"""Compiled contract artifacts, committed under ``ledger/artifacts/``.
+"""Compiled contract artifacts, committed under ``ledger/chain/artifacts/``.
 
 They let a department verify with ``pip install gridledger`` alone: no compiler, no
 Node. Each artifact is stamped with the compiler version and a hash of the sources and

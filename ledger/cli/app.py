@@ -24,6 +24,7 @@ EXTRAS = {"fastapi", "sqlalchemy", "alembic", "uvicorn", "psycopg", "starlette",
 
 def build_app() -> typer.Typer:
     """A new Typer app with every command this installation has."""
+    missing: list[str] = []
     app = typer.Typer(
         help="GridLedger: shared community records, committed on a permissioned chain.",
         no_args_is_help=True,
@@ -33,7 +34,14 @@ def build_app() -> typer.Typer:
     for module in (orgs, records, access, audit):
         module.register(app)
     for point in sorted(entry_points(group=ENTRY_POINTS), key=lambda p: p.name):
-        point.load()(app)
+        try:
+            register = point.load()
+        except ImportError as exc:  # a broken extra must not take `verify` down with it
+            missing.append(f"{point.name} ({exc})")
+            continue
+        register(app)
+    if missing:
+        app.info.epilog = "Commands not loaded: " + "; ".join(missing)
     return app
 
 

@@ -97,7 +97,8 @@ def gateway_url(url: str | None) -> str:
 
 
 def client(url: str | None, key: Path | None, password_file: Path | None) -> GatewayClient:
-    return GatewayClient(gateway_url(url), load_key(key, password_file))
+    """An SDK client that fails at once (no retries): a person at a terminal decides whether to retry."""
+    return GatewayClient(gateway_url(url), load_key(key, password_file), retries=0)
 
 
 def read_json(path: Path, what: str) -> Any:

@@ -7,8 +7,11 @@
     ├── NotFoundError (LookupError)         404 not-found
     ├── ConflictError                       409 conflict (e.g. a receipt while the record is pending)
     ├── GoneError                           410 gone (erased)
+    ├── MethodNotAllowedError               405 method-not-allowed
     ├── PayloadTooLargeError                413 payload-too-large
-    ├── InvalidInputError (ValueError)      422 validation-failed, refused-input
+    ├── InvalidInputError (ValueError)      422
+    │   ├── ValidationFailedError           validation-failed (a field broke a rule; ``path`` names it)
+    │   └── RefusedInputError               refused-input (NUL, lone surrogates, too deep, …)
     ├── UnavailableError                    503 unavailable, database-unavailable, chain-unavailable
     └── ServerError                         500 and any other 5xx (integrity-failure included)
 
@@ -60,12 +63,24 @@ class GoneError(GatewayClientError):
     """410: the record was erased."""
 
 
+class MethodNotAllowedError(GatewayClientError):
+    """405: the path exists, the method does not."""
+
+
 class PayloadTooLargeError(GatewayClientError):
     """413: the body or a payload is over the gateway's limit."""
 
 
 class InvalidInputError(GatewayClientError, ValueError):
     """422: the input failed validation; ``problem["path"]`` names the field."""
+
+
+class ValidationFailedError(InvalidInputError):
+    """422 validation-failed: a field broke a rule."""
+
+
+class RefusedInputError(InvalidInputError):
+    """422 refused-input: the body holds what the gateway never parses (NUL, lone surrogates, …)."""
 
 
 class UnavailableError(GatewayClientError):
@@ -86,6 +101,7 @@ _BY_STATUS: dict[int, type[GatewayClientError]] = {
     401: UnauthenticatedError,
     403: ForbiddenError,
     404: NotFoundError,
+    405: MethodNotAllowedError,
     409: ConflictError,
     410: GoneError,
     413: PayloadTooLargeError,
@@ -94,7 +110,15 @@ _BY_STATUS: dict[int, type[GatewayClientError]] = {
 }
 
 
+_BY_TYPE: dict[str, type[GatewayClientError]] = {
+    "validation-failed": ValidationFailedError,
+    "refused-input": RefusedInputError,
+}
+
+
 def error_for(status: int, problem: dict[str, Any]) -> GatewayClientError:
-    """The exception for a problem answer: by status, any other 5xx a :class:`ServerError`."""
-    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else GatewayClientError)
+    """The exception for a problem answer: by type where two share a status, else by status;
+    any other 5xx a :class:`ServerError`."""
+    kind = str(problem.get("type", "")).rsplit("/", 1)[-1]
+    cls = _BY_TYPE.get(kind) or _BY_STATUS.get(status) or (ServerError if status >= 500 else GatewayClientError)
     return cls(status, problem)

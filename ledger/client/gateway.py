@@ -77,6 +77,8 @@ def prepare_commit(
 
 IDEMPOTENT = frozenset({("POST", "/v1/records"), ("POST", "/v1/records:batch"), ("POST", "/v1/verify")})
 """Writes that are safe to resend: the gateway answers a resent record as a duplicate."""
+RETRYABLE = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
+"""Transport failures a resend can cure (not, say, a URL without a scheme)."""
 
 
 class GatewayClient:
@@ -91,12 +93,18 @@ class GatewayClient:
         http: httpx.Client | None = None,
         retries: int = 3,
         backoff: float = 0.2,
+        max_wait: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.account = account
+        if http is None:
+            url = httpx.URL(base_url)
+            if url.scheme not in ("http", "https") or not url.host:
+                raise ValueError(f"gateway URL {base_url!r} needs a scheme and a host, e.g. http://127.0.0.1:8000")
         self.http = http or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
         self.retries = retries
         self.backoff = backoff
+        self.max_wait = max_wait
         self._sleep = sleep
         self._info: dict[str, Any] | None = None
         self._me: dict[str, Any] | None = None
@@ -116,21 +124,23 @@ class GatewayClient:
         """Send a request, retrying an idempotent one on a failed connection or a 503.
 
         The wait before retry ``n`` is ``backoff * 2**n`` scaled by a random factor in
-        [0.5, 1.5) (jitter, so that many clients do not retry in step), or the gateway's
-        ``Retry-After`` when it gives one.
+        [0.5, 1.5) (jitter, so that many clients do not retry in step), added to the
+        gateway's ``Retry-After`` when it gives one, and never more than ``max_wait``.
+        Only failures a resend can cure are retried: no connection, a dropped or timed-out
+        exchange, a 503; a malformed URL or any other answer is raised at once.
         """
         idempotent = method in ("GET", "HEAD") or (method, path.split("?", 1)[0]) in IDEMPOTENT
         attempt = 0
         while True:
             try:
                 return self._send_once(method, path, body, signed=signed)
-            except (httpx.TransportError, UnavailableError) as exc:
+            except (*RETRYABLE, UnavailableError) as exc:
                 if not idempotent or attempt >= self.retries:
                     raise
                 wait = self.backoff * 2**attempt * random.uniform(0.5, 1.5)
                 if isinstance(exc, UnavailableError) and exc.retry_after is not None:
-                    wait = exc.retry_after
-                self._sleep(wait)
+                    wait += exc.retry_after
+                self._sleep(min(wait, self.max_wait))
                 attempt += 1
 
     def _send_once(self, method: str, path: str, body: Any, *, signed: bool) -> Any:
@@ -156,7 +166,7 @@ class GatewayClient:
             if not isinstance(problem, dict):
                 problem = {"title": f"HTTP {response.status_code}"}
             retry_after = response.headers.get("Retry-After", "")
-            if retry_after.isdigit():
+            if retry_after.isascii() and retry_after.isdigit():
                 problem.setdefault("retry_after", int(retry_after))
             raise error_for(response.status_code, problem)
         return response.json()

@@ -91,10 +91,11 @@ def deploy_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add the compile, chain and deploy commands to ``app``."""
+    panel = "Operator commands (the ops extra: a checkout with Node, npm solc and anvil)"
     chain_app = typer.Typer(help="Run the local development chain (anvil).", no_args_is_help=True)
-    app.command("compile")(compile_cmd)
+    app.command("compile", rich_help_panel=panel)(compile_cmd)
     chain_app.command("start")(chain_start)
     chain_app.command("stop")(chain_stop)
     chain_app.command("status")(chain_status)
-    app.command("deploy")(deploy_cmd)
-    app.add_typer(chain_app, name="chain")
+    app.command("deploy", rich_help_panel=panel)(deploy_cmd)
+    app.add_typer(chain_app, name="chain", rich_help_panel=panel)

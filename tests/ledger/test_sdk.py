@@ -61,12 +61,37 @@ def test_a_read_is_retried_with_backoff_and_signed_afresh_each_time() -> None:
     assert len(waits) == 2 and 0.1 <= waits[0] < 0.3 and 0.2 <= waits[1] < 0.6  # 0.2 * 2**n * [0.5, 1.5)
 
 
-def test_retry_after_from_the_gateway_sets_the_wait() -> None:
+def test_retry_after_from_the_gateway_is_waited_with_jitter_and_a_cap() -> None:
     answers = iter([httpx.Response(503, json={"title": "busy"}, headers={"Retry-After": "7"}),
+                    httpx.Response(503, json={"title": "busy"}, headers={"Retry-After": "3600"}),
                     httpx.Response(200, json=[])])  # fmt: skip
     waits: list[float] = []
     assert _client(httpx.MockTransport(lambda request: next(answers)), waits).grants() == []
-    assert waits == [7.0]
+    assert 7.1 <= waits[0] < 7.3  # Retry-After plus 0.2 * [0.5, 1.5)
+    assert waits[1] == 10.0  # never more than max_wait
+
+
+def test_two_problem_types_of_one_status_get_their_own_classes() -> None:
+    for kind, cls in (("validation-failed", errors.ValidationFailedError), ("refused-input", errors.RefusedInputError)):
+        client = _client(httpx.MockTransport(lambda request, kind=kind: _problem(422, kind)), [])
+        with pytest.raises(cls) as info:
+            client.get("r1")
+        assert isinstance(info.value, errors.InvalidInputError) and isinstance(info.value, ValueError)
+
+
+def test_a_url_without_a_scheme_is_refused_in_one_clear_error() -> None:
+    with pytest.raises(ValueError, match="needs a scheme and a host"):
+        GatewayClient("127.0.0.1:8000", ACCOUNT)
+
+
+def test_a_protocol_error_is_not_retried() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.UnsupportedProtocol("no such scheme", request=request)
+
+    waits: list[float] = []
+    with pytest.raises(httpx.UnsupportedProtocol):
+        _client(httpx.MockTransport(handler), waits).get("r1")
+    assert waits == []
 
 
 def test_a_grant_is_not_retried() -> None:
