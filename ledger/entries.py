@@ -16,7 +16,7 @@ from typing import Any
 
 from ledger import merkle
 from ledger.commitments import canonical
-from ledger.eip712 import entry_digest, entry_domain_separator, recover_digest, sign_digest
+from ledger.eip712 import SigningKey, entry_digest, entry_domain_separator, recover_digest, sign_digest
 from ledger.errors import VerificationError
 from ledger.fields import MAX_UINT32, FieldError, field, integer, obj, text
 from ledger.types import Address, record_id_to_bytes32, slug_to_bytes32, to_address
@@ -63,7 +63,7 @@ class Entry:
     def digest(self, domain: EntryDomain) -> bytes:
         return entry_digest(domain.separator, self.words())
 
-    def signed(self, private_key: bytes, domain: EntryDomain) -> Entry:
+    def signed(self, private_key: bytes | SigningKey, domain: EntryDomain) -> Entry:
         return replace(self, signature=sign_digest(private_key, self.digest(domain)))
 
     def signer(self, domain: EntryDomain) -> Address:

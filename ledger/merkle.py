@@ -70,7 +70,13 @@ def inclusion_proof(index: int, tree: list[list[bytes]]) -> list[bytes]:
 
 
 def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], expected_root: bytes) -> None:
-    """Raise :class:`ProofError` unless ``proof`` shows ``leaf`` at ``index`` under ``expected_root``."""
+    """Raise :class:`ProofError` unless ``proof`` shows ``leaf`` at ``index`` under ``expected_root``.
+
+    A leaf hash and a root are SHA-256 digests: anything but 32 bytes is refused before
+    hashing (else an empty leaf "proves" itself under an empty root in a tree of one).
+    """
+    if len(leaf) != 32 or len(expected_root) != 32:
+        raise ProofError("a leaf hash and a root are 32 bytes each")
     if not 0 <= index < size:
         raise ProofError(f"leaf index {index} outside a tree of size {size}")
     fn, sn = index, size - 1
@@ -119,6 +125,8 @@ def _subproof(m: int, leaves: list[bytes], complete: bool) -> list[bytes]:
 
 def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:
     """Raise :class:`ProofError` unless ``proof`` shows the old tree is a prefix of the new one."""
+    if len(old_root) != 32 or len(new_root) != 32:
+        raise ProofError("a root is 32 bytes")
     if not 0 < old_size <= new_size:
         raise ProofError(f"cannot prove size {old_size} consistent with size {new_size}")
     if old_size == new_size:

@@ -35,7 +35,7 @@ from ledger.client.errors import GatewayClientError, UnavailableError, error_for
 from ledger.client.request_signing import sign_request
 from ledger.client.types import Accepted, AccessPage, BatchAccepted, GrantView, RecordView
 from ledger.commitments import commitment, new_secret
-from ledger.eip712 import GRANTS_DOMAIN, relay_typed_data, sign_typed
+from ledger.eip712 import GRANTS_DOMAIN, SigningKey, relay_typed_data, sign_typed, signing_key
 from ledger.entries import Entry, EntryDomain
 from ledger.purposes import new_purpose_salt, purpose_hash
 from ledger.types import record_id_to_bytes32, slug_to_bytes32, to_address
@@ -52,8 +52,13 @@ def prepare_commit(
     version: int | None = None,
     record_id: str | None = None,
     secret: bytes | None = None,
+    key: SigningKey | None = None,
 ) -> dict[str, Any]:
-    """The body of ``POST /v1/records`` for one record version, signed by ``account``."""
+    """The body of ``POST /v1/records`` for one record version, signed by ``account``.
+
+    ``key`` is ``account``'s key already parsed (:func:`ledger.eip712.signing_key`); a caller
+    preparing many records passes it so the key is not rebuilt per record.
+    """
     secret = secret or new_secret()
     entry = Entry(
         record_id=record_id or str(uuid.uuid4()),
@@ -63,7 +68,7 @@ def prepare_commit(
         supersedes=supersedes,
         commitment=commitment(payload, secret),
         committer=to_address(account.address),
-    ).signed(bytes(account.key), domain)
+    ).signed(key or bytes(account.key), domain)
     return {
         "id": entry.record_id,
         "type": record_type,
@@ -97,6 +102,7 @@ class GatewayClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.account = account
+        self._key = signing_key(bytes(account.key))  # parsed once: every prepare() reuses it
         if http is None:
             url = httpx.URL(base_url)
             if url.scheme not in ("http", "https") or not url.host:
@@ -204,7 +210,7 @@ class GatewayClient:
         domain = EntryDomain(int(info["chain_id"]), to_address(info["registry"]))
         return prepare_commit(
             self.account, org, domain, record_type, payload,
-            supersedes=supersedes, version=version, record_id=record_id, secret=secret,
+            supersedes=supersedes, version=version, record_id=record_id, secret=secret, key=self._key,
         )  # fmt: skip
 
     def commit(self, record_type: str, payload: dict[str, Any], **kw: Any) -> Accepted:

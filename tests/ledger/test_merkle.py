@@ -122,3 +122,13 @@ def test_a_rewritten_history_is_not_consistent() -> None:
 
 def _flip(value: bytes, position: int) -> bytes:
     return value[:position] + bytes([value[position] ^ 0x01]) + value[position + 1 :]
+
+
+def test_leaves_and_roots_that_are_not_32_bytes_are_refused() -> None:
+    """transparency-dev's single-entry case: an empty leaf must not prove itself under an empty root."""
+    with pytest.raises(merkle.ProofError, match="32 bytes"):
+        merkle.verify_inclusion(0, 1, b"", [], b"")
+    with pytest.raises(merkle.ProofError, match="32 bytes"):
+        merkle.verify_inclusion(0, 1, b"\x01" * 31, [], b"\x01" * 31)
+    with pytest.raises(merkle.ProofError, match="32 bytes"):
+        merkle.verify_consistency(1, 1, b"", b"", [])
