@@ -403,39 +403,60 @@ def sweep_log(container: Container) -> dict[str, Any]:
     return {"size": size, "anchored_heads": len(heads), "mismatches": problems}
 
 
-_UNLIKE_LEAVES = text(
-    """
-    SELECT idx FROM access_log
-    WHERE idx < :size AND jsonb_build_object(
-        'idx', idx, 'at', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-        'accessor', accessor, 'accessor_org', accessor_org, 'action', action, 'outcome', outcome,
-        'reason', reason, 'record_id', record_id, 'owner_org', owner_org,
-        'subject_keys', subject_keys::jsonb, 'grant_id', grant_id, 'purpose', purpose, 'fields', fields::jsonb
-    ) IS DISTINCT FROM convert_from(leaf, 'UTF8')::jsonb
-    """
-)
+# The row's leaf document spelt out as RFC 8785 text, in SQL: keys in order, strings through
+# to_json (quotes, backslashes and control characters escaped, so a value cannot run into
+# the next key), the JSON list columns with SQLAlchemy's ", " separators closed up (the
+# pattern cannot occur inside a JSON string: a quote there is escaped). Equal bytes prove the
+# row equals its leaf; unequal bytes only make the row a candidate, which Python re-checks
+# exactly (a list stored with \u escapes, say, is a candidate but no mismatch). Comparing
+# text is ~2.5x faster than building and parsing jsonb for every row.
+_ROW_AS_LEAF_TEXT = """convert_to(
+    '{"accessor":' || coalesce(to_json(accessor)::text, 'null')
+    || ',"accessor_org":' || coalesce(to_json(accessor_org)::text, 'null')
+    || ',"action":' || coalesce(to_json(action)::text, 'null')
+    || ',"at":' || coalesce('"' || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '"', 'null')
+    || ',"fields":' || coalesce(replace(fields::text, '", "', '","'), 'null')
+    || ',"grant_id":' || coalesce(grant_id::text, 'null')
+    || ',"idx":' || idx::text
+    || ',"outcome":' || coalesce(to_json(outcome)::text, 'null')
+    || ',"owner_org":' || coalesce(to_json(owner_org)::text, 'null')
+    || ',"purpose":' || coalesce(to_json(purpose)::text, 'null')
+    || ',"reason":' || coalesce(to_json(reason)::text, 'null')
+    || ',"record_id":' || coalesce(to_json(record_id)::text, 'null')
+    || ',"subject_keys":' || coalesce(replace(subject_keys::text, '", "', '","'), 'null')
+    || '}', 'UTF8')"""
 _LEAF_HASH = func.sha256(literal(merkle.LEAF_PREFIX, LargeBinary).op("||")(AccessLogEntry.leaf))
 """RFC 6962 leaf hash computed by PostgreSQL (``sha256`` since PostgreSQL 11)."""
+
+_UNLIKE_CANDIDATES = text(
+    f"SELECT idx FROM access_log WHERE idx < :size AND {_ROW_AS_LEAF_TEXT} IS DISTINCT FROM leaf"  # noqa: S608 - constant
+)
 
 
 def _rows_unlike_leaves(container: Container, size: int) -> list[int] | None:
     """On PostgreSQL, the rows whose columns differ from their logged leaf, found by the database.
 
-    Re-canonicalising a million rows in Python costs ~35 s; PostgreSQL compares each row's
-    columns with its leaf parsed as ``jsonb`` (equal content, whatever the key order) in a
-    few seconds, on its own connection while the caller hashes the tree. ``None`` when a
-    leaf is not even JSON: the caller then checks row by row in Python (and reports it).
+    Re-canonicalising a million rows in Python costs ~35 s; PostgreSQL spells each row as its
+    leaf's canonical text and compares bytes in a few seconds, on its own connection while
+    the caller hashes the tree. The few rows whose text differs are re-checked here exactly.
+    ``None`` when the query fails: the caller then checks row by row in Python.
     """
     with container.sessions() as session:
         try:
-            return sorted(int(i) for i in session.scalars(_UNLIKE_LEAVES, {"size": size}))
+            candidates = [int(i) for i in session.scalars(_UNLIKE_CANDIDATES, {"size": size})]
         except DBAPIError:
             return None
+        step = 10_000  # bounded IN lists, however many candidates a systematic difference makes
+        return [i for lo in range(0, len(candidates), step) for i in _unlike_in_python(
+            session, size, only=candidates[lo : lo + step])]  # fmt: skip
 
 
-def _unlike_in_python(session: Session, size: int) -> list[int]:
+def _unlike_in_python(session: Session, size: int, *, only: list[int] | None = None) -> list[int]:
+    """Rows (of the first ``size``, or just ``only``) whose columns differ from their leaf, checked exactly."""
     columns = [getattr(AccessLogEntry, c) for c in LEAF_COLUMNS]
     query = select(*columns).where(AccessLogEntry.idx < size).order_by(AccessLogEntry.idx)
+    if only is not None:
+        query = query.where(AccessLogEntry.idx.in_(only))
     rows = session.execute(query.execution_options(yield_per=20_000))
     try:
         return [row.idx for row in rows if canonical(leaf_document(row)) != bytes(row.leaf)]

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from gateway.app import create_app
@@ -411,6 +411,16 @@ CASES: dict[str, tuple[Callable[[Session, World], None], str, str]] = {
         "access_log",
         "row differs from its logged leaf",
     ),
+    "log row's reason made to look like another key": (
+        _set(AccessLogEntry, lambda w: AccessLogEntry.idx == 1, reason='grant","record_id":"x'),
+        "access_log",
+        "row differs from its logged leaf",
+    ),
+    "log row's fields widened": (
+        _set(AccessLogEntry, lambda w: AccessLogEntry.idx == 1, fields=["head", "members", "disability"]),
+        "access_log",
+        "row differs from its logged leaf",
+    ),
     "log row deleted": (_delete(AccessLogEntry, lambda w: AccessLogEntry.idx == 1), "access_log", "are missing"),
     "anchored log row rewritten with its leaf": (
         _rewrite_log_row(lambda s: 0, consistently=True),
@@ -459,6 +469,19 @@ def test_a_forged_tree_edge_is_never_signed_by_the_next_read(restored: World) ->
         restored.gw.client(restored.gw.org.c1_admin).get(restored.batch4[0])
     assert info.value.status == 500 and info.value.problem["type"].endswith("/integrity-failure")
     assert any("signed head" in m["problem"] for m in restored.sweep())
+
+
+def test_a_list_column_spelt_another_way_is_no_mismatch(restored: World) -> None:
+    """Same values, other JSON spelling (spaces, \\u escapes): the database's fast text check
+    makes the row a candidate, the exact check clears it."""
+    with restored.gw.container.sessions() as s:
+        fields = s.get(AccessLogEntry, 0).fields  # type: ignore[union-attr]
+        spelt = "[ " + " ,  ".join('"' + "".join(f"\\u{ord(c):04x}" for c in f) + '"' for f in fields) + " ]"
+        cast = "CAST(:v AS json)" if s.get_bind().dialect.name == "postgresql" else ":v"
+        s.execute(text(f"UPDATE access_log SET fields = {cast} WHERE idx = 0"), {"v": spelt})  # noqa: S608
+        s.commit()
+        assert s.get(AccessLogEntry, 0).fields == fields  # type: ignore[union-attr]
+    assert [m for m in restored.sweep() if m["kind"] == "access_log"] == []
 
 
 def test_a_tampered_world_is_clean_again_once_restored(world: World) -> None:
