@@ -35,6 +35,8 @@ from gateway.db.models import (
     SubjectIndex,
 )
 from gateway.security.operator_key import operator_account
+from gateway.services.access_log import leaf_document
+from gateway.services.integrity import _rows_unlike_leaves
 from gateway.workers.anchoring import AnchoringWorker
 from ledger import merkle
 from ledger.chain.address_book import Deployment
@@ -482,6 +484,24 @@ def test_a_list_column_spelt_another_way_is_no_mismatch(restored: World) -> None
         s.commit()
         assert s.get(AccessLogEntry, 0).fields == fields  # type: ignore[union-attr]
     assert [m for m in restored.sweep() if m["kind"] == "access_log"] == []
+
+
+def test_the_databases_fast_check_cannot_be_fooled_by_a_list_spelling(restored: World) -> None:
+    """A DBA stores `[", "]` (one value: comma, space) where the leaf logs `[","]` (one value:
+    a comma). Closing up `", "` blindly would make the two texts equal; the fast check must
+    still report the row."""
+    container = restored.gw.container
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("the fast check runs in PostgreSQL; SQLite rows are checked in Python only")
+    with container.sessions() as s:
+        row = s.get(AccessLogEntry, 0)
+        assert row is not None
+        document = {**leaf_document(row), "fields": [","]}
+        s.execute(update(AccessLogEntry).where(AccessLogEntry.idx == 0).values(leaf=canonical(document)))
+        s.execute(text("UPDATE access_log SET fields = CAST(:v AS json) WHERE idx = 0"), {"v": '[", "]'})
+        s.commit()
+        size = s.get(LogState, 1).size  # type: ignore[union-attr]
+    assert 0 in (_rows_unlike_leaves(container, size) or [])
 
 
 def test_a_tampered_world_is_clean_again_once_restored(world: World) -> None:
