@@ -30,9 +30,9 @@ from typing import Any
 
 import rfc8785
 
-from ledger import merkle
-from ledger.errors import PayloadError, ProofError, VerificationError
-from ledger.fields import MAX_UINT32, FieldError, array, field, integer, mapping, obj, text
+from ledger import ijson, merkle
+from ledger.errors import DocumentError, PayloadError, ProofError, VerificationError
+from ledger.fields import MAX_UINT32, FieldError, array, closed, field, hex_bytes, integer, mapping, obj, uuid_text
 
 SECRET_BYTES = 32
 DISCLOSURE_FORMAT = "gridledger-disclosure/1"
@@ -153,32 +153,44 @@ class Disclosure:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Disclosure:
-        """Parse; raise :class:`VerificationError` naming the first malformed field (never its value)."""
+    def from_json(cls, data: Any) -> Disclosure:
+        """Parse strictly (docs/spec/documents.md §D-3); raise :class:`DocumentError` naming the member.
+
+        The message names the field and its rule, never its value (which is personal data).
+        """
         try:
-            data = obj(data, "the disclosure")
-            if data.get("format") != DISCLOSURE_FORMAT:
-                raise VerificationError(f"not a disclosure (format must be {DISCLOSURE_FORMAT!r})")
+            if not isinstance(data, Mapping) or data.get("format") != DISCLOSURE_FORMAT:
+                raise DocumentError("format", f"not a disclosure (format must be {DISCLOSURE_FORMAT!r})")
+            closed(data, {"format", "record_id", "field_count", "fields"}, "the disclosure")
             raw_fields = field(data, "fields", mapping)
+            if not raw_fields:
+                raise FieldError("fields must reveal at least one field")
             fields = {}
             for name, raw in raw_fields.items():
-                f = obj(raw, f"fields.{name}")
-                where = f"fields.{name}."
+                label = f"fields.{name[:40]}"  # a field's name (from its type's schema), never its value
+                where = label + "."
+                f = obj(raw, label)
+                closed(f, {"value", "salt", "index", "proof"}, label)
                 if "value" not in f:
                     raise FieldError(f"{where}value is missing")
                 fields[name] = DisclosedField(
                     value=f["value"],
-                    salt=field(f, "salt", _hex, where),
-                    index=field(f, "index", integer(0, MAX_UINT32), where),
-                    proof=field(f, "proof", array(_hex, MAX_PROOF), where),
+                    salt=field(f, "salt", hex_bytes(32), where),
+                    index=field(f, "index", integer(0, MAX_UINT32 - 1), where),
+                    proof=field(f, "proof", array(hex_bytes(32), MAX_PROOF), where),
                 )
             return cls(
-                record_id=field(data, "record_id", text),
+                record_id=field(data, "record_id", uuid_text),
                 field_count=field(data, "field_count", integer(1, MAX_UINT32)),
                 fields=fields,
             )
         except FieldError as exc:
-            raise VerificationError(f"malformed disclosure: {exc}") from exc
+            raise DocumentError("schema", f"malformed disclosure: {exc}") from exc
+
+    @classmethod
+    def from_text(cls, text: str | bytes) -> Disclosure:
+        """Read a disclosure file's text: I-JSON first (§J-1), then :meth:`from_json`."""
+        return cls.from_json(ijson.loads(text, "the disclosure"))
 
 
 def disclose(
@@ -216,9 +228,3 @@ def verify_disclosure(disclosure: Disclosure, expected: bytes) -> list[str]:
         except ProofError as exc:
             raise VerificationError(f"field {name!r} does not match the commitment ({exc.message})") from exc
     return field_order(disclosure.fields)
-
-
-def _hex(value: Any) -> bytes:
-    if not isinstance(value, str):
-        raise ValueError(f"expected a hex string, got {type(value).__name__}")
-    return bytes.fromhex(value.removeprefix("0x"))

@@ -8,7 +8,6 @@ a batch tree is ``leaf_hash(JCS(entry))``. It holds nothing personal.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -17,8 +16,8 @@ from typing import Any
 from ledger import merkle
 from ledger.commitments import canonical
 from ledger.eip712 import SigningKey, entry_digest, entry_domain_separator, recover_digest, sign_digest
-from ledger.errors import VerificationError
-from ledger.fields import MAX_UINT32, FieldError, field, integer, obj, text
+from ledger.errors import DocumentError, VerificationError
+from ledger.fields import MAX_UINT32, FieldError, address, closed, field, hex_bytes, integer, slug, uuid_text
 from ledger.types import Address, record_id_to_bytes32, slug_to_bytes32, to_address
 
 ENTRY_FORMAT = 1
@@ -71,7 +70,7 @@ class Entry:
         try:
             return to_address(recover_digest(self.digest(domain), self.signature))
         except ValueError as exc:
-            raise VerificationError(f"entry signature is invalid: {exc}") from exc
+            raise VerificationError(f"entry signature is invalid: {exc}", "signature") from exc
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,41 +92,38 @@ class Entry:
         return merkle.leaf_hash(self.canonical())
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Entry:
-        """Parse; raise :class:`VerificationError` naming the first malformed field (never its value)."""
+    def from_json(cls, data: Any) -> Entry:
+        """Parse strictly (docs/spec/documents.md §D-1); raise :class:`DocumentError` naming the member.
+
+        Nothing is re-spelt: an entry is hashed as read (§P-3), so an upper-case id, a
+        lower-case committer or ``"version": "1"`` is refused, not normalised.
+        """
         try:
-            data = obj(data, "the entry")
-            field(data, "format", integer(ENTRY_FORMAT, ENTRY_FORMAT))
+            fmt = data.get("format") if isinstance(data, Mapping) else None
+            if isinstance(fmt, bool) or not isinstance(fmt, (int, float)) or fmt != ENTRY_FORMAT:
+                raise DocumentError("format", f"not an entry of format {ENTRY_FORMAT}")
+            closed(data, ENTRY_MEMBERS, "the entry")
             entry = cls(
-                record_id=field(data, "record_id", _uuid),
-                org=field(data, "org", _slug),
-                record_type=field(data, "type", _slug),
+                record_id=field(data, "record_id", uuid_text),
+                org=field(data, "org", slug),
+                record_type=field(data, "type", slug),
                 version=field(data, "version", integer(1, MAX_UINT32)),
-                supersedes=field(data, "supersedes", lambda v: None if v is None else _uuid(v)),
-                commitment=field(data, "commitment", _hex32),
-                committer=field(data, "committer", lambda v: to_address(text(v))),
-                signature=field(data, "signature", _hex),
+                supersedes=field(data, "supersedes", lambda v: None if v is None else uuid_text(v)),
+                commitment=field(data, "commitment", hex_bytes(32)),
+                committer=Address(field(data, "committer", address)),
+                signature=field(data, "signature", hex_bytes(65)),
             )
         except FieldError as exc:
-            raise VerificationError(f"malformed entry: {exc}") from exc
+            raise DocumentError("schema", f"malformed entry: {exc}") from exc
         return entry
 
-
-def _uuid(value: Any) -> str:
-    return str(uuid.UUID(text(value)))
-
-
-def _slug(value: Any) -> str:
-    slug_to_bytes32(text(value))
-    return str(value)
-
-
-def _hex(value: Any) -> bytes:
-    return bytes.fromhex(text(value).removeprefix("0x"))
+    def version_problem(self) -> str | None:
+        """Why the version and ``supersedes`` disagree (§V-4), or ``None``."""
+        if (self.version == 1) != (self.supersedes is None):
+            return "version 1 supersedes nothing, and a later version supersedes its predecessor"
+        if self.supersedes == self.record_id:
+            return "a record cannot supersede itself"
+        return None
 
 
-def _hex32(value: Any) -> bytes:
-    raw = _hex(value)
-    if len(raw) != 32:
-        raise FieldError("must be 32 bytes of hex")
-    return raw
+ENTRY_MEMBERS = {"format", "record_id", "org", "type", "version", "supersedes", "commitment", "committer", "signature"}

@@ -15,7 +15,11 @@ is one, the command that fixes it); the technical cause is chained with ``raise 
     ├── AddressBookError          address book missing, unreadable or would be overwritten
     ├── PayloadError (ValueError) a payload that cannot be committed (not an object, not canonical JSON)
     └── VerificationError         a proof, signature or commitment does not check out
-        └── ProofError            a Merkle proof is malformed or leads to another root
+        ├── ProofError            a Merkle proof is malformed or leads to another root
+        └── DocumentError         a receipt, disclosure or entry is not in its specified form
+
+Every :class:`VerificationError` may carry ``check``: the code of the check it failed, as
+docs/spec/verification.md numbers them (``json``, ``schema``, ``signature``, …).
 
 The SDK's errors (the gateway answered a problem) are :class:`ledger.client.errors.GatewayClientError`
 and its subclasses, one per problem ``type``.
@@ -74,7 +78,11 @@ class AddressBookError(LedgerError):
 
 
 class VerificationError(LedgerError):
-    """A commitment, proof or signature does not verify."""
+    """A commitment, proof or signature does not verify; ``check`` names the spec check (§V) it failed."""
+
+    def __init__(self, message: str, check: str = "") -> None:
+        super().__init__(message)
+        self.check = check
 
 
 class PayloadError(LedgerError, ValueError):
@@ -88,3 +96,14 @@ class ProofError(VerificationError):
         super().__init__(message)
         self.expected = expected
         self.computed = computed
+
+
+class DocumentError(VerificationError):
+    """A document is not I-JSON (``json``), of an unknown format (``format``) or out of its schema (``schema``).
+
+    Raised while reading, before anything is hashed: a verifier never re-spells a value
+    (docs/spec/primitives.md §P-3), so a document that is not in its canonical form is refused.
+    """
+
+    def __init__(self, check: str, message: str) -> None:
+        super().__init__(message, check)

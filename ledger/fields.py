@@ -9,13 +9,22 @@ value, which may be personal data or may be enormous.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+
+from ledger.eip712 import checksum
 
 T = TypeVar("T")
 
 MAX_INT63 = 2**63 - 1  # what a signed 64-bit database column and a JSON-RPC block number hold
+MAX_SAFE = 2**53 - 1  # the largest integer every JSON parser reads exactly (docs/spec/json.md §J-2)
 MAX_UINT32 = 2**32 - 1
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
+_HEX = re.compile(r"0x(?:[0-9a-f]{2})*")
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 class FieldError(ValueError):
@@ -26,6 +35,8 @@ def integer(low: int = 0, high: int = MAX_INT63) -> Callable[[Any], int]:
     """A parser accepting an ``int`` (not a ``bool``) in ``[low, high]``."""
 
     def parse(value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 1.0 is the integer 1 (§J-2, as JSON Schema's "integer")
         if isinstance(value, bool) or not isinstance(value, int):
             raise FieldError("must be an integer")
         if not low <= value <= high:
@@ -33,6 +44,50 @@ def integer(low: int = 0, high: int = MAX_INT63) -> Callable[[Any], int]:
         return value
 
     return parse
+
+
+def uuid_text(value: Any) -> str:
+    """A UUID in its one canonical spelling: lower-case, hyphenated, nothing around it (§D)."""
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        raise FieldError("must be a UUID in lower-case hyphenated form")
+    return value
+
+
+def slug(value: Any) -> str:
+    if not isinstance(value, str) or not _SLUG.fullmatch(value):
+        raise FieldError("must be 1-32 of a-z 0-9 . _ - starting with a letter or digit")
+    return value
+
+
+def hex_bytes(size: int | None = None) -> Callable[[Any], bytes]:
+    """A parser of ``0x`` + lower-case hex (of ``size`` bytes when given) — the only spelling hashed."""
+    what = f"{size} bytes as 0x and lower-case hex" if size is not None else "0x and lower-case hex"
+
+    def parse(value: Any) -> bytes:
+        if not isinstance(value, str) or not _HEX.fullmatch(value):
+            raise FieldError(f"must be {what}")
+        raw = bytes.fromhex(value[2:])
+        if size is not None and len(raw) != size:
+            raise FieldError(f"must be {what}")
+        return raw
+
+    return parse
+
+
+def address(value: Any) -> str:
+    """An address in its EIP-55 checksum spelling (all lower- or upper-case is refused, §D)."""
+    if not isinstance(value, str) or not _ADDRESS.fullmatch(value):
+        raise FieldError("must be an address (0x and 40 hex digits)")
+    if checksum(bytes.fromhex(value[2:])) != value:
+        raise FieldError("must be an address in its EIP-55 checksum form")
+    return value
+
+
+def closed(data: Mapping[str, Any], members: set[str], what: str) -> None:
+    """Refuse members a document does not define (documents are closed, docs/spec/documents.md)."""
+    extra = sorted(set(data) - members)
+    if extra:
+        raise FieldError(f"{what} has a member it does not define: {extra[0][:40]!r}")
 
 
 def text(value: Any) -> str:

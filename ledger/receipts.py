@@ -8,17 +8,30 @@ verifier trusts (see :mod:`ledger.verify`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ledger import merkle
+from ledger import ijson, merkle
 from ledger.entries import Entry, EntryDomain
-from ledger.errors import VerificationError
-from ledger.fields import FieldError, array, field, integer, mapping, obj, text
-from ledger.types import Address, to_address
+from ledger.errors import DocumentError
+from ledger.fields import (
+    MAX_SAFE,
+    MAX_UINT32,
+    FieldError,
+    address,
+    array,
+    closed,
+    field,
+    hex_bytes,
+    integer,
+    mapping,
+)
+from ledger.types import Address
 
 RECEIPT_FORMAT = "gridledger-receipt/1"
+BATCH_ID_DOMAIN = b"gridledger-batch-v1"
 MAX_PROOF = 64  # an RFC 6962 inclusion proof in a tree of fewer than 2^63 leaves
 
 
@@ -64,35 +77,46 @@ class Receipt:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Receipt:
-        """Parse; raise :class:`VerificationError` naming the first malformed field (never its value)."""
+    def from_json(cls, data: Any) -> Receipt:
+        """Parse strictly (docs/spec/documents.md §D-2); raise :class:`DocumentError` naming the member.
+
+        The message names the member and its rule, never its value.
+        """
         try:
-            data = obj(data, "the receipt")
-            if data.get("format") != RECEIPT_FORMAT:
-                raise VerificationError(f"not a receipt (format must be {RECEIPT_FORMAT!r})")
+            if not isinstance(data, Mapping) or data.get("format") != RECEIPT_FORMAT:
+                raise DocumentError("format", f"not a receipt (format must be {RECEIPT_FORMAT!r})")
+            closed(data, {"format", "entry", "inclusion", "batch", "anchor"}, "the receipt")
             inclusion = field(data, "inclusion", mapping)
             batch = field(data, "batch", mapping)
             anchor = field(data, "anchor", mapping)
-            entry = Entry.from_json(field(data, "entry", mapping))
+            closed(inclusion, {"leaf_index", "tree_size", "proof"}, "inclusion")
+            closed(batch, {"id", "root"}, "batch")
+            closed(anchor, {"chain_id", "registry", "tx_hash", "block_number", "anchored_at"}, "anchor")
+            if "entry" not in data:
+                raise FieldError("entry is missing")
+            entry = Entry.from_json(data["entry"])
             return cls(
                 entry=entry,
-                leaf_index=field(inclusion, "leaf_index", integer(), "inclusion."),
-                tree_size=field(inclusion, "tree_size", integer(1), "inclusion."),
-                proof=field(inclusion, "proof", array(_hex32, MAX_PROOF), "inclusion."),
-                batch_id=field(batch, "id", _hex32, "batch."),
-                batch_root=field(batch, "root", _hex32, "batch."),
-                chain_id=field(anchor, "chain_id", integer(), "anchor."),
-                registry=field(anchor, "registry", lambda v: to_address(text(v)), "anchor."),
-                tx_hash=field(anchor, "tx_hash", _hex32, "anchor."),
-                block_number=field(anchor, "block_number", integer(), "anchor."),
-                anchored_at=field(anchor, "anchored_at", integer(), "anchor."),
+                leaf_index=field(inclusion, "leaf_index", integer(0, MAX_UINT32 - 1), "inclusion."),
+                tree_size=field(inclusion, "tree_size", integer(1, MAX_UINT32), "inclusion."),
+                proof=field(inclusion, "proof", array(hex_bytes(32), MAX_PROOF), "inclusion."),
+                batch_id=field(batch, "id", hex_bytes(32), "batch."),
+                batch_root=field(batch, "root", hex_bytes(32), "batch."),
+                chain_id=field(anchor, "chain_id", integer(1, MAX_SAFE), "anchor."),
+                registry=Address(field(anchor, "registry", address, "anchor.")),
+                tx_hash=field(anchor, "tx_hash", hex_bytes(32), "anchor."),
+                block_number=field(anchor, "block_number", integer(0, MAX_SAFE), "anchor."),
+                anchored_at=field(anchor, "anchored_at", integer(0, MAX_SAFE), "anchor."),
             )
         except FieldError as exc:
-            raise VerificationError(f"malformed receipt: {exc}") from exc
+            raise DocumentError("schema", f"malformed receipt: {exc}") from exc
+
+    @classmethod
+    def from_text(cls, text: str | bytes) -> Receipt:
+        """Read a receipt file's text: I-JSON first (§J-1), then :meth:`from_json`."""
+        return cls.from_json(ijson.loads(text, "the receipt"))
 
 
-def _hex32(value: Any) -> bytes:
-    raw = bytes.fromhex(text(value).removeprefix("0x"))
-    if len(raw) != 32:
-        raise FieldError("must be 32 bytes of hex")
-    return raw
+def batch_id_for(root: bytes) -> bytes:
+    """The batch id a gateway anchors ``root`` under: ``SHA-256("gridledger-batch-v1" || root)`` (§P-6)."""
+    return hashlib.sha256(BATCH_ID_DOMAIN + root).digest()

@@ -1,33 +1,50 @@
-"""Offline verification of a record (or some of its fields) against the chain.
+"""Verifying a record (or some of its fields) against the chain: docs/spec/verification.md.
 
-Trust rule: a receipt's root means nothing until the same root is found on-chain, under
-the same batch id, in the registry the verifier trusts — the one in *its* address book,
-never one a gateway names. Checks, in order:
+Trust rule (§V): the chain id and the registry come from the verifier's *own* address
+book, never from the receipt; every fact a receipt states about its anchor is read back
+from the verifier's node and compared. The checks run in the spec's order, each tagged
+with its code, and the verdict's ``check`` is the code of the first that failed — the
+JavaScript verifier (``verifier-js/``) reports the same codes on the same vectors.
 
-1. the disclosed fields match the entry's commitment (each with its salt and proof);
-2. the entry's EIP-712 signature recovers to its stated committer;
-3. the entry is included in the batch root (RFC 6962 proof);
-4. the registry holds that root under that batch id (one chain call);
-5. the committer was a recorder of the owning organisation at the anchoring block.
+    §V-1..3  json, format, schema     reading the documents (:func:`verify_texts`)
+    §V-4     version-rule             version 1 exactly when nothing is superseded
+    §V-5     trust-domain             the receipt's chain and registry are the book's
+    §V-6     signature                the entry's EIP-712 signature recovers to its committer
+    §V-7     disclosure-record        the fields are of this record
+    §V-8     disclosure-proof         each field proves against the commitment
+    §V-9     inclusion                the entry is in the batch root
+    §V-10    batch-anchored           the registry holds that root under that batch id
+    §V-11    batch-facts              tree size, block and time as the registry says
+    §V-12    anchor-transaction       the transaction anchored that batch in that block
+    §V-13    committer-role           the committer was a recorder of the owner then
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.chain.address_book import Deployment
-from ledger.chain.contracts import BatchInfo
-from ledger.commitments import Disclosure, verify_disclosure
-from ledger.errors import ChainError, LedgerError, ProofError, VerificationError
-from ledger.receipts import Receipt
+from ledger import ijson
+from ledger.chain.address_book import AddressBook, Deployment
+from ledger.chain.view import ChainView, DeploymentChain
+from ledger.commitments import DISCLOSURE_FORMAT, Disclosure, verify_disclosure
+from ledger.entries import ENTRY_FORMAT, EntryDomain
+from ledger.errors import DocumentError, ProofError, VerificationError
+from ledger.receipts import RECEIPT_FORMAT, Receipt, batch_id_for
 from ledger.timefmt import local_time
-from ledger.types import OrgId, Role, bytes32_to_slug, to_address
+from ledger.types import Role, to_address
+
+CHECKS = (
+    "json", "format", "schema", "version-rule", "trust-domain", "signature", "disclosure-record",
+    "disclosure-proof", "inclusion", "batch-anchored", "batch-facts", "anchor-transaction", "committer-role",
+)  # fmt: skip
+"""Every check code, in the order of docs/spec/verification.md (§V-1 … §V-13)."""
 
 
 @dataclass
 class Verdict:
-    """What a verifier learns: valid or not, why, and the provenance."""
+    """What a verifier learns: valid or not, which checks failed and why, and the provenance."""
 
     record_id: str
     org: str
@@ -35,6 +52,8 @@ class Verdict:
     version: int
     committer: str
     problems: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)  # the code of each problem, in step
+    notes: list[str] = field(default_factory=list)
     proven_fields: list[str] = field(default_factory=list)
     complete: bool = False
     payload_checked: bool = False
@@ -47,7 +66,18 @@ class Verdict:
         """Valid exactly when no check found a problem (derived, so it can never disagree)."""
         return not self.problems
 
+    @property
+    def check(self) -> str | None:
+        """The code of the first failing check in the spec's order (§V), ``None`` when valid."""
+        return min(self.checks, key=CHECKS.index) if self.checks else None
+
+    def fail(self, check: str, message: str) -> None:
+        self.checks.append(check)
+        self.problems.append(message)
+
     def summary(self) -> str:
+        if not self.record_id:  # a document that could not be read: nothing about the record is known
+            return f"INVALID: {'; '.join(self.problems)}"
         what = f"record {self.record_id} v{self.version} ({self.record_type}) of {self.org}"
         if not self.valid:
             return f"INVALID: {what}: {'; '.join(self.problems)}"
@@ -63,13 +93,19 @@ class Verdict:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {"valid": self.valid, **self.__dict__, "summary": self.summary()}
+        return {"valid": self.valid, "check": self.check, **self.__dict__, "summary": self.summary()}
+
+    @classmethod
+    def unreadable(cls, error: VerificationError) -> Verdict:
+        """The verdict on a document that could not be read (§V-1..3): nothing about it is known."""
+        verdict = cls(record_id="", org="", record_type="", version=0, committer="")
+        verdict.fail(error.check or "schema", error.message)
+        return verdict
 
 
-def verify_local(receipt: Receipt, disclosure: Disclosure | None) -> Verdict:
-    """Checks 1-3, which need no chain."""
+def _verdict_for(receipt: Receipt) -> Verdict:
     entry = receipt.entry
-    verdict = Verdict(
+    return Verdict(
         record_id=entry.record_id,
         org=entry.org,
         record_type=entry.record_type,
@@ -79,87 +115,160 @@ def verify_local(receipt: Receipt, disclosure: Disclosure | None) -> Verdict:
         anchored_at=receipt.anchored_at,
         batch_id="0x" + receipt.batch_id.hex(),
     )
-    if disclosure is not None:
-        verdict.payload_checked = True
-        if disclosure.record_id != entry.record_id:
-            verdict.problems.append(
-                f"the payload is of record {disclosure.record_id}, the receipt of {entry.record_id}"
-            )
-        else:
-            try:
-                verdict.proven_fields = verify_disclosure(disclosure, entry.commitment)
-                verdict.complete = disclosure.complete
-            except VerificationError as exc:
-                verdict.problems.append(exc.message)
+
+
+def _check_signature(verdict: Verdict, receipt: Receipt, domain: EntryDomain) -> None:
+    """§V-6: the signature's form and recovery (§P-5) over the digest in ``domain`` (§P-4)."""
+    entry = receipt.entry
     try:
-        signer = entry.signer(receipt.domain)
-        if signer != entry.committer:
-            verdict.problems.append(f"the entry is signed by {signer}, not by its committer {entry.committer}")
+        signer = entry.signer(domain)
     except VerificationError as exc:
-        verdict.problems.append(exc.message)
+        verdict.fail("signature", exc.message)
+        return
+    if signer != entry.committer:
+        verdict.fail("signature", f"the entry is signed by {signer}, not by its committer {entry.committer}")
+
+
+def _check_disclosure(verdict: Verdict, receipt: Receipt, disclosure: Disclosure) -> None:
+    """§V-7 and §V-8."""
+    verdict.payload_checked = True
+    if disclosure.record_id != receipt.entry.record_id:
+        verdict.fail(
+            "disclosure-record",
+            f"the payload is of record {disclosure.record_id}, the receipt of {receipt.entry.record_id}",
+        )
+        return
+    try:
+        verdict.proven_fields = verify_disclosure(disclosure, receipt.entry.commitment)
+        verdict.complete = disclosure.complete
+    except VerificationError as exc:
+        verdict.fail("disclosure-proof", exc.message)
+
+
+def _check_inclusion(verdict: Verdict, receipt: Receipt) -> None:
+    """§V-9."""
     try:
         receipt.check_inclusion()
     except ProofError as exc:
-        verdict.problems.append(f"the entry is not in the batch root: {exc.message}")
+        verdict.fail("inclusion", f"the entry is not in the batch root: {exc.message}")
+
+
+def verify_local(receipt: Receipt, disclosure: Disclosure | None) -> Verdict:
+    """The checks that need no chain (§V-4, §V-6 to §V-9), in the receipt's own domain.
+
+    Offline only: without the verifier's address book and node, nothing here says the
+    batch was anchored where the verifier trusts (that is :func:`verify`).
+    """
+    verdict = _verdict_for(receipt)
+    _local_checks(verdict, receipt, disclosure, receipt.domain)
     return verdict
 
 
-def _chain_facts(deployment: Deployment, receipt: Receipt) -> tuple[BatchInfo, tuple[OrgId | None, Role]] | None:
-    """The batch anchor and the committer's membership in one JSON-RPC batch (one round trip).
+def _local_checks(verdict: Verdict, receipt: Receipt, disclosure: Disclosure | None, domain: EntryDomain) -> None:
+    problem = receipt.entry.version_problem()
+    if problem:
+        verdict.fail("version-rule", problem)
+    _check_signature(verdict, receipt, domain)
+    if disclosure is not None:
+        _check_disclosure(verdict, receipt, disclosure)
+    _check_inclusion(verdict, receipt)
 
-    The membership is read at the receipt's block; if the chain's anchor block differs, or
-    anything goes wrong, ``None`` sends the caller down the one-call-at-a-time path.
-    """
-    w3 = deployment.chain.w3
-    try:
-        with w3.batch_requests() as calls:
-            calls.add(deployment.registry.contract.functions.getBatch(receipt.batch_id))
-            calls.add(
-                deployment.membership.contract.functions.membershipAt(receipt.entry.committer, receipt.block_number)
-            )
-            results: list[Any] = list(calls.execute())  # decoded outputs, despite the RPCResponse annotation
-        raw_batch, raw_member = results
-        root, org, anchorer, size, at, number = raw_batch
-        if number != receipt.block_number:
-            return None
-        batch = BatchInfo(receipt.batch_id, root, size, at, number, OrgId(bytes32_to_slug(org)), to_address(anchorer))
-        member_org = OrgId(bytes32_to_slug(raw_member[0])) if bytes(raw_member[0]) != bytes(32) else None
-        return batch, (member_org, Role(raw_member[1]))
-    except Exception:
-        return None
+
+def verify_with(receipt: Receipt, disclosure: Disclosure | None, book: AddressBook, chain: ChainView) -> Verdict:
+    """Every check of §V-4 to §V-13 against ``book`` (the verifier's own) and ``chain`` (its node)."""
+    verdict = _verdict_for(receipt)
+    problem = receipt.entry.version_problem()
+    if problem:
+        verdict.fail("version-rule", problem)
+    if receipt.chain_id != book.chain_id or receipt.registry.lower() != book.registry.lower():  # §V-5
+        verdict.fail(
+            "trust-domain",
+            f"the receipt names registry {receipt.registry} on chain {receipt.chain_id}; "
+            f"the trusted one is {book.registry} on chain {book.chain_id}",
+        )
+    domain = EntryDomain(book.chain_id, to_address(book.registry))  # the book's domain, never the receipt's (§V-6)
+    _check_signature(verdict, receipt, domain)
+    if disclosure is not None:
+        _check_disclosure(verdict, receipt, disclosure)
+    _check_inclusion(verdict, receipt)
+    if "trust-domain" in verdict.checks:
+        return verdict  # no chain read for a receipt of another deployment (§V-5)
+    _chain_checks(verdict, receipt, book, chain)
+    return verdict
+
+
+def _chain_checks(verdict: Verdict, receipt: Receipt, book: AddressBook, chain: ChainView) -> None:
+    """§V-10 to §V-13; every fact is read from ``chain`` and compared, never taken from the receipt."""
+    batch = chain.batch(receipt.batch_id)
+    if batch is None:
+        verdict.fail("batch-anchored", "the batch is not anchored on-chain")
+        return
+    if batch.root != receipt.batch_root:
+        verdict.fail("batch-anchored", "the on-chain root of this batch differs from the receipt's")
+        return
+    verdict.block_number, verdict.anchored_at = batch.block_number, batch.anchored_at
+    misstated = [
+        name
+        for name, stated, actual in (
+            ("tree size", receipt.tree_size, batch.size),
+            ("block", receipt.block_number, batch.block_number),
+            ("anchoring time", receipt.anchored_at, batch.anchored_at),
+        )
+        if stated != actual
+    ]
+    if misstated:
+        verdict.fail("batch-facts", f"the receipt misstates the batch's {', '.join(misstated)} (the chain differs)")
+    tx = chain.transaction(receipt.tx_hash)
+    if tx is None:
+        verdict.fail("anchor-transaction", "the chain knows no transaction with the receipt's hash")
+    elif not tx.anchored(book.registry, receipt.batch_id, receipt.batch_root) or tx.block_number != batch.block_number:
+        verdict.fail("anchor-transaction", "the receipt's transaction did not anchor this batch in its block")
+    org, roles = chain.membership_at(receipt.entry.committer, batch.block_number)
+    if org != receipt.entry.org or not roles & Role.RECORDER:
+        verdict.fail(
+            "committer-role",
+            f"{receipt.entry.committer} was not a recorder of {receipt.entry.org} at block {batch.block_number}",
+        )
+    if batch.batch_id != batch_id_for(receipt.batch_root):  # §P-6: adopted, not refused
+        verdict.notes.append("the batch id is not derived from its root: another anchorer anchored this root first")
 
 
 def verify(receipt: Receipt, disclosure: Disclosure | None, deployment: Deployment) -> Verdict:
-    """All five checks; ``deployment`` is the verifier's own address book on its own node."""
-    verdict = verify_local(receipt, disclosure)
-    book = deployment.book
-    if receipt.chain_id != book.chain_id or receipt.registry != book.registry:
-        verdict.problems.append(
-            f"the receipt names registry {receipt.registry} on chain {receipt.chain_id}; "
-            f"the trusted one is {book.registry} on chain {book.chain_id}"
-        )
-        return verdict
-    facts = _chain_facts(deployment, receipt)
-    if facts is None:  # one call at a time, for precise messages
-        try:
-            batch = deployment.registry.get_batch(receipt.batch_id)
-        except ChainError as exc:
-            if getattr(exc, "error_name", None) == "RegistryUnknownBatch":
-                verdict.problems.append("the batch is not anchored on-chain")
-                return verdict
-            raise
-        try:
-            member = deployment.membership.membership_of(receipt.entry.committer, block=batch.block_number)
-        except LedgerError as exc:
-            verdict.problems.append(f"could not read the committer's membership: {exc.message}")
-            return verdict
-        facts = (batch, member)
-    batch, (org, roles) = facts
-    if batch.root != receipt.batch_root:
-        verdict.problems.append("the on-chain root of this batch differs from the receipt's")
-    verdict.block_number, verdict.anchored_at = batch.block_number, batch.anchored_at
-    if org != receipt.entry.org or not roles & Role.RECORDER:
-        verdict.problems.append(
-            f"{receipt.entry.committer} was not a recorder of {receipt.entry.org} at block {batch.block_number}"
-        )
-    return verdict
+    """All the checks; ``deployment`` is the verifier's own address book on its own node."""
+    return verify_with(receipt, disclosure, deployment.book, DeploymentChain(deployment))
+
+
+def verify_texts(
+    receipt_text: str | bytes,
+    disclosure_text: str | bytes | None,
+    book: AddressBook,
+    chain: Callable[[], ChainView],
+) -> Verdict:
+    """Read the files (§V-1..3) and verify; a document that cannot be read is an invalid verdict.
+
+    ``chain`` is a factory, so that nothing connects to a node for a file that is not even JSON.
+    """
+    try:
+        receipt_doc = ijson.loads(receipt_text, "the receipt")  # §V-1 for both documents first,
+        disclosure_doc = None if disclosure_text is None else ijson.loads(disclosure_text, "the disclosure")
+        check_formats(receipt_doc, disclosure_doc)  # then §V-2 for both, then §V-3
+        receipt = Receipt.from_json(receipt_doc)
+        disclosure = Disclosure.from_json(disclosure_doc) if disclosure_doc is not None else None
+    except DocumentError as exc:
+        return Verdict.unreadable(exc)
+    return verify_with(receipt, disclosure, book, chain())
+
+
+def check_formats(receipt: Any, disclosure: Any) -> None:
+    """§V-2 over every document before any §V-3 check, so the first failing check is the spec's."""
+    if not isinstance(receipt, dict) or receipt.get("format") != RECEIPT_FORMAT:
+        raise DocumentError("format", f"not a receipt (format must be {RECEIPT_FORMAT!r})")
+    entry = receipt.get("entry")
+    if entry is not None and (not isinstance(entry, dict) or not _is_entry_format(entry.get("format"))):
+        raise DocumentError("format", f"not an entry of format {ENTRY_FORMAT}")
+    if disclosure is not None and (not isinstance(disclosure, dict) or disclosure.get("format") != DISCLOSURE_FORMAT):
+        raise DocumentError("format", f"not a disclosure (format must be {DISCLOSURE_FORMAT!r})")
+
+
+def _is_entry_format(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and value == ENTRY_FORMAT

@@ -27,7 +27,6 @@ entries), and otherwise the batch is shrunk by one entry until its root is new.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket
@@ -46,6 +45,7 @@ from gateway.db.models import Batch, LogState, OutboxItem, Record
 from ledger import merkle
 from ledger.errors import ChainError, LedgerError, TransactionFailedError
 from ledger.log_heads import head_signer
+from ledger.receipts import batch_id_for
 
 if TYPE_CHECKING:  # the container builds the workers; they never import it at run time
     from gateway.container import Container
@@ -59,10 +59,6 @@ def _move_rows(session: Session, old: bytes, new: bytes | None) -> None:
         session.execute(
             update(model).where(model.batch_id == old).values(batch_id=new).execution_options(synchronize_session=False)
         )
-
-
-def batch_id_for(root: bytes) -> bytes:
-    return hashlib.sha256(b"gridledger-batch-v1" + root).digest()
 
 
 class AnchoringWorker:

@@ -36,6 +36,7 @@ json_values = st.recursive(
 )
 payloads = st.dictionaries(st.text(min_size=1, max_size=12), json_values, min_size=1, max_size=8)
 secrets_ = st.binary(min_size=32, max_size=32)
+RID = "00000000-0000-4000-8000-000000000001"
 
 
 @given(payloads, secrets_, st.data())
@@ -43,10 +44,10 @@ def test_every_payload_and_every_subset_of_its_fields_verifies(
     payload: dict[str, Any], secret: bytes, data: st.DataObject
 ) -> None:
     c = commitment(payload, secret)
-    full = disclose("r", payload, secret)
+    full = disclose(RID, payload, secret)
     assert full.complete and verify_disclosure(full, c) == sorted(payload, key=lambda n: n.encode("utf-16-be"))
     subset = data.draw(st.sets(st.sampled_from(sorted(payload)), min_size=1))
-    part = disclose("r", payload, secret, subset)
+    part = disclose(RID, payload, secret, subset)
     assert set(verify_disclosure(part, c)) == subset
     assert part.complete == (len(subset) == len(payload))
     assert Disclosure.from_json(json.loads(json.dumps(part.to_json()))) == part
@@ -55,7 +56,7 @@ def test_every_payload_and_every_subset_of_its_fields_verifies(
 @given(payloads, secrets_, st.data())
 def test_changing_any_value_or_salt_fails(payload: dict[str, Any], secret: bytes, data: st.DataObject) -> None:
     c = commitment(payload, secret)
-    d = disclose("r", payload, secret).to_json()
+    d = disclose(RID, payload, secret).to_json()
     name = data.draw(st.sampled_from(sorted(payload)))
     if data.draw(st.booleans()):
         d["fields"][name]["value"] = ["tampered", d["fields"][name]["value"]]

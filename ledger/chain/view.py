@@ -1,0 +1,92 @@
+"""What a verifier reads from the chain (docs/spec/verification.md, "Chain reads"), behind one seam.
+
+Three reads and nothing else: a batch from the registry, a transaction's receipt, and an
+account's membership at a block. :class:`DeploymentChain` answers them from a real node
+through the verifier's own address book; the language-neutral vectors answer them from a
+static table (``tests/vectors/verification.json``), so the Python and JavaScript verifiers
+run the same decision procedure with no node at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from web3.exceptions import TransactionNotFound
+
+from ledger.chain.address_book import Deployment
+from ledger.chain.contracts import BatchInfo
+from ledger.eip712 import _keccak
+from ledger.errors import ChainError
+from ledger.types import OrgId, Role
+
+BATCH_ANCHORED_TOPIC = _keccak(b"BatchAnchored(bytes32,bytes32,bytes32,uint32,address)")
+
+
+@dataclass(frozen=True)
+class LogFacts:
+    """One event log of a transaction: the emitting contract and its topics."""
+
+    address: str
+    topics: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class TransactionFacts:
+    """What a verifier needs of a mined transaction's receipt."""
+
+    status: int
+    block_number: int
+    logs: tuple[LogFacts, ...]
+
+    def anchored(self, registry: str, batch_id: bytes, root: bytes) -> bool:
+        """Whether this transaction succeeded and ``registry`` emitted ``BatchAnchored(batch_id, root, …)``."""
+        return self.status == 1 and any(
+            log.address.lower() == registry.lower()
+            and len(log.topics) >= 3
+            and log.topics[0] == BATCH_ANCHORED_TOPIC
+            and log.topics[1] == batch_id
+            and log.topics[2] == root
+            for log in self.logs
+        )
+
+
+class ChainView(Protocol):
+    """The chain as one verifier sees it, through its own address book."""
+
+    def batch(self, batch_id: bytes) -> BatchInfo | None:
+        """``RecordRegistry.getBatch``; ``None`` where it reverts ``RegistryUnknownBatch``."""
+
+    def transaction(self, tx_hash: bytes) -> TransactionFacts | None:
+        """``eth_getTransactionReceipt``; ``None`` where the node knows no such transaction."""
+
+    def membership_at(self, account: str, block: int) -> tuple[OrgId | None, Role]:
+        """``Membership.membershipAt(account, block)``."""
+
+
+class DeploymentChain:
+    """A :class:`ChainView` on a real node, through the verifier's :class:`Deployment`."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self.deployment = deployment
+
+    def batch(self, batch_id: bytes) -> BatchInfo | None:
+        try:
+            return self.deployment.registry.get_batch(batch_id)
+        except ChainError as exc:
+            if getattr(exc, "error_name", None) == "RegistryUnknownBatch":
+                return None
+            raise
+
+    def transaction(self, tx_hash: bytes) -> TransactionFacts | None:
+        try:
+            receipt: Any = self.deployment.chain.transaction_receipt(tx_hash)
+        except TransactionNotFound:
+            return None
+        logs = tuple(
+            LogFacts(str(log["address"]), tuple(bytes(t) for t in log["topics"])) for log in receipt["logs"]
+        )
+        return TransactionFacts(int(receipt["status"]), int(receipt["blockNumber"]), logs)
+
+    def membership_at(self, account: str, block: int) -> tuple[OrgId | None, Role]:
+        return self.deployment.membership.membership_of(account, block=block)

@@ -1,0 +1,102 @@
+"""The Python verifier against the language-neutral vectors (docs/spec/vectors.md §T-1).
+
+Every case's expected verdict and first failing check was written by hand in
+``tests/ledger/verification_vectors.py``; these tests hold the verifier to them, hold the
+committed file to its generator, and hold the published JSON Schemas to the same cases.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from ledger import ijson
+from ledger.chain.address_book import AddressBook
+from ledger.verify import CHECKS, verify_texts
+from tests.ledger.static_chain import StaticChain
+from tests.ledger.vectors import VECTORS
+from tests.ledger.verification_vectors import build
+
+VECTOR_FILE = VECTORS / "verification.json"
+SCHEMAS = Path(__file__).resolve().parents[2] / "ledger" / "schemas"
+DATA: dict[str, Any] = json.loads(VECTOR_FILE.read_text())
+CASES = DATA["cases"]
+
+
+def run(case: dict[str, Any]) -> tuple[bool, str | None, StaticChain]:
+    chain = StaticChain(DATA["chain"])
+    verdict = verify_texts(case["receipt"], case["disclosure"], AddressBook.from_json(DATA["address_book"]),
+                           lambda: chain)  # fmt: skip
+    return verdict.valid, verdict.check, chain
+
+
+def test_the_committed_vectors_are_what_the_generator_makes() -> None:
+    regenerated = json.loads(json.dumps(build(), ensure_ascii=False))
+    assert regenerated == DATA, "run: python -m tests.ledger.verification_vectors"
+
+
+def test_every_check_has_an_invalid_case_and_there_are_valid_ones() -> None:
+    seen = {c["expect"]["check"] for c in CASES}
+    assert seen == {None, *CHECKS}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_the_verifier_reaches_each_cases_expected_verdict(case: dict[str, Any]) -> None:
+    valid, check, _ = run(case)
+    assert (valid, check) == (case["expect"]["valid"], case["expect"]["check"]), case["description"]
+
+
+def test_a_receipt_of_another_deployment_makes_no_chain_read() -> None:
+    for case in CASES:
+        if case["expect"]["check"] == "trust-domain":
+            assert run(case)[2].reads == [], case["name"]
+
+
+def test_the_labelled_digests_are_the_genuine_cases_intermediates() -> None:
+    from ledger.receipts import Receipt, batch_id_for
+
+    genuine = Receipt.from_text(CASES[0]["receipt"])
+    digests = DATA["digests"]
+    assert digests["entry_canonical"].encode() == genuine.entry.canonical()
+    assert digests["entry_leaf"] == "0x" + genuine.entry.leaf().hex()
+    assert digests["entry_digest"] == "0x" + genuine.entry.digest(genuine.domain).hex()
+    assert digests["batch_root"] == "0x" + genuine.batch_root.hex()
+    assert digests["batch_id_formula"] == "0x" + batch_id_for(genuine.batch_root).hex()
+
+
+def _validator(name: str) -> Draft202012Validator:
+    resources = []
+    for path in SCHEMAS.glob("*.schema.json"):
+        schema = json.loads(path.read_text())
+        resources.append((schema["$id"], Resource.from_contents(schema)))
+    registry: Registry[Any] = Registry().with_resources(resources)
+    return Draft202012Validator(json.loads((SCHEMAS / name).read_text()), registry=registry)
+
+
+def test_every_published_schema_is_valid_json_schema() -> None:
+    for path in SCHEMAS.glob("*.schema.json"):
+        Draft202012Validator.check_schema(json.loads(path.read_text()))
+
+
+def test_the_published_schemas_agree_with_the_verifier_on_every_case() -> None:
+    """A document the schemas accept is one the verifier reads, and the other way round —
+    except EIP-55 checksums, which JSON Schema cannot express (cases named ``eip55``)."""
+    receipts, disclosures = _validator("receipt.schema.json"), _validator("disclosure.schema.json")
+    for case in CASES:
+        check = case["expect"]["check"]
+        if check == "json":
+            continue
+        documents_ok = receipts.is_valid(ijson.loads(case["receipt"])) and (
+            case["disclosure"] is None or disclosures.is_valid(ijson.loads(case["disclosure"]))
+        )
+        expected = check not in ("format", "schema") or "eip55" in case["name"]
+        assert documents_ok == expected, case["name"]
+
+
+def test_the_vector_address_book_is_a_valid_address_book() -> None:
+    assert _validator("address-book.schema.json").is_valid(DATA["address_book"])
