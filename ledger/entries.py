@@ -2,8 +2,10 @@
 
 An entry is the JCS canonical JSON of: format version, record id, owner organisation,
 record type, version number, the record it supersedes, the commitment, the committer's
-address, and the committer's EIP-712 signature over all the fields before it. Its leaf in
-a batch tree is ``leaf_hash(JCS(entry))``. It holds nothing personal.
+address, and the committer's EIP-712 signature over the first seven of those (the
+committer's address is not signed: it is recovered from the signature and compared). Its
+leaf in a batch tree is ``leaf_hash(JCS(entry))``. It holds nothing personal. The normative
+text is docs/spec/primitives.md §P-3 to §P-5 and docs/spec/documents.md §D-1.
 """
 
 from __future__ import annotations

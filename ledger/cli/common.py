@@ -101,6 +101,16 @@ def client(url: str | None, key: Path | None, password_file: Path | None) -> Gat
     return GatewayClient(gateway_url(url), load_key(key, password_file), retries=0)
 
 
+def read_bytes(path: Path, what: str) -> bytes:
+    """A file's bytes, or one line and exit 2 when there is no such file."""
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise UserError(f"{what} {path} does not exist") from None
+    except OSError as exc:
+        raise UserError(f"{what} {path} cannot be read: {exc.strerror}") from None
+
+
 def read_json(path: Path, what: str) -> Any:
     try:
         return json.loads(path.read_text())

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from ledger.chain.address_book import Deployment, read_address_book
+from ledger.chain.view import DeploymentChain
 from ledger.cli.common import (
     BookOpt,
     GatewayOpt,
@@ -24,15 +26,14 @@ from ledger.cli.common import (
     RpcOpt,
     UserError,
     call,
+    chain_client,
     client,
-    connect,
+    read_bytes,
     read_json,
     say,
+    settings,
 )
-from ledger.commitments import Disclosure
-from ledger.errors import VerificationError
-from ledger.receipts import Receipt
-from ledger.verify import verify
+from ledger.verify import verify_texts
 
 IMPORT_NAMESPACE = uuid.UUID("6f1c2a4e-8a52-4b53-9a0e-6b9d0c1f7e21")
 
@@ -91,14 +92,19 @@ def verify_cmd(
     address_book: BookOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
 ) -> None:
-    """Verify a record against the chain, without any gateway. Exit 0 valid, 1 invalid."""
-    try:
-        parsed_receipt = Receipt.from_json(read_json(receipt, "receipt"))
-        disclosure = Disclosure.from_json(read_json(payload, "payload")) if payload is not None else None
-    except VerificationError as exc:
-        raise UserError(f"{exc.message} (export records with `gridledger get ID --out FILE --receipt FILE`)") from exc
-    deployment = connect(rpc, address_book)
-    verdict = verify(parsed_receipt, disclosure, deployment)
+    """Verify a record against the chain, without any gateway. Exit 0 valid, 1 invalid, 2 not a receipt.
+
+    Follows docs/spec/verification.md: the chain id and registry come from your own address
+    book (--address-book), never from the receipt.
+    """
+    receipt_text = read_bytes(receipt, "receipt")
+    disclosure_text = read_bytes(payload, "payload") if payload is not None else None
+    book = read_address_book(address_book or settings().resolved_address_book)
+    verdict = verify_texts(
+        receipt_text, disclosure_text, book, lambda: DeploymentChain(Deployment.connect(chain_client(rpc), book))
+    )
+    if verdict.check in ("json", "format"):  # not a receipt (or record) at all: a mistake, not a verdict
+        raise UserError(f"{verdict.problems[0]} (export records with `gridledger get ID --out FILE --receipt FILE`)")
     say(json.dumps(verdict.to_json(), indent=2) if as_json else verdict.summary())
     if not verdict.valid:
         raise typer.Exit(1)
