@@ -199,6 +199,7 @@ def verify_with(receipt: Receipt, disclosure: Disclosure | None, book: AddressBo
 
 def _chain_checks(verdict: Verdict, receipt: Receipt, book: AddressBook, chain: ChainView) -> None:
     """§V-10 to §V-13; every fact is read from ``chain`` and compared, never taken from the receipt."""
+    chain.prefetch(receipt.batch_id, receipt.tx_hash, receipt.entry.committer, receipt.block_number)
     batch = chain.batch(receipt.batch_id)
     if batch is None:
         verdict.fail("batch-anchored", "the batch is not anchored on-chain")
