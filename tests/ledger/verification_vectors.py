@@ -39,7 +39,7 @@ BOOK = {
     "deployment_block": 1,
     "deployer": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
     "deployed_at": 1_799_999_000,
-    "artifacts": {"Membership": "0x" + "11" * 32, "RecordRegistry": "0x" + "22" * 32, "AccessGrants": "0x" + "33" * 32},
+    "artifacts": {"Membership": "11" * 32, "RecordRegistry": "22" * 32, "AccessGrants": "33" * 32},
 }
 OTHER_REGISTRY = to_address("0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9")
 ANCHORER = to_address("0x70997970C51812dc3A64C0Aa960B6a2E86fdbC97")
