@@ -9,10 +9,11 @@ import sys
 import ledger
 
 PUBLIC = [
-    "AddressBook", "ChainClient", "ChainError", "ClientSettings", "Deployment", "Disclosure", "Entry", "EntryDomain",
+    "AddressBook", "ChainClient", "ChainError", "ChainView", "ClientSettings", "Deployment", "DeploymentChain",
+    "Disclosure", "DocumentError", "Entry", "EntryDomain",
     "GatewayClient", "GatewayClientError", "LedgerError", "LogVerdict", "PayloadError", "ProofError", "Receipt",
     "VerificationError", "Verdict", "commitment", "create_keystore", "disclose", "load_keystore", "prepare_commit",
-    "read_address_book", "verify", "verify_access_log", "verify_disclosure",
+    "read_address_book", "verify", "verify_access_log", "verify_disclosure", "verify_texts", "verify_with",
 ]  # fmt: skip
 SERVER_AND_COMPILER = [
     "fastapi", "starlette", "sqlalchemy", "alembic", "psycopg", "uvicorn", "solcx", "gateway.app", "gateway.services",
@@ -26,7 +27,8 @@ def test_public_api_is_pinned() -> None:
 
 
 def test_errors_form_one_tree() -> None:
-    for name in ("ChainError", "PayloadError", "ProofError", "VerificationError", "GatewayClientError"):
+    errors = ("ChainError", "DocumentError", "PayloadError", "ProofError", "VerificationError", "GatewayClientError")
+    for name in errors:
         assert issubclass(getattr(ledger, name), ledger.LedgerError), name
     assert issubclass(ledger.ProofError, ledger.VerificationError)
     assert issubclass(ledger.PayloadError, ValueError)
