@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from itertools import accumulate
 from typing import Any
 
 from ledger.errors import DocumentError
 
 MAX_EXACT = 2**53  # integer literals of this magnitude or more are refused (§J-1 rule 5)
+MAX_DEPTH = 64  # arrays and objects nest at most this deep (§J-1 rule 6; the gateway's edge says the same)
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STEPS = str.maketrans({"[": "+", "{": "+", "]": "-", "}": "-"})
 
 
 class _Refused(ValueError):
@@ -70,11 +75,21 @@ def _check_strings(value: Any) -> None:
             stack.extend(item.values())
 
 
+def _check_depth(text: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_DEPTH` before parsing: linear, no recursion (a parser
+    handed 100,000 nested arrays recurses until the process dies)."""
+    outside = _STRING.sub("", text)  # structure, numbers and literals: brackets in strings do not count
+    brackets = "".join(c for c in outside if c in "[]{}").translate(_STEPS)
+    if max(accumulate(1 if c == "+" else -1 for c in brackets), default=0) > MAX_DEPTH:
+        raise _Refused(f"arrays and objects nest more than {MAX_DEPTH} deep")
+
+
 def loads(text: str | bytes, what: str = "the document") -> Any:
     """Parse ``text`` as I-JSON; raise :class:`DocumentError` (code ``json``) naming the rule broken."""
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
+        _check_depth(text)
         value = json.loads(
             text, object_pairs_hook=_pairs, parse_int=_int, parse_float=_float, parse_constant=_constant
         )

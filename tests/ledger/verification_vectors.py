@@ -210,6 +210,8 @@ def build() -> dict[str, Any]:
          "json")  # fmt: skip
     case("json-lone-surrogate", "a disclosed value with an escaped lone surrogate", r0,
          text(d0).replace('"1990-03-07"', '"1990-03-07\\ud800"'), "json")  # fmt: skip
+    case("json-nested-65-deep", "a disclosed value nested so that the document is 65 deep (§J-1 rule 6)", r0,
+         text(d0).replace('"1990-03-07"', "[" * 62 + "1" + "]" * 62), "json")  # fmt: skip
     case("json-truncated", "a receipt file cut short", r0_text[: len(r0_text) // 2], d0, "json")
     case("json-disclosure-duplicate-field", "a disclosure naming one field twice", r0,
          text(d0).replace('"fields": {', '"fields": {"name": ' + text(d0["fields"]["name"]) + ", ", 1),
