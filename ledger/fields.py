@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ledger.eip712 import checksum
+from ledger.types import Address
 
 T = TypeVar("T")
 
@@ -74,13 +75,13 @@ def hex_bytes(size: int | None = None) -> Callable[[Any], bytes]:
     return parse
 
 
-def address(value: Any) -> str:
+def address(value: Any) -> Address:
     """An address in its EIP-55 checksum spelling (all lower- or upper-case is refused, §D)."""
     if not isinstance(value, str) or not _ADDRESS.fullmatch(value):
         raise FieldError("must be an address (0x and 40 hex digits)")
     if checksum(bytes.fromhex(value[2:])) != value:
         raise FieldError("must be an address in its EIP-55 checksum form")
-    return value
+    return Address(value)
 
 
 def closed(data: Mapping[str, Any], members: set[str], what: str) -> None:

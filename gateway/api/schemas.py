@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.services import values
+from gateway.services import listing, values
 
 SLUG = r"^[a-z0-9][a-z0-9._-]{0,31}$"
 HEX32 = r"^0x[0-9a-fA-F]{64}$"
@@ -70,6 +70,37 @@ class BatchAccepted(BaseModel):
     accepted: int
     duplicates: int
     records: list[Accepted]
+
+
+class RecordListItem(BaseModel):
+    """A listed record version: owner, type, version and supersession as its signed entry states them."""
+
+    id: str
+    owner: str
+    type: str
+    version: int
+    supersedes: str | None
+    status: Literal["pending", "anchored", "erased"]
+    committed_at: str = Field(description="when the gateway accepted it (RFC 3339, UTC)")
+    anchored_at: str | None = Field(description="the anchoring block's time, once anchored")
+    erased_at: str | None = Field(description="when its payload was erased, if it was")
+
+
+class RecordList(BaseModel):
+    items: list[RecordListItem]
+    next: str | None = Field(description="the next page's path and query, to GET (signed) as is; null after the last")
+
+    @classmethod
+    def of(cls, page: listing.ListingPage, next_path: str | None) -> RecordList:
+        items = [
+            RecordListItem(
+                id=r.id, owner=r.owner, type=r.type, version=r.version, supersedes=r.supersedes,
+                status=r.status,  # one of listing.STATUSES, checked by the model
+                committed_at=r.committed_at, anchored_at=r.anchored_at, erased_at=r.erased_at,
+            )
+            for r in page.items
+        ]  # fmt: skip
+        return cls(items=items, next=next_path)
 
 
 class VerifyRequest(BaseModel):

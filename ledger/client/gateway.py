@@ -23,7 +23,7 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,7 +33,7 @@ from eth_account.signers.local import LocalAccount
 from ledger.chain.contracts import GrantsClient
 from ledger.client.errors import GatewayClientError, UnavailableError, error_for
 from ledger.client.request_signing import sign_request
-from ledger.client.types import Accepted, AccessPage, BatchAccepted, GrantView, RecordView
+from ledger.client.types import Accepted, AccessPage, BatchAccepted, GrantView, RecordItem, RecordPage, RecordView
 from ledger.commitments import commitment, new_secret
 from ledger.eip712 import GRANTS_DOMAIN, SigningKey, relay_typed_data, sign_typed, signing_key
 from ledger.entries import Entry, EntryDomain
@@ -224,6 +224,37 @@ class GatewayClient:
     def get(self, record_id: str) -> RecordView:
         result: RecordView = self.request("GET", f"/v1/records/{record_id}")
         return result
+
+    def list_records(
+        self,
+        *,
+        record_type: str | None = None,
+        owner: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> RecordPage:
+        """One page of the records this member may read whole (by ownership or supervision)."""
+        filters = {"type": record_type, "owner": owner, "status": status, "limit": limit, "cursor": cursor}
+        query = urlencode({k: v for k, v in filters.items() if v is not None})
+        result: RecordPage = self.request("GET", "/v1/records" + (f"?{query}" if query else ""))
+        return result
+
+    def iter_records(
+        self,
+        *,
+        record_type: str | None = None,
+        owner: str | None = None,
+        status: str | None = None,
+        page_size: int = 500,
+    ) -> Iterator[RecordItem]:
+        """Every record this member may read whole, page after page (keyset: no repeats, no gaps)."""
+        page = self.list_records(record_type=record_type, owner=owner, status=status, limit=page_size)
+        while True:
+            yield from page["items"]
+            if not page["next"]:
+                return
+            page = self.request("GET", page["next"])
 
     def receipt(self, record_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", f"/v1/records/{record_id}/receipt")

@@ -65,3 +65,24 @@ class AccessPage(TypedDict, total=False):
 
     total: int
     entries: list[dict[str, Any]]
+
+
+class RecordItem(TypedDict):
+    """One listed record version (``GET /v1/records``): no payload; owner, type and version as signed."""
+
+    id: str
+    owner: str
+    type: str
+    version: int
+    supersedes: str | None
+    status: str  # pending | anchored | erased
+    committed_at: str
+    anchored_at: str | None
+    erased_at: str | None
+
+
+class RecordPage(TypedDict):
+    """One page of the listing; ``next`` is the path of the next page (GET it signed, as is), or None."""
+
+    items: list[RecordItem]
+    next: str | None

@@ -57,6 +57,10 @@ def test_a_real_receipt_disclosure_and_log_proofs_match_their_published_schemas(
     validator(gateway, "log-inclusion").validate(inclusion)
     consistency = auditor.request("GET", f"/v1/audit/log/consistency?first=1&second={size}")
     validator(gateway, "log-consistency").validate(consistency)
+    entries = auditor.request("GET", "/v1/audit/access")["entries"]
+    assert entries, "the read above was logged"
+    for entry in entries:
+        validator(gateway, "log-entry").validate(json.loads(entry["leaf"]))
 
 
 def test_a_tampered_receipt_fails_its_published_schema(gateway: Gateway) -> None:

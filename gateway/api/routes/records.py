@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from gateway.api.deps import ContainerDep, CurrentMember
-from gateway.api.schemas import Accepted, BatchAccepted, CommitBatch, CommitRecord
+from gateway.api.schemas import SLUG, Accepted, BatchAccepted, CommitBatch, CommitRecord, RecordList
+from gateway.services import listing
 from gateway.services.records import commit_records, read_receipt, read_record
 
 router = APIRouter(prefix="/v1", tags=["records"])
@@ -36,6 +37,26 @@ def commit_batch(batch: CommitBatch, member: CurrentMember, container: Container
     ]
     duplicates = sum(r.duplicate for r in results)
     return BatchAccepted(accepted=len(results) - duplicates, duplicates=duplicates, records=results)
+
+
+@router.get("/records", response_model=RecordList)
+def list_records(
+    member: CurrentMember,
+    container: ContainerDep,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=listing.MAX_CURSOR, pattern=r"^[A-Za-z0-9_-]+$", description="from the last page's `next`"),
+    ] = None,
+    limit: Annotated[int | None, Query(ge=1, le=listing.MAX_LIMIT, description="page size (default 100)")] = None,
+    record_type: Annotated[str | None, Query(alias="type", pattern=SLUG, description="only this record type")] = None,
+    owner: Annotated[str | None, Query(pattern=SLUG, description="only this owning organisation")] = None,
+    status: Annotated[Literal["pending", "anchored", "erased"] | None, Query(description="only this status")] = None,
+) -> RecordList:
+    """The records you may read whole (your organisation's; a subdistrict's admins and auditors also its
+    committees'), by record id, without payloads. Follow `next` (signed, as is) until it is null."""
+    query = listing.resume(cursor, record_type, owner, status, limit)
+    page = listing.list_records(container, member, query)
+    return RecordList.of(page, f"/v1/records?cursor={listing.encode_cursor(page.next)}" if page.next else None)
 
 
 @router.get("/records/{record_id}")
