@@ -84,6 +84,9 @@ class RecordListItem(BaseModel):
     committed_at: str = Field(description="when the gateway accepted it (RFC 3339, UTC)")
     anchored_at: str | None = Field(description="the anchoring block's time, once anchored")
     erased_at: str | None = Field(description="when its payload was erased, if it was")
+    access: Literal["whole", "grant"] = Field(description="read whole (owner, supervisor) or under a grant")
+    fields: list[str] | None = Field(description="the granted fields' names (access grant); null: every field")
+    grant: int | None = Field(description="the on-chain grant that covers it (access grant)")
 
 
 class RecordList(BaseModel):
@@ -97,6 +100,8 @@ class RecordList(BaseModel):
                 id=r.id, owner=r.owner, type=r.type, version=r.version, supersedes=r.supersedes,
                 status=r.status,  # one of listing.STATUSES, checked by the model
                 committed_at=r.committed_at, anchored_at=r.anchored_at, erased_at=r.erased_at,
+                access=r.access,  # whole | grant, checked by the model
+                fields=None if r.fields is None else list(r.fields), grant=r.grant,
             )
             for r in page.items
         ]  # fmt: skip

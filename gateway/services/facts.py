@@ -111,6 +111,12 @@ class LiveGrant:
     purpose_code: str
     expires_at: int
 
+    def covers(self, entry: Entry) -> bool:
+        """Whether this grant's owner and scope (as the chain holds them) cover ``entry``'s record."""
+        return self.owner == entry.org and self.scope == (
+            entry.record_id if self.scope_kind == "record" else entry.record_type
+        )
+
 
 def _covers(info: GrantInfo, entry: Entry) -> bool:
     if info.scope_kind == 0:

@@ -1,10 +1,13 @@
 """Listing records (``GET /v1/records``): the records a member may read whole, a page at a time.
 
-Who sees what follows the read path (:func:`gateway.services.records.can_read_whole`): the
-owner organisation's admins, recorders and auditors, and its supervising subdistrict's
-admins and auditors. Grant-based listing (a department listing what it was granted) is a
-later issue; a grantee with no ownership or supervision is refused here, as it would be
-for the whole record.
+Who sees what follows the read path: whole records for the owner organisation's admins,
+recorders and auditors and its supervising subdistrict's admins and auditors
+(:func:`gateway.services.records.can_read_whole`); and for a grantee's admins and verifiers,
+the records its live grants cover (``access: grant``), each item naming the granted fields
+and the grant — the names only: values are read (and logged) one record at a time, with
+their proofs. A grant is live when the chain says so: each candidate grant of the SQL index
+is read back from ``AccessGrants`` (grantee, owner, scope, fields, revocation, expiry
+against the gateway's clock and the chain's time), once per page; the index only proposes.
 
 Trust rule: which rows are candidates comes from the SQL copy (``owner_org``, the
 listing's index); every row returned is then checked against its committer-signed entry
@@ -35,15 +38,16 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from gateway.container import Container
-from gateway.db.models import Batch, Record
+from gateway.db.models import Batch, Grant, Record
 from gateway.errors import Forbidden, ValidationFailed
-from gateway.services.facts import signed_entry
+from gateway.services.facts import LiveGrant, copy_problems, flag, signed_entry
 from gateway.services.grants import visible_orgs
 from gateway.services.members import Member
-from gateway.services.records import WHOLE_OWNER_ROLES, WHOLE_SUPERVISOR_ROLES, can_read_whole
+from gateway.services.records import GRANTEE_ROLES, WHOLE_OWNER_ROLES, WHOLE_SUPERVISOR_ROLES, can_read_whole
+from ledger.entries import Entry
 from ledger.types import slug_to_bytes32
 
 MAX_LIMIT = 500
@@ -77,6 +81,9 @@ class ListedRecord:
     committed_at: str
     anchored_at: str | None
     erased_at: str | None
+    access: str = "whole"  # whole | grant
+    fields: tuple[str, ...] | None = None  # the granted fields (access "grant"), None for a whole record
+    grant: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,20 +129,60 @@ def check_query(query: ListingQuery) -> ListingQuery:
     return query
 
 
+def live_grants(container: Container, member: Member) -> list[LiveGrant]:
+    """The grants ``member``'s organisation holds now, each confirmed on-chain (the index only proposes)."""
+    if not member.has(GRANTEE_ROLES):
+        return []
+    container.grant_index.sync()
+    with container.sessions() as session:
+        rows = list(session.scalars(
+            select(Grant).where(Grant.grantee_org == member.org, Grant.revoked_block.is_(None)).order_by(Grant.id)
+        ))  # fmt: skip
+    grants, now, live = container.deployment().grants, container.now(), []
+    for row in rows:
+        info = grants.get_grant(row.id)
+        problems = copy_problems(row, info)
+        if problems:
+            raise flag(f"grant {row.id}", f"columns {', '.join(problems)} disagree with the chain")
+        if info.grantee_org != member.org or info.revoked_at or info.expires_at <= now:
+            continue
+        live.append(LiveGrant(
+            id=row.id, owner=info.owner_org, grantee=info.grantee_org, scope_kind=row.scope_kind, scope=row.scope,
+            fields=tuple(info.fields), purpose_code=info.purpose_code, expires_at=info.expires_at,
+        ))  # fmt: skip
+    return live
+
+
+def _covering(grants: list[LiveGrant], entry: Entry) -> LiveGrant | None:
+    """The live grant with the most fields that covers ``entry`` (by its signed owner, id and type)."""
+    covering = [g for g in grants if g.covers(entry)]
+    return max(covering, key=lambda g: (len(g.fields), -g.id), default=None)
+
+
 def list_records(container: Container, member: Member, query: ListingQuery) -> ListingPage:
-    """One page of the records ``member`` may read whole, ordered by record id."""
+    """One page of the records ``member`` may read, whole or under a live grant, ordered by record id."""
     query = check_query(query)
     orgs = readable_orgs(container, member)
-    if not orgs:
-        raise Forbidden(f"{member.address} may not list records: no ownership or supervision role in {member.org}")
+    grants = live_grants(container, member)
+    if not orgs and not member.has(GRANTEE_ROLES):
+        raise Forbidden(
+            f"{member.address} may not list records: no ownership, supervision or grantee role in {member.org}"
+        )
     if query.owner is not None:
-        if query.owner not in orgs:
+        grants = [g for g in grants if g.owner == query.owner]
+        if query.owner not in orgs and not grants:
             raise Forbidden(f"{member.org} may not list records of {query.owner}")
-        orgs = {query.owner}
+        orgs &= {query.owner}
+    covered = [
+        and_(Record.owner_org == g.owner, (Record.id if g.scope_kind == "record" else Record.record_type) == g.scope)
+        for g in grants
+    ]
+    if not orgs and not covered:
+        return ListingPage([], None)
     q = (
         select(Record, Batch.anchored_at)
         .outerjoin(Batch, Record.batch_id == Batch.id)
-        .where(Record.owner_org.in_(sorted(orgs)))
+        .where(or_(Record.owner_org.in_(sorted(orgs)), *covered))
     )
     if query.record_type is not None:
         q = q.where(Record.record_type == query.record_type)
@@ -151,7 +198,9 @@ def list_records(container: Container, member: Member, query: ListingQuery) -> L
     items: list[ListedRecord] = []
     for record, anchored_at in rows[: query.limit]:
         entry = signed_entry(container, record)  # IntegrityFailure when the columns contradict it
-        if not can_read_whole(container, member, entry):
+        whole = can_read_whole(container, member, entry)
+        grant = None if whole else _covering(grants, entry)
+        if not whole and grant is None:
             continue  # unreachable while the columns agree with the entry; never shown regardless
         items.append(
             ListedRecord(
@@ -160,6 +209,9 @@ def list_records(container: Container, member: Member, query: ListingQuery) -> L
                 status="erased" if record.erased_at is not None else record.status,
                 committed_at=_utc(record.created_at) or "", anchored_at=_unix(anchored_at),
                 erased_at=_utc(record.erased_at),
+                access="whole" if whole else "grant",
+                fields=None if grant is None else tuple(sorted(grant.fields)),
+                grant=None if grant is None else grant.id,
             )
         )  # fmt: skip
     last = rows[query.limit - 1][0].id if more else None

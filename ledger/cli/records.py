@@ -9,7 +9,9 @@ import json
 import os
 import re
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +35,7 @@ from ledger.cli.common import (
     say,
     settings,
 )
+from ledger.timefmt import local_time
 from ledger.verify import verify_texts
 
 IMPORT_NAMESPACE = uuid.UUID("6f1c2a4e-8a52-4b53-9a0e-6b9d0c1f7e21")
@@ -179,8 +182,45 @@ def import_cmd(
     say(f"imported {accepted} records from {source} ({duplicates} already present)")
 
 
+def _when(stamp: str | None) -> str:
+    """An RFC 3339 UTC time from the gateway, in this machine's local time (never raw seconds)."""
+    return "-" if not stamp else local_time(datetime.fromisoformat(stamp).timestamp())
+
+
+def list_cmd(
+    record_type: Annotated[str | None, typer.Option("--type", help="only this record type, e.g. household")] = None,
+    owner: Annotated[str | None, typer.Option(help="only this owning organisation")] = None,
+    status: Annotated[str | None, typer.Option(help="only pending, anchored or erased records")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the records as JSON")] = False,
+    gateway: GatewayOpt = None,
+    key: KeyOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """List the records you may read: your committee's, those you supervise, and what was granted to you."""
+    if status is not None and status not in ("pending", "anchored", "erased"):
+        raise UserError("--status must be pending, anchored or erased")
+    with client(gateway, key, password_file) as gw:
+        items = list(call(gw.iter_records, record_type=record_type, owner=owner, status=status))
+    if as_json:
+        say(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    if items:
+        say(f"{'record id':<36}  {'type':<12} {'ver':>3}  {'owner':<14} {'status':<8}  {'committed':<25}  access")
+    for i in items:
+        granted = f"fields {', '.join(i['fields'] or [])} (grant {i['grant']})"
+        access = "all fields" if i["access"] == "whole" else granted
+        say(f"{i['id']:<36}  {i['type']:<12} {i['version']:>3}  {i['owner']:<14} {i['status']:<8}  "
+            f"{_when(i['committed_at']):<25}  {access}")  # fmt: skip
+    counts = Counter(i["status"] for i in items)
+    detail = ", ".join(f"{counts[s]} {s}" for s in ("anchored", "pending", "erased") if counts[s])
+    say(f"{len(items)} records" + (f" ({detail})" if detail else ""))
+
+
 def register(app: typer.Typer) -> None:
     """Add the record commands to ``app``."""
+    records_app = typer.Typer(help="Find the records you may read.", no_args_is_help=True)
+    records_app.command("list")(list_cmd)
+    app.add_typer(records_app, name="records")
     app.command("commit")(commit_cmd)
     app.command("get")(get_cmd)
     app.command("verify")(verify_cmd)

@@ -68,7 +68,8 @@ class AccessPage(TypedDict, total=False):
 
 
 class RecordItem(TypedDict):
-    """One listed record version (``GET /v1/records``): no payload; owner, type and version as signed."""
+    """One listed record version (``GET /v1/records``): no payload; owner, type and version as signed;
+    ``access`` says whether it is read whole or under ``grant`` (then only ``fields``)."""
 
     id: str
     owner: str
@@ -79,6 +80,9 @@ class RecordItem(TypedDict):
     committed_at: str
     anchored_at: str | None
     erased_at: str | None
+    access: str  # whole | grant
+    fields: list[str] | None  # the granted fields' names (access grant)
+    grant: int | None
 
 
 class RecordPage(TypedDict):

@@ -172,7 +172,7 @@ def _write_records(
     client: GatewayClient, files: _Files, bar: layout.Progress, pending_wait: float, clock: Callable[[], float]
 ) -> list[dict[str, Any]]:
     """Each record's receipt and (unless erased) full disclosure; the index of ``records.json``."""
-    items = list(client.iter_records())
+    items = [i for i in client.iter_records() if i["access"] == "whole"]  # an export holds whole records
     bar.stage("records", len(items))
     index: list[dict[str, Any]] = []
     deadline = clock() + pending_wait

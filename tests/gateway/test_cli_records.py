@@ -159,3 +159,19 @@ def test_grant_audit_and_revoke_from_the_cli(live: dict[str, str], tmp_path: Pat
     assert refused.returncode == 2 and "HTTP 403 forbidden" in refused.stderr
     bad = cli(admin, "grant", "nowhere", "--type", "household", "--fields", "head", "--purpose", "x")
     assert bad.returncode == 2 and "unknown organisation 'nowhere'" in bad.stderr
+
+
+def test_records_list_shows_a_committee_worker_its_records_in_local_time(live: dict[str, str], tmp_path: Path) -> None:
+    record = tmp_path / "meeting.json"
+    record.write_text(json.dumps({"date": "2026-11-24", "topic": "Garden", "attendees": 6}))
+    record_id = cli(live, "commit", str(record), "--type", "meeting", "--wait").stdout.split()[2]
+    listed = cli(live, "records", "list", "--type", "meeting")
+    assert listed.returncode == 0, listed.stderr
+    line = next(ln for ln in listed.stdout.splitlines() if ln.startswith(record_id))
+    assert "meeting" in line and "anchored" in line and "rc-sunshine" in line and "all fields" in line
+    assert "T" not in line.split("rc-sunshine")[1].split("all fields")[0]  # a local time, not the wire's RFC 3339
+    assert listed.stdout.splitlines()[-1].startswith(f"{len(listed.stdout.splitlines()) - 2} records (")
+    as_json = json.loads(cli(live, "records", "list", "--json", "--type", "meeting").stdout)
+    assert record_id in {item["id"] for item in as_json} and {item["type"] for item in as_json} == {"meeting"}
+    wrong = cli(live, "records", "list", "--status", "lost")
+    assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1 and "Traceback" not in wrong.stderr

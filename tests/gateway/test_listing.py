@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -66,7 +67,8 @@ def test_items_carry_the_signed_metadata_and_no_payload(gateway: Gateway, seeded
     items = {i["id"]: i for i in gateway.client(gateway.org.sd_admin).iter_records()}
     second = items[seeded.second]
     assert set(second) == {"id", "owner", "type", "version", "supersedes", "status", "committed_at", "anchored_at",
-                           "erased_at"}  # fmt: skip
+                           "erased_at", "access", "fields", "grant"}  # fmt: skip
+    assert (second["access"], second["fields"], second["grant"]) == ("whole", None, None)
     assert (second["owner"], second["type"], second["version"], second["supersedes"]) == (
         "rc-sunshine", "household", 2, seeded.first
     )  # fmt: skip
@@ -77,7 +79,8 @@ def test_items_carry_the_signed_metadata_and_no_payload(gateway: Gateway, seeded
 
 def test_strangers_are_refused_or_see_nothing_of_others(gateway: Gateway, seeded: Seeded) -> None:
     org = gateway.org
-    problem = forbidden(lambda: gateway.client(org.dept_verifier).list_records()).problem
+    assert gateway.client(org.dept_verifier).list_records() == {"items": [], "next": None}  # no grant (yet)
+    problem = forbidden(lambda: gateway.client(org.dept_verifier).list_records(owner="rc-sunshine")).problem
     assert problem["type"].endswith("/forbidden") and "may not list" in problem["detail"]
     assert gateway.client(org.other_sd_admin).list_records() == {"items": [], "next": None}
     assert gateway.client(org.dept_admin).list_records()["items"] == []
@@ -154,3 +157,31 @@ def test_a_row_whose_columns_contradict_its_signed_entry_fails_the_page(gateway:
             session.execute(update(Record).where(Record.id == seeded.meeting).values(record_type="meeting"))
             session.commit()
     assert seeded.meeting in ids(gateway.client(gateway.org.c1_admin), record_type="meeting")
+
+
+def test_a_department_lists_what_its_live_grants_cover_by_name_only_until_revoked(
+    gateway: Gateway, seeded: Seeded
+) -> None:
+    org = gateway.org
+    dept, committee = gateway.client(org.dept_verifier), gateway.client(org.c1_admin)
+    grant = committee.grant("rc-sunshine", "civil-affairs", ["members", "head"], "census", int(time.time()) + 3600,
+                            record_type="household")  # fmt: skip
+    single = committee.grant("rc-sunshine", "civil-affairs", ["topic"], "minutes", int(time.time()) + 3600,
+                             record=seeded.meeting)  # fmt: skip
+    try:
+        log_size = gateway.container.access_log.size()
+        listed = {i["id"]: i for i in dept.iter_records()}
+        households = seeded.sunshine - {seeded.meeting}
+        assert households | {seeded.meeting} <= set(listed) and not set(listed) & seeded.harmony
+        assert {(listed[r]["access"], tuple(listed[r]["fields"] or ()), listed[r]["grant"]) for r in households} == {
+            ("grant", ("head", "members"), grant["id"])
+        }
+        assert (listed[seeded.meeting]["fields"], listed[seeded.meeting]["grant"]) == (["topic"], single["id"])
+        assert all(i["type"] in ("household", "meeting") and i["owner"] == "rc-sunshine" for i in listed.values())
+        assert gateway.container.access_log.size() == log_size  # names only: nothing read, nothing logged
+        assert set(ids(dept, record_type="meeting")) == {seeded.meeting}
+        forbidden(lambda: dept.list_records(owner="rc-harmony"))
+    finally:
+        committee.revoke(grant["id"])
+        committee.revoke(single["id"])
+    assert dept.list_records() == {"items": [], "next": None}  # revoked on-chain: gone from the listing
