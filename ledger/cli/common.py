@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -17,6 +20,7 @@ import httpx
 import typer
 from eth_account.signers.local import LocalAccount
 from pydantic import ValidationError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from ledger.chain.address_book import Deployment, read_address_book
 from ledger.chain.client import ChainClient
@@ -131,3 +135,25 @@ def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise UserError(f"the gateway refused (HTTP {exc.status} {kind}{where}): {exc}") from exc
     except httpx.TransportError as exc:
         raise UserError(f"no gateway answers ({exc}): start one with ./scripts/run or pass --gateway") from exc
+
+
+class _Bar:
+    """:class:`ledger.export.Progress` drawn by rich: one bar, relabelled per stage (on a terminal only)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID = progress.add_task("starting", total=None)
+
+    def stage(self, name: str, total: int | None) -> None:
+        self.progress.update(self.task, description=name, total=total, completed=0)
+
+    def advance(self, steps: int = 1) -> None:
+        self.progress.advance(self.task, steps)
+
+
+@contextmanager
+def progress_bar() -> Iterator[_Bar]:
+    """One bar for a long command, relabelled per stage; drawn only on a terminal."""
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+    with Progress(*columns, disable=not os.isatty(2), transient=True) as progress:
+        yield _Bar(progress)

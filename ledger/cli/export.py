@@ -9,14 +9,10 @@ no node answering).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from ledger.chain.address_book import Deployment, read_address_book
 from ledger.cli.common import (
@@ -30,33 +26,13 @@ from ledger.cli.common import (
     chain_client,
     client,
     connect,
+    progress_bar,
     say,
     settings,
 )
 from ledger.export import check_export, export_address_book, open_export, write_export
 
 MAX_PROBLEMS_SHOWN = 50
-
-
-class _Bar:
-    """:class:`ledger.export.Progress` drawn by rich: one bar, relabelled per stage (on a terminal only)."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task: TaskID = progress.add_task("starting", total=None)
-
-    def stage(self, name: str, total: int | None) -> None:
-        self.progress.update(self.task, description=name, total=total, completed=0)
-
-    def advance(self, steps: int = 1) -> None:
-        self.progress.advance(self.task, steps)
-
-
-@contextmanager
-def _bar() -> Iterator[_Bar]:
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
-    with Progress(*columns, disable=not os.isatty(2), transient=True) as progress:
-        yield _Bar(progress)
 
 
 def export_cmd(
@@ -76,7 +52,7 @@ def export_cmd(
     Check it later, anywhere, with `gridledger verify-export DIR --rpc URL`.
     """
     deployment = connect(rpc, address_book)
-    with client(gateway, key, password_file) as gw, _bar() as bar:
+    with client(gateway, key, password_file) as gw, progress_bar() as bar:
         summary = call(
             write_export, gw, deployment, out, anchor_wait=anchor_wait, pending_wait=pending_wait, progress=bar
         )
@@ -118,7 +94,7 @@ def verify_export_cmd(
             )
         book = read_address_book(path)
     deployment = Deployment.connect(chain_client(rpc), book)
-    with _bar() as bar:
+    with progress_bar() as bar:
         verdict = check_export(opened, deployment, trusted_is_export=trust_export_address_book, progress=bar)
     for problem in verdict.problems[:MAX_PROBLEMS_SHOWN]:
         say(f"- {problem}")
