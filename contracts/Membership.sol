@@ -39,6 +39,7 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
     uint8 public constant ROLE_ANCHORER = 16;
     uint8 private constant _ALL_ROLES = 31;
     uint256 private constant _MAX_NAME_BYTES = 64;
+    uint256 private constant _MAX_URL_BYTES = 200;
 
     bytes32 private constant _REGISTER_ORG_TYPEHASH = keccak256(
         "RegisterOrg(bytes32 orgId,uint8 kind,bytes32 parent,string name,address signer,uint256 nonce,uint256 deadline)"
@@ -50,6 +51,8 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
         keccak256("SetRoles(address account,uint8 roles,address signer,uint256 nonce,uint256 deadline)");
     bytes32 private constant _REMOVE_MEMBER_TYPEHASH =
         keccak256("RemoveMember(address account,address signer,uint256 nonce,uint256 deadline)");
+    bytes32 private constant _SET_GATEWAY_TYPEHASH =
+        keccak256("SetGateway(bytes32 orgId,string url,address signer,uint256 nonce,uint256 deadline)");
 
     mapping(bytes32 orgId => Org) private _orgs;
     mapping(bytes32 orgId => uint256) private _orgIndex; // 1-based index into _orgIds
@@ -60,6 +63,8 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
     mapping(address account => Checkpoints.Trace256) private _history;
     /// @dev The block in which an organisation was deactivated; zero while it is active.
     mapping(bytes32 orgId => uint256 blockNumber) private _deactivatedAt;
+    /// @dev The gateway serving each organisation's records (X-Road-style directory), empty when none.
+    mapping(bytes32 orgId => string url) private _gateways;
 
     /// @param consortiumAdmin The account that onboards subdistricts, departments and operators.
     constructor(address consortiumAdmin) EIP712("GridLedger Membership", "1") {
@@ -206,6 +211,41 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
         _removeMember(signer, account, orgId);
     }
 
+    /**
+     * @notice Publishes the URL of the gateway that serves `orgId`'s records, so that a member
+     * syncing what it was granted finds it from the chain (an empty `url` withdraws it).
+     * Requirements: `orgId` is active; the caller may manage it ({canManage}); `url` is at most
+     * 200 bytes of plain text ({Texts}) starting with `https://` or `http://`, or empty.
+     * Emits {OrgGatewaySet}.
+     */
+    function setGateway(bytes32 orgId, string calldata url) external {
+        _setGateway(_msgSender(), orgId, url);
+    }
+
+    /**
+     * @notice {setGateway} relayed with `signer`'s EIP-712 signature.
+     * Requirements: as {setGateway} for `signer`; `nonce` is the signer's next nonce; `deadline` not passed.
+     * Emits {OrgGatewaySet}.
+     */
+    function setGatewayBySig(
+        bytes32 orgId,
+        string calldata url,
+        address signer,
+        uint256 nonce,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        bytes32 structHash =
+            keccak256(abi.encode(_SET_GATEWAY_TYPEHASH, orgId, keccak256(bytes(url)), signer, nonce, deadline));
+        _checkRelayed(signer, structHash, nonce, deadline, signature);
+        _setGateway(signer, orgId, url);
+    }
+
+    /// @notice The gateway URL `orgId` published (empty when none).
+    function gatewayOf(bytes32 orgId) external view returns (string memory url) {
+        return _gateways[orgId];
+    }
+
     /// @notice The organisation `orgId` (kind `None` when unknown).
     function getOrg(bytes32 orgId) external view returns (Org memory) {
         return _orgs[orgId];
@@ -337,6 +377,23 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
         if (roles & ROLE_ANCHORER != 0 && !hasRole(DEFAULT_ADMIN_ROLE, actor)) {
             revert MembershipUnauthorized(actor, orgId);
         }
+    }
+
+    function _setGateway(address actor, bytes32 orgId, string calldata url) private {
+        _activeOrg(orgId);
+        if (!canManage(actor, orgId)) revert MembershipUnauthorized(actor, orgId);
+        bytes calldata raw = bytes(url);
+        if (raw.length > 0 && (raw.length > _MAX_URL_BYTES || !Texts.isPlainText(raw) || !_isHttpUrl(raw))) {
+            revert MembershipInvalidGatewayUrl(raw.length);
+        }
+        _gateways[orgId] = url;
+        emit OrgGatewaySet(orgId, url, actor);
+    }
+
+    /// @dev Whether `raw` starts with `https://` or `http://` and has something after it.
+    function _isHttpUrl(bytes calldata raw) private pure returns (bool) {
+        if (raw.length > 8 && bytes8(raw[:8]) == bytes8("https://")) return true;
+        return raw.length > 7 && bytes7(raw[:7]) == bytes7("http://");
     }
 
     function _activeOrg(bytes32 orgId) private view returns (Org storage org) {

@@ -38,6 +38,7 @@ _TYPES: dict[str, list[dict[str, str]]] = {
     ],
     "SetRoles": [{"name": "account", "type": "address"}, {"name": "roles", "type": "uint8"}],
     "RemoveMember": [{"name": "account", "type": "address"}],
+    "SetGateway": [{"name": "orgId", "type": "bytes32"}, {"name": "url", "type": "string"}],
     "Grant": [
         {"name": "ownerOrg", "type": "bytes32"},
         {"name": "granteeOrg", "type": "bytes32"},

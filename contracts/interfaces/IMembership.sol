@@ -51,6 +51,8 @@ interface IMembership {
     error MembershipNotMember(address account);
     /// @notice The role mask is empty or has bits outside the defined roles.
     error MembershipInvalidRoles(uint8 roles);
+    /// @notice A gateway URL that is not 0 to 200 bytes of plain text starting with `https://` or `http://`.
+    error MembershipInvalidGatewayUrl(uint256 length);
 
     /// @notice Emitted when an organisation is registered.
     event OrgRegistered(bytes32 indexed orgId, OrgKind kind, bytes32 indexed parent, string name, address indexed actor);
@@ -64,6 +66,8 @@ interface IMembership {
     event MemberRolesChanged(address indexed account, bytes32 indexed orgId, uint8 roles, address indexed actor);
     /// @notice Emitted when an account leaves its organisation.
     event MemberRemoved(address indexed account, bytes32 indexed orgId, address indexed actor);
+    /// @notice Emitted when the gateway an organisation's records are served by is published (empty: withdrawn).
+    event OrgGatewaySet(bytes32 indexed orgId, string url, address indexed actor);
 
     function registerOrg(bytes32 orgId, OrgKind kind, bytes32 parent, string calldata name) external;
 
@@ -76,6 +80,10 @@ interface IMembership {
     function removeMember(address account) external;
 
     function getOrg(bytes32 orgId) external view returns (Org memory);
+
+    function setGateway(bytes32 orgId, string calldata url) external;
+
+    function gatewayOf(bytes32 orgId) external view returns (string memory url);
 
     function orgDeactivatedAt(bytes32 orgId) external view returns (uint256 blockNumber);
 

@@ -140,6 +140,15 @@ class MembershipClient(_Client):
     def remove_member(self, sender: LocalAccount, account: str) -> TxReceipt:
         return self._send(sender, "removeMember", to_address(account))
 
+    def set_gateway(self, sender: LocalAccount, org: str, url: str) -> TxReceipt:
+        """Publish (or, with ``""``, withdraw) the gateway URL serving ``org``'s records."""
+        return self._send(sender, "setGateway", slug_to_bytes32(org), url)
+
+    def gateway_of(self, org: str) -> str | None:
+        """The gateway URL ``org`` published, or ``None``."""
+        url = str(self._call("gatewayOf", slug_to_bytes32(org)))
+        return url or None
+
     def deactivated_at(self, org: str) -> int | None:
         """The block in which ``org`` was deactivated (its members hold nothing from there on), or None."""
         block = int(self._call("orgDeactivatedAt", slug_to_bytes32(org)))

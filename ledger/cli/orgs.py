@@ -71,6 +71,24 @@ def org_register(
     say(f"registered {org_kind.name.lower()} {org} in block {receipt['blockNumber']}")
 
 
+def org_set_gateway(
+    org: Annotated[str, typer.Argument(help="your organisation's id")],
+    url: Annotated[str, typer.Argument(help="its gateway, e.g. https://gw.sd-east.example ('' withdraws)")],
+    key: KeyOpt = None,
+    password_file: PasswordFileOpt = None,
+    rpc: RpcOpt = None,
+    address_book: BookOpt = None,
+) -> None:
+    """Publish on-chain which gateway serves your organisation's records (its admins, its subdistrict's)."""
+    if url and not url.startswith(("https://", "http://")):
+        fail(f"a gateway URL starts with https:// (or http:// in development), not {url[:20]!r}")
+    deployment = connect(rpc, address_book)
+    account = load_key(key, password_file)
+    receipt = deployment.membership.set_gateway(account, org, url)
+    what = f"{org} is served by {url}" if url else f"{org} no longer names a gateway"
+    say(f"{what} (block {receipt['blockNumber']})")
+
+
 def org_list(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     rpc: RpcOpt = None,
@@ -90,6 +108,7 @@ def org_list(
                 "parent": info.parent,
                 "name": info.name,
                 "active": info.active,
+                "gateway": deployment.membership.gateway_of(org_id),
                 "members": deployment.membership.members(org_id),
             }
         )
@@ -99,7 +118,8 @@ def org_list(
     for row in rows:
         parent = f" under {row['parent']}" if row["parent"] else ""
         state = "" if row["active"] else " (deactivated)"
-        say(f"{row['id']:<20} {row['kind']:<12} {row['name']}{parent}, {len(row['members'])} members{state}")
+        served = f", gateway {row['gateway']}" if row["gateway"] else ""
+        say(f"{row['id']:<20} {row['kind']:<12} {row['name']}{parent}, {len(row['members'])} members{served}{state}")
 
 
 def member_add(
@@ -165,6 +185,7 @@ def register(app: typer.Typer) -> None:
     key_app.command("address")(key_address)
     org_app.command("register")(org_register)
     org_app.command("list")(org_list)
+    org_app.command("set-gateway")(org_set_gateway)
     member_app.command("add")(member_add)
     member_app.command("remove")(member_remove)
     member_app.command("show")(member_show)

@@ -45,6 +45,12 @@ class SyncResult:
     failed: list[str] = field(default_factory=list)
     held: int = 0
 
+    def plus(self, other: SyncResult) -> SyncResult:
+        """Two passes (over two gateways) as one."""
+        return SyncResult(self.listed + other.listed, self.added + other.added, self.updated + other.updated,
+                          self.removed + other.removed, self.waiting + other.waiting, self.failed + other.failed,
+                          self.held + other.held)  # fmt: skip
+
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import secrets
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
+import uvicorn
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
@@ -123,3 +126,20 @@ def gateway(
     settings = gateway_settings(tmp_path_factory.mktemp("gw"), database_url, deployment, admin)
     with TestClient(create_app(settings)) as http:
         yield Gateway(http, http.app.state.container, org)  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """A real uvicorn gateway in a thread on ``settings``' port; its URL, then stopped and joined."""
+    port = int(str(settings.authorities).split(":")[-1])
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run)
+    thread.start()
+    try:
+        while not server.started:
+            assert thread.is_alive(), "the gateway did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)

@@ -6,21 +6,17 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from eth_account.signers.local import LocalAccount
 
-from gateway.app import create_app
 from ledger.chain.address_book import Deployment
 from ledger.keys import create_keystore
 from ledger.ops.localchain import free_port
 from tests.conftest import Consortium
-from tests.gateway.conftest import gateway_settings
+from tests.gateway.conftest import gateway_settings, serving
 
 CLI = [sys.executable, "-c", "from ledger.cli.app import main; main()"]
 
@@ -37,22 +33,14 @@ def live(
     home = tmp_path_factory.mktemp("cli")
     port = free_port()
     settings = gateway_settings(home / "gw", database_url, deployment, admin, authorities=f"127.0.0.1:{port}")
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     key = home / "recorder.json"
     create_keystore(key, "pw", private_key=bytes(org.c1_recorder.key), iterations=2)
-    try:
+    with serving(settings) as url:
         yield {
-            **os.environ, "GRIDLEDGER_GATEWAY_URL": f"http://127.0.0.1:{port}", "GRIDLEDGER_KEY": str(key),
+            **os.environ, "GRIDLEDGER_GATEWAY_URL": url, "GRIDLEDGER_KEY": str(key),
             "GRIDLEDGER_KEY_PASSWORD": "pw", "GRIDLEDGER_RPC_URL": deployment.chain.rpc_url,
             "GRIDLEDGER_ADDRESS_BOOK": str(settings.resolved_address_book), "GRIDLEDGER_DATA_DIR": str(home),
         }  # fmt: skip
-    finally:
-        server.should_exit = True
-        thread.join(30)
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -296,8 +296,6 @@ RECEIPT_MUTATIONS: list[tuple[str, Any]] = [
     ("batch", [1, 2]),
     ("entry", "x"),
 ]
-# Receipt fields a verifier reads from the chain instead (the verdict reports the chain's)
-INFORMATIONAL = {"anchor.block_number", "anchor.anchored_at", "anchor.tx_hash"}
 DISCLOSURE_MUTATIONS: list[tuple[str, Any]] = [
     ("field_count", 0),
     ("field_count", 2**256),
@@ -323,10 +321,10 @@ def test_a_hostile_receipt_gets_a_verdict_or_a_422(
     receipt, disclosure = anchored
     body = json.dumps({"receipt": _set(receipt, path, value), "disclosure": disclosure}).encode()
     response = gateway.http.post("/v1/verify", content=body, headers={"Content-Type": "application/json"})
-    if response.status_code == 200:  # well-formed: the chain's facts decide, never the receipt's
+    if response.status_code == 200:  # well-formed: the chain's facts decide, and a misstated one is invalid
         verdict = response.json()
-        assert verdict["block_number"] == receipt["anchor"]["block_number"]
-        assert verdict["valid"] is (path in INFORMATIONAL)
+        assert verdict["block_number"] == receipt["anchor"]["block_number"]  # the chain's, not the receipt's
+        assert verdict["valid"] is False and verdict["check"] == "batch-facts"
     else:
         problem = assert_problem(response, 422, "validation-failed")
         assert path.split(".")[-1] in problem["detail"] or "format" in problem["detail"]

@@ -19,8 +19,10 @@ from eth_account.signers.local import LocalAccount
 from ledger.chain.address_book import Deployment
 from ledger.client.gateway import GatewayClient
 from ledger.keys import create_keystore
+from ledger.ops.localchain import free_port
 from ledger.sync import Mirror, sync_once
 from tests.conftest import Consortium
+from tests.gateway.conftest import fresh_database, gateway_settings, serving
 from tests.gateway.test_cli_records import CLI, cli, live  # noqa: F401 - the live gateway fixture
 
 HOUSEHOLD = {"address": "5-3-202", "head": "Zhao Min", "members": 3, "phone": "139 0000 0000", "low_income": True}
@@ -174,3 +176,51 @@ def test_a_sync_killed_mid_way_resumes_to_the_same_mirror_as_a_fresh_one(
         (fresh / "index.json").read_text()
     )["records"]
     assert not [p for p in (killed / "records").iterdir() if p.name.startswith(".")]  # no half-written file
+
+
+def test_a_department_finds_every_grantors_gateway_on_chain_and_mirrors_from_each(
+    live: dict[str, str],  # noqa: F811
+    connect: Callable[[LocalAccount], GatewayClient],
+    org: Consortium,
+    deployment: Deployment,
+    admin: LocalAccount,
+    database_kind: str,
+    tmp_path: Path,
+) -> None:
+    """Two gateways on two databases and one chain: each committee publishes its own, grants through it,
+    and ``sync --discover`` mirrors both committees' granted records, each from where it lives."""
+    m = deployment.membership
+    with fresh_database(database_kind, tmp_path) as second_db:
+        port = free_port()
+        settings = gateway_settings(tmp_path / "gw2", second_db, deployment, admin, authorities=f"127.0.0.1:{port}")
+        with serving(settings) as second_url, contextlib.ExitStack() as stack:
+            m.set_gateway(org.c1_admin, "rc-sunshine", live["GRIDLEDGER_GATEWAY_URL"])
+            m.set_gateway(org.c2_admin, "rc-harmony", second_url)
+            harmony = stack.enter_context(GatewayClient(second_url, org.c2_admin))
+            sunshine_id = connect(org.c1_recorder).commit("household", HOUSEHOLD)["id"]
+            harmony_id = harmony.commit("household", {**HOUSEHOLD, "head": "He Ping"})["id"]
+            connect(org.c1_recorder).wait_anchored(sunshine_id)
+            harmony.wait_anchored(harmony_id)
+            later = int(time.time()) + 3600
+            grants = [
+                (connect(org.c1_admin), connect(org.c1_admin).grant(
+                    "rc-sunshine", "civil-affairs", ["head"], "census", later, record_type="household")),
+                (harmony, harmony.grant("rc-harmony", "civil-affairs", ["head"], "census", later,
+                                        record_type="household")),
+            ]  # fmt: skip
+            try:
+                mirror = tmp_path / "mirror"
+                result = cli(as_department(live, org, tmp_path), "sync", str(mirror), "--discover", "--once")
+                assert result.returncode == 0, result.stdout + result.stderr
+                assert result.stdout.strip().endswith("from 2 gateways")
+                folders = {p.name: mirrored(p) for p in mirror.iterdir()}
+                assert len(folders) == 2
+                held = {rid: doc for docs in folders.values() for rid, doc in docs.items()}
+                assert {sunshine_id, harmony_id} <= set(held)
+                assert held[harmony_id]["disclosure"]["fields"]["head"]["value"] == "He Ping"
+                assert all(set(doc["disclosure"]["fields"]) == {"head"} for doc in held.values())
+            finally:
+                for client, grant in grants:
+                    client.revoke(grant["id"])
+                m.set_gateway(org.c1_admin, "rc-sunshine", "")
+                m.set_gateway(org.c2_admin, "rc-harmony", "")
