@@ -217,14 +217,14 @@ def verify_disclosure(disclosure: Disclosure, expected: bytes) -> list[str]:
     seen: set[int] = set()
     for name, f in disclosure.fields.items():
         if f.index in seen:
-            raise VerificationError(f"field {name!r} reuses leaf index {f.index}")
+            raise VerificationError(f"field {name[:40]!r} reuses leaf index {f.index}")
         seen.add(f.index)
         try:
             leaf = merkle.leaf_hash(field_leaf_data(f.salt, name, f.value))
         except PayloadError as exc:
-            raise VerificationError(f"field {name!r} is {exc}") from exc
+            raise VerificationError(f"field {name[:40]!r} is {exc}") from exc
         try:
             merkle.verify_inclusion(f.index, disclosure.field_count, leaf, f.proof, expected)
         except ProofError as exc:
-            raise VerificationError(f"field {name!r} does not match the commitment ({exc.message})") from exc
+            raise VerificationError(f"field {name[:40]!r} does not match the commitment ({exc.message})") from exc
     return field_order(disclosure.fields)

@@ -19,7 +19,7 @@ from ledger.errors import DocumentError
 
 MAX_EXACT = 2**53  # integer literals of this magnitude or more are refused (§J-1 rule 5)
 MAX_DEPTH = 64  # arrays and objects nest at most this deep (§J-1 rule 6; the gateway's edge says the same)
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\Z)', re.DOTALL)  # possessive: linear, an unterminated one too
 _STEPS = str.maketrans({"[": "+", "{": "+", "]": "-", "}": "-"})
 
 

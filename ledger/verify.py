@@ -27,13 +27,14 @@ from typing import Any
 
 from ledger import ijson
 from ledger.chain.address_book import AddressBook, Deployment
-from ledger.chain.view import ChainView, DeploymentChain
+from ledger.chain.contracts import BatchInfo
+from ledger.chain.view import ChainView, DeploymentChain, TransactionFacts
 from ledger.commitments import DISCLOSURE_FORMAT, Disclosure, verify_disclosure
 from ledger.entries import ENTRY_FORMAT, EntryDomain
 from ledger.errors import DocumentError, ProofError, VerificationError
 from ledger.receipts import RECEIPT_FORMAT, Receipt, batch_id_for
 from ledger.timefmt import local_time
-from ledger.types import Role, to_address
+from ledger.types import OrgId, Role, to_address
 
 CHECKS = (
     "json", "format", "schema", "version-rule", "trust-domain", "signature", "disclosure-record",
@@ -252,22 +253,51 @@ def verify_texts(
     try:
         receipt_doc = ijson.loads(receipt_text, "the receipt")  # §V-1 for both documents first,
         disclosure_doc = None if disclosure_text is None else ijson.loads(disclosure_text, "the disclosure")
-        check_formats(receipt_doc, disclosure_doc)  # then §V-2 for both, then §V-3
-        receipt = Receipt.from_json(receipt_doc)
-        disclosure = Disclosure.from_json(disclosure_doc) if disclosure_doc is not None else None
+        check_formats(receipt_doc, disclosure_doc, disclosure_given=disclosure_text is not None)  # then §V-2
+        receipt = Receipt.from_json(receipt_doc)  # then §V-3
+        disclosure = Disclosure.from_json(disclosure_doc) if disclosure_text is not None else None
     except DocumentError as exc:
         return Verdict.unreadable(exc)
-    return verify_with(receipt, disclosure, book, chain())
+    return verify_with(receipt, disclosure, book, _Lazy(chain))
 
 
-def check_formats(receipt: Any, disclosure: Any) -> None:
-    """§V-2 over every document before any §V-3 check, so the first failing check is the spec's."""
+class _Lazy:
+    """A :class:`ChainView` that connects on its first read: a receipt refused before any chain
+    check (another deployment's, §V-5) gets its verdict even with no node answering."""
+
+    def __init__(self, factory: Callable[[], ChainView]) -> None:
+        self._factory = factory
+        self._view: ChainView | None = None
+
+    def _get(self) -> ChainView:
+        if self._view is None:
+            self._view = self._factory()
+        return self._view
+
+    def prefetch(self, batch_id: bytes, tx_hash: bytes, account: str, block: int) -> None:
+        self._get().prefetch(batch_id, tx_hash, account, block)
+
+    def batch(self, batch_id: bytes) -> BatchInfo | None:
+        return self._get().batch(batch_id)
+
+    def transaction(self, tx_hash: bytes) -> TransactionFacts | None:
+        return self._get().transaction(tx_hash)
+
+    def membership_at(self, account: str, block: int) -> tuple[OrgId | None, Role]:
+        return self._get().membership_at(account, block)
+
+
+def check_formats(receipt: Any, disclosure: Any, *, disclosure_given: bool = True) -> None:
+    """§V-2 over every document before any §V-3 check, so the first failing check is the spec's.
+
+    A disclosure file holding ``null`` is a document that is not an object, not "no disclosure".
+    """
     if not isinstance(receipt, dict) or receipt.get("format") != RECEIPT_FORMAT:
         raise DocumentError("format", f"not a receipt (format must be {RECEIPT_FORMAT!r})")
-    entry = receipt.get("entry")
-    if entry is not None and (not isinstance(entry, dict) or not _is_entry_format(entry.get("format"))):
+    entry = receipt.get("entry", {"format": ENTRY_FORMAT})  # a missing entry is a schema matter (§V-3)
+    if not isinstance(entry, dict) or not _is_entry_format(entry.get("format")):
         raise DocumentError("format", f"not an entry of format {ENTRY_FORMAT}")
-    if disclosure is not None and (not isinstance(disclosure, dict) or disclosure.get("format") != DISCLOSURE_FORMAT):
+    if disclosure_given and (not isinstance(disclosure, dict) or disclosure.get("format") != DISCLOSURE_FORMAT):
         raise DocumentError("format", f"not a disclosure (format must be {DISCLOSURE_FORMAT!r})")
 
 

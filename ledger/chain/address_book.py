@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ledger import fields as f
+from ledger import ijson
 from ledger.chain.client import ChainClient
 from ledger.chain.contracts import GrantsClient, MembershipClient, RegistryClient
-from ledger.errors import AddressBookError, ChainMismatchError
+from ledger.errors import AddressBookError, ChainMismatchError, DocumentError
+
+ADDRESS_BOOK_FORMAT = "gridledger-address-book/1"
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -34,12 +40,33 @@ class AddressBook:
     artifacts: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": "gridledger-address-book/1", **asdict(self)}
+        return {"format": ADDRESS_BOOK_FORMAT, **asdict(self)}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AddressBook:
-        fields = {k: data[k] for k in cls.__dataclass_fields__}
-        return cls(**fields)
+    def from_json(cls, data: Any) -> AddressBook:
+        """Parse strictly (docs/spec/documents.md §D-4): the book is the verifier's root of trust, so an
+        unknown format, a missing or extra member, or a value of the wrong form is refused, never guessed at.
+        Raises :class:`AddressBookError` naming the member."""
+        try:
+            if not isinstance(data, dict) or data.get("format") != ADDRESS_BOOK_FORMAT:
+                raise f.FieldError(f"the format must be {ADDRESS_BOOK_FORMAT!r}")
+            f.closed(data, {"format", *cls.__dataclass_fields__}, "the address book")
+            artifacts = f.field(data, "artifacts", f.mapping)
+            for name, digest in artifacts.items():
+                if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+                    raise f.FieldError(f"artifacts.{str(name)[:40]} must be 64 lower-case hex digits")
+            return cls(
+                chain_id=f.field(data, "chain_id", f.integer(1, f.MAX_SAFE)),
+                membership=f.field(data, "membership", f.address),
+                registry=f.field(data, "registry", f.address),
+                grants=f.field(data, "grants", f.address),
+                deployment_block=f.field(data, "deployment_block", f.integer(0, f.MAX_SAFE)),
+                deployer=f.field(data, "deployer", f.address),
+                deployed_at=f.field(data, "deployed_at", f.integer(0, f.MAX_SAFE)),
+                artifacts=dict(artifacts),
+            )
+        except f.FieldError as exc:
+            raise AddressBookError(f"not a valid address book: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -69,12 +96,17 @@ class Deployment:
 
 
 def read_address_book(path: Path) -> AddressBook:
+    """Read the book as I-JSON and strictly (§J-1, §D-4); :class:`AddressBookError` names what is wrong."""
     try:
-        return AddressBook.from_json(json.loads(path.read_text()))
+        document = ijson.loads(path.read_bytes(), "the address book")
     except FileNotFoundError:
         raise AddressBookError(f"no address book at {path}: run `gridledger deploy` first") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise AddressBookError(f"address book {path} is unreadable: {exc}") from exc
+    except (DocumentError, OSError) as exc:
+        raise AddressBookError(f"address book {path} is unreadable: {exc}") from None
+    try:
+        return AddressBook.from_json(document)
+    except AddressBookError as exc:
+        raise AddressBookError(f"address book {path}: {exc.message}") from None
 
 
 def write_address_book(path: Path, book: AddressBook, *, force: bool = False) -> None:

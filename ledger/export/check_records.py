@@ -29,7 +29,7 @@ from ledger.fields import MAX_UINT32, FieldError, array, field, integer, obj, te
 from ledger.receipts import Receipt
 from ledger.verify import verify
 
-ITEM_MEMBERS = {"id", "owner", "type", "version", "supersedes", "status", "committed_at", "anchored_at", "erased_at"}
+ITEM_MEMBERS = set(layout.INDEX_MEMBERS)
 MAX_RECORDS = 10_000_000
 
 

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.chain.address_book import AddressBook, Deployment
-from ledger.errors import LedgerError, VerificationError
+from ledger.errors import AddressBookError, LedgerError, VerificationError
 from ledger.export import layout
 from ledger.export.check_log import check_log
 from ledger.export.check_records import check_records
 from ledger.export.context import Context, ExportVerdict
 from ledger.fields import FieldError
-from ledger.types import to_address
+from ledger.types import Role
 
 
 @dataclass(frozen=True)
@@ -72,14 +72,10 @@ def open_export(directory: Path) -> Opened:
 
 def _address_book(data: bytes) -> AddressBook:
     document = layout.load_json(data, layout.ADDRESS_BOOK)
-    if not isinstance(document, dict) or document.get("format") != "gridledger-address-book/1":
-        raise ValueError("not an address book (format gridledger-address-book/1)")
-    book = AddressBook.from_json(document)
-    if type(book.chain_id) is not int:
-        raise ValueError("its chain_id is not an integer")
-    for name in ("membership", "registry", "grants"):
-        to_address(str(getattr(book, name)))
-    return book
+    try:
+        return AddressBook.from_json(document)  # strict (§D-4): format, members, forms
+    except AddressBookError as exc:
+        raise ValueError(exc.message) from None
 
 
 def export_address_book(opened: Opened) -> AddressBook:
@@ -127,14 +123,16 @@ def _check_signature(ctx: Context, opened: Opened) -> None:
         ctx.problem(f"the manifest's block {m.block} is beyond this node's latest block {latest}")
         return
     org, roles = ctx.deployment.membership.membership_of(signer, block=m.block)
-    if org != m.org or not roles:
-        ctx.problem(f"the exporter {signer} was not a member of {m.org} at block {m.block}")
+    if org != m.org or not roles & (Role.ADMIN | Role.AUDITOR):  # who may export (§E): not a recorder
+        ctx.problem(f"the exporter {signer} was not an admin or auditor of {m.org} at block {m.block}")
 
 
 def _walk(ctx: Context) -> None:
     """Find the export's regular files (``ctx.present``); a link or a device is a problem, never followed."""
     for folder, dirs, names in os.walk(ctx.root):
         base = Path(folder).relative_to(ctx.root)
+        if base != Path(".") and not dirs and not names:
+            ctx.problem(f"{base.as_posix()} is an empty directory, which no export holds")
         for name in sorted(dirs + names):
             full, rel = Path(folder) / name, (base / name).as_posix()
             if full.is_symlink():

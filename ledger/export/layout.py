@@ -41,6 +41,9 @@ README = "README.md"
 ADDRESS_BOOK = "addressbook.json"
 RECORDS = "records.json"
 HEADS = "access-log/heads.json"
+INDEX_MEMBERS = frozenset(  # an index item of records.json (§E-2): the listing's facts, nothing else
+    {"id", "owner", "type", "version", "supersedes", "status", "committed_at", "anchored_at", "erased_at"}
+)
 ENTRIES = "access-log/entries.jsonl"
 FIXED = (README, ADDRESS_BOOK, RECORDS, HEADS, ENTRIES)
 """The files every export holds besides the manifest, its signature and the per-record files."""

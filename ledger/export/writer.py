@@ -198,7 +198,8 @@ def _write_records(
         anchor = receipt["anchor"]
         anchored_at = datetime.fromtimestamp(int(anchor["anchored_at"]), UTC).isoformat().replace("+00:00", "Z")
         index.append({
-            "item": {**item, "status": "erased" if erased_at else "anchored", "erased_at": erased_at,
+            "item": {**{k: v for k, v in item.items() if k in layout.INDEX_MEMBERS},
+                     "status": "erased" if erased_at else "anchored", "erased_at": erased_at,
                      "anchored_at": anchored_at},
             "block": int(anchor["block_number"]),
         })  # fmt: skip

@@ -379,7 +379,18 @@ def test_an_export_signed_by_a_stranger_is_invalid(
     shutil.copytree(demo.office, case)
     resign(case, None, lambda d: None)
     code, out, _ = in_process(demo, case, capsys)
-    assert code == 1 and "was not a member of sd-east" in out.splitlines()[-1], out
+    assert code == 1 and "was not an admin or auditor of sd-east" in out.splitlines()[-1], out
+
+
+def test_an_export_re_signed_by_a_recorder_of_the_organisation_is_invalid(
+    demo: Demo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member who may not export (a recorder) cannot vouch for one, e.g. with records removed."""
+    case = tmp_path / "recorder"
+    shutil.copytree(demo.owner, case)
+    resign(case, demo.data / "demo-keys" / "rc-sunshine-recorder.json", lambda d: None)
+    code, out, _ = in_process(demo, case, capsys)
+    assert code == 1 and "was not an admin or auditor of rc-sunshine" in out.splitlines()[-1], out
 
 
 # -- bad input: one line, exit 2, never a traceback --------------------------------------------------

@@ -100,3 +100,36 @@ def test_the_published_schemas_agree_with_the_verifier_on_every_case() -> None:
 
 def test_the_vector_address_book_is_a_valid_address_book() -> None:
     assert _validator("address-book.schema.json").is_valid(DATA["address_book"])
+
+
+def test_a_receipt_of_another_deployment_needs_no_node_at_all() -> None:
+    def no_node() -> StaticChain:
+        raise AssertionError("connected to a node for a receipt refused before any chain check")
+
+    book = AddressBook.from_json(DATA["address_book"])
+    for case in CASES:
+        if case["expect"]["check"] in ("json", "format", "schema", "trust-domain"):
+            verdict = verify_texts(case["receipt"], case["disclosure"], book, no_node)
+            assert verdict.check == case["expect"]["check"], case["name"]
+
+
+def test_the_address_book_is_read_strictly(tmp_path: Path) -> None:
+    from ledger.chain.address_book import read_address_book
+    from ledger.errors import AddressBookError
+
+    good = DATA["address_book"]
+    path = tmp_path / "book.json"
+    path.write_text(json.dumps({**good, "chain_id": 31337.0}))
+    assert read_address_book(path).chain_id == 31337 and type(read_address_book(path).chain_id) is int
+    bad = [
+        json.dumps({**good, "format": "gridledger-address-book/9"}),
+        json.dumps(good).replace('"registry": ', '"registry": "0x' + "00" * 19 + '01", "registry": '),  # twice
+        json.dumps({**good, "extra": 1}),
+        json.dumps({**good, "registry": good["registry"].lower()}),
+        json.dumps({k: v for k, v in good.items() if k != "grants"}),
+        "[]",
+    ]
+    for text in bad:
+        path.write_text(text)
+        with pytest.raises(AddressBookError):
+            read_address_book(path)

@@ -224,6 +224,9 @@ def build() -> dict[str, Any]:
     case("format-entry-format-2", "an entry of format 2", tampered(r0, at("entry.format", 2)), d0, "format")
     case("format-entry-format-true", "an entry format true is not 1", tampered(r0, at("entry.format", True)), d0,
          "format")  # fmt: skip
+    case("format-disclosure-null", "a disclosure file holding null is not 'no disclosure'", r0, "null", "format")
+    case("format-entry-null-before-schema", "an entry that is null, beside a member the receipt does not define",
+         tampered(tampered(r0, at("entry", None)), at("x", 1)), d0, "format")  # fmt: skip
     case("format-disclosure-missing", "a disclosure without its format", r0,
          {k: v for k, v in d0.items() if k != "format"}, "format")  # fmt: skip
 
@@ -248,6 +251,8 @@ def build() -> dict[str, Any]:
                "0x " + r0["entry"]["commitment"][3:])  # fmt: skip
     entry_case("schema-commitment-upper-case", "hex digits in upper case", "commitment",
                "0x" + r0["entry"]["commitment"][2:].upper())  # fmt: skip
+    entry_case("schema-commitment-trailing-newline", "fixed-width hex with a newline after it", "commitment",
+               r0["entry"]["commitment"] + "\n")  # fmt: skip
     entry_case("schema-commitment-no-0x", "hex without its 0x", "commitment", r0["entry"]["commitment"][2:] + "00")
     entry_case("schema-signature-64-bytes", "a signature without its v byte", "signature",
                r0["entry"]["signature"][:-2])  # fmt: skip

@@ -173,7 +173,7 @@ async function cmdVerify(argv) {
     const p = v.proved;
     const what = p.fields === null
       ? 'only the entry is proven (no record given)'
-      : `${p.complete ? 'all' : `${p.fields.length} of`} ${p.field_count} fields proven: ${p.fields.map((f) => JSON.stringify(f)).join(', ')}`;
+      : `${p.complete ? `all ${p.field_count} fields` : 'fields'} proven: ${p.fields.map((f) => JSON.stringify(f)).join(', ')}`;  // §D-3: a partial disclosure's field_count is not proven
     process.stdout.write(`VALID  record ${p.record_id} version ${p.version}, type ${p.type}, owner ${p.org}, `
       + `committed by ${p.committer}, anchored in block ${p.block_number} at ${localTime(p.anchored_at)}; ${what}\n`);
     return 0;
