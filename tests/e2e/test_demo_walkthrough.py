@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,37 @@ import pytest
 from ledger.ops.localchain import free_port
 
 CLI = [sys.executable, "-c", "from ledger.cli.app import main; main()"]
+PASSWORD = "demo-password-not-secret"
+
+
+def _share_with_civil_affairs(cli: Callable[..., subprocess.CompletedProcess[str]], keys: Path, tmp_path: Path,
+                              record: Path) -> None:  # fmt: skip
+    """Issue 11's walkthrough: a committee admin grants household fields by type to civil-affairs, which
+    mirrors exactly those fields of every household, verified; a new household follows on the next sync;
+    revoking the grant removes them."""
+    as_ = {name: {"GRIDLEDGER_KEY": str(keys / f"{name}.json"), "GRIDLEDGER_KEY_PASSWORD": PASSWORD}
+           for name in ("rc-sunshine-admin", "rc-sunshine-recorder", "civil-affairs-verifier")}  # fmt: skip
+    granted = cli("grant", "civil-affairs", "--type", "household", "--fields", "head,members",
+                  "--purpose", "winter subsidy review", **as_["rc-sunshine-admin"])  # fmt: skip
+    assert granted.returncode == 0, granted.stderr
+    grant_id = granted.stdout.split()[1].rstrip(":")
+    listed = cli("records", "list", "--type", "household", "--json", **as_["civil-affairs-verifier"])
+    households = {item["id"] for item in json.loads(listed.stdout)}
+    assert households and all(item["fields"] == ["head", "members"] for item in json.loads(listed.stdout))
+    mirror = tmp_path / "civil-affairs-mirror"
+    synced = cli("sync", str(mirror), "--once", **as_["civil-affairs-verifier"])
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    held = {p.stem: json.loads(p.read_text()) for p in (mirror / "records").glob("*.json")}
+    assert set(held) == households
+    assert all(set(doc["disclosure"]["fields"]) == {"head", "members"} for doc in held.values())
+    newer = cli("commit", str(record), "--type", "household", "--wait", **as_["rc-sunshine-recorder"])
+    assert newer.returncode == 0, newer.stderr
+    again = cli("sync", str(mirror), "--once", **as_["civil-affairs-verifier"])
+    assert again.returncode == 0 and "1 new" in again.stdout
+    assert newer.stdout.split()[2] in {p.stem for p in (mirror / "records").glob("*.json")}
+    assert cli("revoke", grant_id, **as_["rc-sunshine-admin"]).returncode == 0
+    after = cli("sync", str(mirror), "--once", **as_["civil-affairs-verifier"])
+    assert after.returncode == 0 and not list((mirror / "records").glob("*.json")), after.stdout
 
 
 def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) -> None:
@@ -59,6 +91,7 @@ def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) ->
             "get", record_id, "--out", str(tmp_path / "r.json"), "--receipt", str(tmp_path / "rc.json"), **as_recorder
         )
         assert fetched.returncode == 0, fetched.stderr
+        _share_with_civil_affairs(cli, keys, tmp_path, record)
     finally:
         gateway.send_signal(signal.SIGTERM)
         gateway.wait(30)
