@@ -5,6 +5,13 @@ Every commit is validated against its type's schema; an error names the failing 
 the schema rule, never the value: jsonschema's own messages quote the instance (an ID
 number that fails its pattern, a phone number), and they would reach the client and the
 logs. :func:`rule_message` rewords each error from its keyword and the schema's value.
+
+Validation runs twice over only for bad payloads: a compiled validator (``jsonschema_rs``,
+~1 µs a payload against ~40 for ``jsonschema``) answers "valid" on the commit path, and
+``jsonschema`` decides and words the errors whenever the compiled one finds any. So a
+payload is refused exactly when ``jsonschema`` refuses it, unless the compiled validator
+accepts what ``jsonschema`` would not; tests/gateway/test_fast_paths.py checks that they
+agree on every built-in type. Formats are annotations here, as ``jsonschema`` treats them.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from sqlalchemy import select
@@ -49,6 +57,7 @@ class RecordTypes:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._validators: dict[str, Draft202012Validator] = {}
+        self._compiled: dict[str, Any] = {}  # name -> jsonschema_rs validator (untyped)
         self._lock = threading.Lock()
 
     def names(self) -> list[str]:
@@ -70,16 +79,29 @@ class RecordTypes:
         if row is None:
             return None
         validator = Draft202012Validator(row.schema)
+        compiled = compile_schema(row.schema)
         with self._lock:
             self._validators[name] = validator
+            self._compiled[name] = compiled
         return validator
 
     def errors(self, name: str, payload: Any) -> list[tuple[str, str]]:
         """(JSON pointer, message) for each schema violation, most specific first."""
         validator = self.validator(name)
         assert validator is not None
+        compiled = self._compiled.get(name)
+        if compiled is not None and compiled.is_valid(payload):
+            return []
         found = sorted(validator.iter_errors(payload), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
         return [rule_message(e) for e in found]
+
+
+def compile_schema(schema: Any) -> Any:
+    """A compiled validator for ``schema`` (formats as annotations), or ``None`` if it will not compile."""
+    try:
+        return jsonschema_rs.validator_for(schema, validate_formats=False)
+    except Exception:  # jsonschema alone then validates this type
+        return None
 
 
 def _pointer(parts: Any) -> str:

@@ -2,13 +2,15 @@
 
 Crash safety, step by step:
 
-1. In one database transaction, claim up to ``batch_max_size`` unbatched outbox rows
+1. In one database transaction, claim up to ``batch_max_size`` outbox rows
    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers never take the same row;
-   a guarded ``UPDATE … WHERE batch_id IS NULL`` everywhere), compute the root, and write
-   the batch row (status ``sending``, with a lease) before anything reaches the chain.
+   a guarded ``DELETE … WHERE batch_id IS NULL`` that must remove every one everywhere),
+   compute the root, write the batch row (status ``sending``, with a lease) and point the
+   records at it before anything reaches the chain. From then on ``records.batch_id`` is
+   the batch's queue: a release puts the outbox rows back.
 2. Send ``anchor(batchId, root, size)``; ``batchId = SHA-256("gridledger-batch-v1" ||
    root)``, so the chain itself recognises a batch sent twice (``RegistryBatchExists``).
-3. Mark the batch ``anchored`` and its records ``anchored``; delete their outbox rows.
+3. Mark the batch ``anchored`` and its records ``anchored``.
 
 A worker that dies between 1 and 3 leaves a ``sending`` batch whose lease
 (``GRIDLEDGER_BATCH_LEASE``, 60 s) expires; any
@@ -27,6 +29,8 @@ entries), and otherwise the batch is shrunk by one entry until its root is new.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
 import socket
@@ -36,7 +40,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import BigInteger, CursorResult, String, any_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from web3.exceptions import TransactionNotFound
@@ -54,11 +59,29 @@ log_ = logging.getLogger("gridledger.anchoring")
 
 
 def _move_rows(session: Session, old: bytes, new: bytes | None) -> None:
-    """Point a batch's records and outbox rows at another batch (or at none: back in the queue)."""
+    """Point a batch's records at another batch, or at none: back in the queue, with their outbox rows again."""
+    if new is None:  # a claim deleted the outbox rows; put back those missing (rows claimed by older code remain)
+        queued = select(OutboxItem.id).where(OutboxItem.record_id == Record.id).exists()
+        waiting = select(Record.id, Record.created_at).where(Record.batch_id == old, ~queued)
+        session.execute(insert(OutboxItem).from_select(["record_id", "enqueued_at"], waiting))
     for model in (Record, OutboxItem):
         session.execute(
             update(model).where(model.batch_id == old).values(batch_id=new).execution_options(synchronize_session=False)
         )
+
+
+def _among(column: Any, values: list[Any], postgres: bool) -> Any:
+    """``column IN values``: on PostgreSQL one array parameter, not a thousand to send and parse."""
+    if postgres:
+        kind = BigInteger() if isinstance(values[0], int) else String()
+        return column == any_(bindparam("values", values, type_=ARRAY(kind)))
+    return column.in_(values)
+
+
+def _name_os_thread(name: str) -> None:
+    """Name the calling OS thread (Linux ``prctl(PR_SET_NAME)``), so ``top -H`` and /proc tell its CPU apart."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)
 
 
 class AnchoringWorker:
@@ -86,6 +109,7 @@ class AnchoringWorker:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        _name_os_thread("gl-anchoring")
         while not self._stop.is_set():
             try:
                 worked = self.run_once()
@@ -151,12 +175,14 @@ class AnchoringWorker:
             except IntegrityError:  # another worker claimed the same rows (SQLite has no row locks)
                 session.rollback()
                 return True
+            # the claim: the records point at the batch, and their outbox rows go (records.batch_id is the
+            # queue from here on: recovery, release and finishing all find the rows through it)
+            postgres = session.get_bind().dialect.name == "postgresql"
             claimed = cast(
                 CursorResult[Any],
                 session.execute(
-                    update(OutboxItem)
-                    .where(OutboxItem.id.in_([r.id for r in rows]), OutboxItem.batch_id.is_(None))
-                    .values(batch_id=batch_id)
+                    delete(OutboxItem)
+                    .where(_among(OutboxItem.id, [r.id for r in rows], postgres), OutboxItem.batch_id.is_(None))
                     .execution_options(synchronize_session=False)
                 ),
             )
@@ -165,7 +191,7 @@ class AnchoringWorker:
                 return True
             session.execute(
                 update(Record)
-                .where(Record.id.in_([r.record_id for r in rows]))
+                .where(_among(Record.id, [r.record_id for r in rows], postgres))
                 .values(batch_id=batch_id)
                 .execution_options(synchronize_session=False)
             )
@@ -273,7 +299,7 @@ class AnchoringWorker:
                 .values(status="anchored")
                 .execution_options(synchronize_session=False)
             )
-            session.execute(delete(OutboxItem).where(OutboxItem.batch_id == batch_id))
+            session.execute(delete(OutboxItem).where(OutboxItem.batch_id == batch_id))  # rows claimed by older code
             session.commit()
         log_.info("anchored batch 0x%s in block %d", batch_id.hex()[:12], block)
 
@@ -312,8 +338,19 @@ class AnchoringWorker:
                     Batch.status == "anchored", Batch.block_number >= max(0, head - settings.reconcile_depth)
                 )
             ).all()
+        if not recent:
+            return False
+        # one eth_getLogs over the window answers for every batch still where it was recorded (an event
+        # there means its transaction succeeded in that block); only the others cost a call each
+        window = max(0, head - settings.reconcile_depth)
+        seen = {
+            bytes(e["args"]["batchId"]): (int(e["blockNumber"]), bytes(e["transactionHash"]))
+            for e in registry.logs("BatchAnchored", window, head)
+        }
         changed = False
         for batch in recent:
+            if batch.tx_hash is not None and seen.get(bytes(batch.id)) == (batch.block_number, bytes(batch.tx_hash)):
+                continue
             try:
                 info = registry.get_batch(batch.id)
             except TransactionFailedError as exc:

@@ -35,7 +35,7 @@ from ledger.client.errors import GatewayClientError, UnavailableError, error_for
 from ledger.client.request_signing import sign_request
 from ledger.client.types import Accepted, AccessPage, BatchAccepted, GrantView, RecordItem, RecordPage, RecordView
 from ledger.commitments import commitment, new_secret
-from ledger.eip712 import GRANTS_DOMAIN, SigningKey, relay_typed_data, sign_typed, signing_key
+from ledger.eip712 import GRANTS_DOMAIN, SigningKey, relay_typed_data, sign_digest, sign_typed, signing_key
 from ledger.entries import Entry, EntryDomain
 from ledger.purposes import new_purpose_salt, purpose_hash
 from ledger.types import record_id_to_bytes32, slug_to_bytes32, to_address
@@ -68,7 +68,8 @@ def prepare_commit(
         supersedes=supersedes,
         commitment=commitment(payload, secret),
         committer=to_address(account.address),
-    ).signed(key or bytes(account.key), domain)
+    )
+    signature = sign_digest(key or bytes(account.key), entry.digest(domain))  # what Entry.signed does, minus a copy
     return {
         "id": entry.record_id,
         "type": record_type,
@@ -76,7 +77,7 @@ def prepare_commit(
         "record_secret": "0x" + secret.hex(),
         "version": entry.version,
         "supersedes": supersedes,
-        "signature": "0x" + entry.signature.hex(),
+        "signature": "0x" + signature.hex(),
     }
 
 
