@@ -118,6 +118,7 @@ def test_org_member_and_besu_allowlist_round_trip(tmp_path: Path, keystore: Path
             "parent": None,
             "name": "East",
             "active": True,
+            "gateway": None,
             "members": [account.address],
         }
     ]
