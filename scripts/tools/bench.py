@@ -536,8 +536,8 @@ def report(results: dict[str, Any], quick: bool) -> str:
         "# Benchmarks", "",
         f"Run: `./scripts/bench{' --quick' if quick else ''}` on {results['date']}; machine: {results['machine']}.",
         "Everything below comes from that one run, side by side on the same local anvil (automine, gas-free). "
-        "The machine is shared with another engineer's test runs: records/s and latencies are depressed by their "
-        "load; CPU-µs per record (from /proc, per process) hold better, though a busy core still inflates them.", "",
+        "Records/s and latencies depend on what else the machine runs (see the cores-used row); CPU-µs per record "
+        "(from /proc, per process) hold on a busy machine, though a busy core still inflates them.", "",
         "## Commit to anchored", "",
         "| | naive (1 tx per record, web3.py) | PostgreSQL, pre-signed | PostgreSQL, client signing as it sends "
         "| SQLite, pre-signed |",
@@ -723,7 +723,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
 BOUNDS = """## What bounds the numbers
 
 - **Records/s** is bound by CPU: on this 2-core machine the benchmark client, the gateway, its
-  anchoring thread, PostgreSQL and anvil share two cores with another engineer's test runs, so
+  anchoring thread, PostgreSQL and anvil share two cores (with whatever else runs), so
   records/s ≈ cores available × 10⁶ / (CPU-µs per record, client included). The "cores used" row
   says how much of the machine our processes got. The chain is not the bound: one anchor per
   1,000 records. The naive column is bound by one transaction and receipt round trip per record.
