@@ -178,20 +178,15 @@ def _local_checks(verdict: Verdict, receipt: Receipt, disclosure: Disclosure | N
 def verify_with(receipt: Receipt, disclosure: Disclosure | None, book: AddressBook, chain: ChainView) -> Verdict:
     """Every check of §V-4 to §V-13 against ``book`` (the verifier's own) and ``chain`` (its node)."""
     verdict = _verdict_for(receipt)
-    problem = receipt.entry.version_problem()
-    if problem:
-        verdict.fail("version-rule", problem)
     if receipt.chain_id != book.chain_id or receipt.registry.lower() != book.registry.lower():  # §V-5
         verdict.fail(
             "trust-domain",
             f"the receipt names registry {receipt.registry} on chain {receipt.chain_id}; "
             f"the trusted one is {book.registry} on chain {book.chain_id}",
         )
-    domain = EntryDomain(book.chain_id, to_address(book.registry))  # the book's domain, never the receipt's (§V-6)
-    _check_signature(verdict, receipt, domain)
-    if disclosure is not None:
-        _check_disclosure(verdict, receipt, disclosure)
-    _check_inclusion(verdict, receipt)
+    # §V-4, §V-6..9 as offline, but in the book's domain, never the receipt's; the verdict's check
+    # is the first failure in the spec's order whatever order the failures were found in
+    _local_checks(verdict, receipt, disclosure, EntryDomain(book.chain_id, to_address(book.registry)))
     if "trust-domain" in verdict.checks:
         return verdict  # no chain read for a receipt of another deployment (§V-5)
     _chain_checks(verdict, receipt, book, chain)
