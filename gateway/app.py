@@ -20,7 +20,7 @@ from gateway.api import problems
 from gateway.api.edge import EdgeGuard, restore_recursion_limit
 from gateway.api.metrics import Metrics
 from gateway.api.observability import RequestContext
-from gateway.api.routes import audit, grants, health, metrics, orgs, record_types, records, spec, verify
+from gateway.api.routes import audit, feed, grants, health, metrics, orgs, record_types, records, spec, verify
 from gateway.assembly import build_container
 from gateway.security.files import private_dir
 from gateway.settings import Settings, get_settings
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     app.state.container = None
     app.state.metrics = Metrics(lambda: app.state.container)
     problems.install(app)
-    routers = (health, metrics, records, record_types, verify, orgs, grants, audit, spec)
+    routers = (health, metrics, records, record_types, feed, verify, orgs, grants, audit, spec)
     for module in routers:
         app.include_router(module.router, responses=problems.PROBLEM_RESPONSES)
     app.add_middleware(EdgeGuard, settings=settings)

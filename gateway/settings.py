@@ -49,6 +49,7 @@ class Settings(ClientSettings):
         validation_alias=AliasChoices("anchoring", "GRIDLEDGER_ANCHORING", "GRIDLEDGER_WORKER"),
         description="run the anchoring worker in this gateway process (GRIDLEDGER_WORKER: the old name)",
     )
+    feed_poll: float = Field(0.5, gt=0, le=30, description="seconds between looks at the feed while a reader waits")
     signature_max_age: int = Field(300, ge=5, description="seconds a signed request stays valid")
     authorities: str | None = Field(
         None, description="comma-separated host[:port] that clients address this gateway by (signed as @authority)"

@@ -190,3 +190,64 @@ class LogState(Base):
     peaks: Mapped[bytes | None] = mapped_column(LargeBinary)
     head_root: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     head_signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class FeedEvent(Base):
+    """One change a member may be told of (``GET /v1/feed``, webhooks); no payload, no personal data.
+
+    ``id`` is the insertion order, which concurrent transactions may commit out of; ``seq`` is
+    the feed position, given after commit by one sequencer at a time (see
+    :mod:`gateway.services.feed`), so a reader who saw position n has seen every event before
+    it. ``key`` names the fact (``record.anchored:<id>:<block>``) and makes its insertion
+    idempotent: it is the event id receivers deduplicate on.
+    """
+
+    __tablename__ = "feed_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    owner_org: Mapped[str] = mapped_column(String(32), index=True)
+    record_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    record_type: Mapped[str | None] = mapped_column(String(32))
+    grantee_org: Mapped[str | None] = mapped_column(String(32), index=True)
+    grant_id: Mapped[int | None] = mapped_column(BigInteger)
+    block: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Subscription(Base):
+    """A webhook endpoint an organisation's admin registered; events are filtered as that admin sees them."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org: Mapped[str] = mapped_column(String(32), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    created_by: Mapped[str] = mapped_column(String(42))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(12), default="active")  # active | deleted
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0)  # the last feed position enqueued
+
+
+class Delivery(Base):
+    """One event owed to one subscription: the durable queue of webhook deliveries."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id"))
+    event_seq: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending | delivered | parked
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ux_deliveries_subscription_event", "subscription_id", "event_seq", unique=True),
+        Index("ix_deliveries_due", "state", "next_attempt_at"),
+    )

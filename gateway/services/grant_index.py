@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import threading
 import uuid
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from gateway.db.events import GRANT_GIVEN, GRANT_REVOKED, add_events, event_key
 from gateway.db.models import Grant, IndexerState
 from ledger.chain.address_book import Deployment
 from ledger.chain.client import LOG_WINDOW
@@ -70,6 +72,15 @@ class GrantIndex:
     def _apply(session: Session, deployment: Deployment, lo: int, hi: int) -> None:
         created = deployment.grants.logs("GrantCreated", lo, hi)
         revoked = deployment.grants.logs("GrantRevoked", lo, hi)
+        times: dict[int, datetime] = {}
+
+        def at(log: Any) -> datetime:  # the block's time: when the grant changed, as the chain says
+            block = int(log["blockNumber"])
+            if block not in times:
+                times[block] = datetime.fromtimestamp(deployment.chain.block_time(block), UTC)
+            return times[block]
+
+        events: list[dict[str, Any]] = []
         for log in created:
             args = log["args"]
             kind = "record" if args["scopeKind"] == 0 else "type"
@@ -83,12 +94,20 @@ class GrantIndex:
                     grantor=args["grantor"], granted_block=int(log["blockNumber"]), revoked_block=None, revoked_by=None,
                 )
             )  # fmt: skip
+            events.append({"key": event_key(GRANT_GIVEN, int(args["grantId"])), "kind": GRANT_GIVEN, "at": at(log),
+                           "owner_org": bytes32_to_slug(args["ownerOrg"]),
+                           "grantee_org": bytes32_to_slug(args["granteeOrg"]), "grant_id": int(args["grantId"]),
+                           "block": int(log["blockNumber"])})  # fmt: skip
         session.flush()
         for log in revoked:
             grant = session.get(Grant, int(log["args"]["grantId"]))
             if grant is not None:
                 grant.revoked_block = int(log["blockNumber"])
                 grant.revoked_by = log["args"]["revoker"]
+                events.append({"key": event_key(GRANT_REVOKED, grant.id), "kind": GRANT_REVOKED, "at": at(log),
+                               "owner_org": grant.owner_org, "grantee_org": grant.grantee_org, "grant_id": grant.id,
+                               "block": int(log["blockNumber"])})  # fmt: skip
+        add_events(session, events)
 
 
 def _scope_text(kind: str, raw: bytes) -> str:

@@ -26,7 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from gateway.container import Container
-from gateway.db.models import Batch, OutboxItem, Payload, Record, SubjectIndex
+from gateway.db.events import RECORD_COMMITTED, RECORD_ERASED, RECORD_VERSIONED, add_events, event_key
+from gateway.db.models import Batch, FeedEvent, OutboxItem, Payload, Record, SubjectIndex
 from gateway.errors import Conflict, Forbidden, Gone, NotFound, PayloadTooLarge, ValidationFailed
 from gateway.services.facts import LiveGrant, entry_domain, flag, live_grant, signed_entry
 from gateway.services.members import Member
@@ -115,7 +116,9 @@ def commit_records(
         raise ValidationFailed("records: the same record id appears twice in one batch", path="records")
     now = datetime.now(UTC)
     results: list[Accepted] = []
-    rows: dict[str, list[tuple[Any, ...]]] = {"records": [], "payloads": [], "outbox": [], "subject_index": []}
+    rows: dict[str, list[tuple[Any, ...]]] = {
+        "records": [], "payloads": [], "outbox": [], "subject_index": [], "feed_events": []
+    }  # fmt: skip
     key_id = container.vault.key_id
     with container.sessions() as session:
         postgres = session.get_bind().dialect.name == "postgresql"
@@ -151,6 +154,8 @@ def commit_records(
             rows["payloads"].append((record_id, ciphertext, wrapped, key_id))
             rows["outbox"].append((record_id, now))
             rows["subject_index"] += [(key, record_id) for key in subjects]
+            kind = RECORD_VERSIONED if c.entry.supersedes else RECORD_COMMITTED
+            rows["feed_events"].append((event_key(kind, record_id), kind, now, member.org, record_id, c.item.type))
             results.append(Accepted(id=record_id, status="pending", version=c.item.version))
         try:
             # bulk inserts (one stream per table); versions in order, so a superseded row precedes its successor
@@ -174,6 +179,8 @@ _COPY: tuple[tuple[type[Any], str, tuple[str, ...], tuple[str, ...]], ...] = (
      ("varchar", "bytea", "bytea", "varchar")),
     (OutboxItem, "outbox", ("record_id", "enqueued_at"), ("varchar", "timestamptz")),
     (SubjectIndex, "subject_index", ("subject_key", "record_id"), ("varchar", "varchar")),
+    (FeedEvent, "feed_events", ("key", "kind", "at", "owner_org", "record_id", "record_type"),
+     ("varchar", "varchar", "timestamptz", "varchar", "varchar", "varchar")),
 )  # fmt: skip
 """Per table: model, table name, the columns a commit writes and their PostgreSQL types (for binary COPY)."""
 
@@ -409,6 +416,19 @@ def erase_record(container: Container, member: Member, record_id: str) -> dict[s
         session.execute(delete(Payload).where(Payload.record_id == record.id))
         record.erased_at, record.erased_by = now, member.address
         logged = container.access_log.append(session, **common, outcome="allowed", reason="erasure by the owner")
+        add_events(
+            session,
+            [
+                {
+                    "key": event_key(RECORD_ERASED, record.id),
+                    "kind": RECORD_ERASED,
+                    "at": now,
+                    "owner_org": entry.org,
+                    "record_id": record.id,
+                    "record_type": entry.record_type,
+                }
+            ],
+        )
         session.commit()
     container.access_log.saw(logged.idx + 1)
     container.request_log_anchor()

@@ -33,7 +33,16 @@ from eth_account.signers.local import LocalAccount
 from ledger.chain.contracts import GrantsClient
 from ledger.client.errors import GatewayClientError, UnavailableError, error_for
 from ledger.client.request_signing import sign_request
-from ledger.client.types import Accepted, AccessPage, BatchAccepted, GrantView, RecordItem, RecordPage, RecordView
+from ledger.client.types import (
+    Accepted,
+    AccessPage,
+    BatchAccepted,
+    FeedPage,
+    GrantView,
+    RecordItem,
+    RecordPage,
+    RecordView,
+)
 from ledger.commitments import commitment, new_secret
 from ledger.eip712 import GRANTS_DOMAIN, SigningKey, relay_typed_data, sign_digest, sign_typed, signing_key
 from ledger.entries import Entry, EntryDomain
@@ -256,6 +265,14 @@ class GatewayClient:
             if not page["next"]:
                 return
             page = self.request("GET", page["next"])
+
+    def feed(self, after: str | None = None, *, limit: int | None = None, wait: float | None = None) -> FeedPage:
+        """The events this member may see after the cursor ``after`` (the start without one); with
+        ``wait``, the gateway holds the request up to that many seconds until there is one."""
+        params = {"after": after, "limit": limit, "wait": wait}
+        query = urlencode({k: v for k, v in params.items() if v is not None})
+        result: FeedPage = self.request("GET", "/v1/feed" + (f"?{query}" if query else ""))
+        return result
 
     def receipt(self, record_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", f"/v1/records/{record_id}/receipt")

@@ -90,3 +90,11 @@ class RecordPage(TypedDict):
 
     items: list[RecordItem]
     next: str | None
+
+
+class FeedPage(TypedDict):
+    """An answer of ``GET /v1/feed``: events oldest first, and the cursor to read on from."""
+
+    events: list[dict[str, Any]]
+    cursor: str
+    next: str
