@@ -248,12 +248,24 @@ def verify_texts(
     try:
         receipt_doc = ijson.loads(receipt_text, "the receipt")  # §V-1 for both documents first,
         disclosure_doc = None if disclosure_text is None else ijson.loads(disclosure_text, "the disclosure")
-        check_formats(receipt_doc, disclosure_doc, disclosure_given=disclosure_text is not None)  # then §V-2
-        receipt = Receipt.from_json(receipt_doc)  # then §V-3
-        disclosure = Disclosure.from_json(disclosure_doc) if disclosure_text is not None else None
     except DocumentError as exc:
         return Verdict.unreadable(exc)
-    return verify_with(receipt, disclosure, book, _Lazy(chain))
+    return verify_documents(
+        receipt_doc, disclosure_doc, book, _Lazy(chain), disclosure_given=disclosure_text is not None
+    )
+
+
+def verify_documents(
+    receipt_doc: Any, disclosure_doc: Any, book: AddressBook, chain: ChainView, *, disclosure_given: bool = True
+) -> Verdict:
+    """Verify documents already read as I-JSON (§V-2 on): what a client holding parsed JSON calls."""
+    try:
+        check_formats(receipt_doc, disclosure_doc, disclosure_given=disclosure_given)  # §V-2
+        receipt = Receipt.from_json(receipt_doc)  # then §V-3
+        disclosure = Disclosure.from_json(disclosure_doc) if disclosure_given else None
+    except DocumentError as exc:
+        return Verdict.unreadable(exc)
+    return verify_with(receipt, disclosure, book, chain)
 
 
 class _Lazy:

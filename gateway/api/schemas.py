@@ -108,6 +108,12 @@ class RecordList(BaseModel):
         return cls(items=items, next=next_path)
 
 
+class ReadMany(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[UUID] = Field(min_length=1, max_length=200, description="record ids, each at most once")
+
+
 class VerifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

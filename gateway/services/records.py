@@ -395,6 +395,28 @@ def read_record(container: Container, member: Member, record_id: str) -> dict[st
     return body
 
 
+MAX_READ_MANY = 200
+
+
+def read_records(container: Container, member: Member, record_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Read many records in one request, each exactly as :func:`read_record` would (and logged as it is).
+
+    One answer per id, in order: the record, or the problem that a read of it alone would
+    have answered (403, 404, 410), so that one erased record does not fail a mirror's page.
+    """
+    if not 1 <= len(record_ids) <= MAX_READ_MANY:
+        raise ValidationFailed(f"ids: from 1 to {MAX_READ_MANY} record ids", path="ids")
+    if len(set(record_ids)) != len(record_ids):
+        raise ValidationFailed("ids: the same record id appears twice", path="ids")
+    answers: list[dict[str, Any]] = []
+    for record_id in record_ids:
+        try:
+            answers.append({"id": record_id, "record": read_record(container, member, record_id)})
+        except (Forbidden, NotFound, Gone) as exc:
+            answers.append({"id": record_id, "problem": exc.problem(f"/v1/records/{record_id}")})
+    return answers
+
+
 def erase_record(container: Container, member: Member, record_id: str) -> dict[str, Any]:
     """Destroy the payload and record secret; the anchored entry stays. Logged, then anchored."""
     with container.sessions() as session:

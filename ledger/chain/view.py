@@ -83,7 +83,10 @@ class DeploymentChain:
         self._members: dict[tuple[str, int], tuple[OrgId | None, Role]] = {}
 
     def prefetch(self, batch_id: bytes, tx_hash: bytes, account: str, block: int) -> None:
-        """Read the batch, the transaction and the membership at ``block`` in one round trip."""
+        """Read the batch, the transaction and the membership at ``block`` in one round trip (none when
+        all three are known: a mirror verifies a whole batch's records with one)."""
+        if batch_id in self._batches and tx_hash in self._transactions and (account, block) in self._members:
+            return
         d = self.deployment
         try:
             with d.chain.w3.batch_requests() as calls:

@@ -90,7 +90,9 @@ def prepare_commit(
     }
 
 
-IDEMPOTENT = frozenset({("POST", "/v1/records"), ("POST", "/v1/records:batch"), ("POST", "/v1/verify")})
+IDEMPOTENT = frozenset(
+    {("POST", "/v1/records"), ("POST", "/v1/records:batch"), ("POST", "/v1/records:read"), ("POST", "/v1/verify")}
+)
 """Writes that are safe to resend: the gateway answers a resent record as a duplicate."""
 RETRYABLE = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
 """Transport failures a resend can cure (not, say, a URL without a scheme)."""
@@ -265,6 +267,11 @@ class GatewayClient:
             if not page["next"]:
                 return
             page = self.request("GET", page["next"])
+
+    def read_many(self, record_ids: list[str]) -> list[dict[str, Any]]:
+        """Read up to 200 records in one request: per id, ``{"id", "record"}`` or ``{"id", "problem"}``."""
+        result: dict[str, Any] = self.request("POST", "/v1/records:read", {"ids": record_ids})
+        return list(result["items"])
 
     def feed(self, after: str | None = None, *, limit: int | None = None, wait: float | None = None) -> FeedPage:
         """The events this member may see after the cursor ``after`` (the start without one); with

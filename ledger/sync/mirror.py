@@ -1,14 +1,16 @@
 """The mirror on disk: one file per record version, written only after it verified, and an index.
 
-    DIR/index.json            gridledger-mirror/1: gateway, organisation, and per record its listing facts
+    DIR/index.json            gridledger-mirror/1: gateway, organisation, the feed cursor read up to, and
+                              per record its listing facts
     DIR/records/ID.json       gridledger-mirror-record/1: the listing facts, the disclosure (the fields this
                               organisation may keep, with their proofs) and the receipt
 
 Every file is written to a temporary name and renamed into place, so an interrupted sync
 (a SIGKILL included) leaves either the old file or the new one, never half of one. The
 record files are the truth: the index is rebuilt from them whenever they disagree (a sync
-killed between a record and the index), so a resumed sync needs no cursor file to be
-right — it compares what the gateway lists with what the mirror holds.
+killed between a record and the index). The index's feed cursor is written after the
+files of every event before it, so a resumed sync reads again at most the events of one
+page, and finds their records already held.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class Mirror:
         self.root, self.gateway, self.org = root, gateway, org
         self.records_dir = root / "records"
         self.held: dict[str, dict[str, Any]] = {}  # record id -> listing facts, from the record files
+        self.cursor: str | None = None  # the feed cursor every held file is current to
+        self.indexed = False  # whether index.json exists
 
     @classmethod
     def open(cls, root: Path, gateway: str, org: str) -> Mirror:
@@ -80,6 +84,9 @@ class Mirror:
                     f"{root} mirrors {doc.get('org')} through {doc.get('gateway')}, not {org} through {gateway}: "
                     "use another directory"
                 )
+            cursor = doc.get("cursor")
+            mirror.cursor = cursor if isinstance(cursor, str) else None
+            mirror.indexed = True
         elif root.exists() and any(p.name != "records" for p in root.iterdir()):
             raise MirrorError(f"{root} holds other files: sync into a new or empty directory")
         mirror.held = mirror._scan()
@@ -122,4 +129,5 @@ class Mirror:
     def write_index(self) -> None:
         records = {rid: self.held[rid] for rid in sorted(self.held)}
         _write(self.root / "index.json", {"format": MIRROR_FORMAT, "gateway": self.gateway, "org": self.org,
-                                          "records": records})  # fmt: skip
+                                          "cursor": self.cursor, "records": records})  # fmt: skip
+        self.indexed = True

@@ -1,36 +1,42 @@
-"""One pass of ``gridledger sync``: make the mirror equal to what the organisation may read now, verified.
+"""One pass of ``gridledger sync``: follow the feed and keep the mirror equal to what the organisation may read.
 
-The gateway's listing (``GET /v1/records``) says which records the organisation may read —
-whole, or some fields under a live grant — and with which facts (version, status, granted
-fields, grant). One pass:
+The gateway's change feed (``GET /v1/feed``, docs/feed.md) tells, in order, what changed
+among the records the organisation may read and the grants it holds. One pass reads it
+from the mirror's cursor to its end, a page at a time, and for each page:
 
-1. drops every mirrored record the listing no longer offers or shows erased (a revoked or
-   expired grant, an erasure): the department keeps only what it may keep;
-2. for every anchored record whose facts differ from the mirror's copy (new, or its granted
-   fields changed), reads it (a logged read, as any), fetches its receipt, and verifies both
-   with :func:`ledger.verify.verify_texts` against the department's *own* address book and
-   node — a record that does not verify is reported and not written;
-3. rewrites the index.
+1. drops every mirrored record the page says was erased;
+2. reads (``POST /v1/records:read``, each read logged as any) every record the page says
+   was anchored and the mirror does not hold as the event describes it, and verifies it
+   with the event's receipt against the department's *own* address book and node
+   (:func:`ledger.verify.verify_documents`): a record that does not verify is reported and
+   not written;
+3. when a grant was given, revoked or expired, reconciles the mirror with the listing
+   (``GET /v1/records``): what is no longer offered is dropped, what became readable (a
+   record older than the grant) or readable otherwise (more fields) is read and verified;
+4. writes the index with the page's cursor — after the files, so a killed pass resumes at
+   most one page back and finds those records already held.
 
 A record id names one immutable version, so equal facts mean an equal copy: a pass with
-nothing new reads nothing (and logs nothing). Pending records wait for their anchor.
+nothing new reads one empty feed page, reads no record and logs nothing.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.chain.address_book import Deployment
 from ledger.chain.view import DeploymentChain
-from ledger.client.errors import GatewayClientError
 from ledger.client.gateway import GatewayClient
 from ledger.export.layout import NoProgress, Progress
 from ledger.sync.mirror import Mirror, facts
-from ledger.verify import verify_texts
+from ledger.verify import verify_documents
 
-GONE = (403, 404, 410)  # revoked, expired or erased between the listing and the read
+GONE = (403, 404, 410)  # revoked, expired or erased between the event and the read
+FEED_PAGE = 500
+READ_PAGE = 200
+GRANT_KINDS = ("grant.given", "grant.revoked", "grant.expired")
 
 
 @dataclass
@@ -44,12 +50,13 @@ class SyncResult:
     waiting: int = 0
     failed: list[str] = field(default_factory=list)
     held: int = 0
+    events: int = 0
 
     def plus(self, other: SyncResult) -> SyncResult:
         """Two passes (over two gateways) as one."""
         return SyncResult(self.listed + other.listed, self.added + other.added, self.updated + other.updated,
                           self.removed + other.removed, self.waiting + other.waiting, self.failed + other.failed,
-                          self.held + other.held)  # fmt: skip
+                          self.held + other.held, self.events + other.events)  # fmt: skip
 
     @property
     def changed(self) -> bool:
@@ -64,47 +71,111 @@ class SyncResult:
         return f"synced: {', '.join(parts)}; the mirror holds {self.held} verified records"
 
 
+def event_facts(event: dict[str, Any]) -> dict[str, Any]:
+    """The listing facts of an anchored record as its feed event states them (see :func:`mirror.facts`)."""
+    record, access = event["record"], event["access"]
+    grant = access.get("kind") == "grant"
+    return facts({**record, "status": "anchored", "access": "grant" if grant else "whole",
+                  "fields": sorted(access["fields"]) if grant else None, "grant": access.get("grant")})  # fmt: skip
+
+
+class _Pass:
+    """The state of one pass: the mirror, the verifier's chain view (shared, so one batch is read once)."""
+
+    def __init__(self, client: GatewayClient, deployment: Deployment, mirror: Mirror, bar: Progress) -> None:
+        self.client, self.deployment, self.mirror, self.bar = client, deployment, mirror, bar
+        self.chain = DeploymentChain(deployment)
+        self.result = SyncResult()
+
+    def drop(self, record_id: str) -> None:
+        if record_id in self.mirror.held:
+            self.mirror.drop(record_id)
+            self.result.removed += 1
+
+    def fetch(self, wanted: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> None:
+        """Read, verify and keep each (id, facts, receipt); a missing receipt is asked for."""
+        todo = [w for w in wanted if self.mirror.held.get(w[0]) != w[1]]
+        for start in range(0, len(todo), READ_PAGE):
+            chunk = todo[start : start + READ_PAGE]
+            answers = {a["id"]: a for a in self.client.read_many([rid for rid, _, _ in chunk])}
+            for record_id, item_facts, receipt in chunk:
+                self._keep(record_id, item_facts, receipt, answers[record_id])
+                self.bar.advance()
+
+    def _keep(self, record_id: str, item_facts: dict[str, Any], receipt: Any, answer: dict[str, Any]) -> None:
+        problem = answer.get("problem")
+        if problem is not None:
+            if problem.get("status") not in GONE:
+                self.result.failed.append(f"record {record_id}: {problem.get('title', 'unreadable')}")
+            self.drop(record_id)  # it went between the event and the read
+            return
+        disclosure = answer["record"]["disclosure"]
+        if receipt is None:
+            receipt = self.client.receipt(record_id)
+        verdict = verify_documents(receipt, disclosure, self.deployment.book, self.chain)
+        if not verdict.valid or verdict.record_id != record_id:
+            reason = verdict.problems[0] if verdict.problems else "another record"
+            self.result.failed.append(f"record {record_id}: {reason}")
+            return
+        if record_id in self.mirror.held:
+            self.result.updated += 1
+        else:
+            self.result.added += 1
+        self.mirror.put({"id": record_id, **item_facts}, disclosure, receipt)
+
+    def reconcile(self) -> None:
+        """Make the mirror equal to the listing (after a grant changed what may be read)."""
+        items = {str(item["id"]): dict(item) for item in self.client.iter_records()}
+        self.result.listed = len(items)
+        for record_id in sorted(self.mirror.held):
+            item = items.get(record_id)
+            if item is None or item["status"] == "erased":
+                self.drop(record_id)
+        self.fetch((rid, facts(i), None) for rid, i in sorted(items.items()) if i["status"] == "anchored")
+
+    def follow(self) -> None:
+        """Read the feed from the mirror's cursor to its end, page by page (the index after each)."""
+        pending: set[str] = set()
+        while True:
+            page = self.client.feed(self.mirror.cursor, limit=FEED_PAGE)
+            events = page["events"]
+            if not events:
+                break
+            self.result.events += len(events)
+            anchored: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+            regrant = False
+            for event in events:
+                kind = event["kind"]
+                record_id = event.get("record", {}).get("id")
+                if kind in ("record.committed", "record.versioned"):
+                    pending.add(record_id)
+                elif kind == "record.anchored":
+                    pending.discard(record_id)
+                    if event["receipt"] is not None:
+                        anchored[record_id] = (event_facts(event), event["receipt"])
+                elif kind == "record.erased":
+                    pending.discard(record_id)
+                    anchored.pop(record_id, None)
+                    self.drop(record_id)
+                elif kind in GRANT_KINDS:
+                    regrant = True
+            self.bar.stage("verifying", None)
+            self.fetch((rid, f, r) for rid, (f, r) in anchored.items())
+            if regrant:
+                self.reconcile()
+            self.mirror.cursor = page["cursor"]
+            self.mirror.write_index()
+        self.result.waiting = len(pending - set(self.mirror.held))
+
+
 def sync_once(
     client: GatewayClient, deployment: Deployment, mirror: Mirror, progress: Progress | None = None
 ) -> SyncResult:
     """Bring ``mirror`` up to date with what ``client``'s organisation may read now."""
-    bar = progress or NoProgress()
-    bar.stage("listing", None)
-    items: dict[str, dict[str, Any]] = {str(item["id"]): dict(item) for item in client.iter_records()}
-    result = SyncResult(listed=len(items), waiting=sum(i["status"] == "pending" for i in items.values()))
-    for record_id in sorted(mirror.held):
-        item = items.get(record_id)
-        if item is None or item["status"] == "erased":
-            mirror.drop(record_id)
-            result.removed += 1
-    todo = [i for rid, i in items.items() if i["status"] == "anchored" and mirror.held.get(rid) != facts(i)]
-    bar.stage("verifying", len(todo))
-    chain = DeploymentChain(deployment)
-    for item in sorted(todo, key=lambda i: str(i["id"])):
-        record_id = str(item["id"])
-        try:
-            record = client.get(record_id)
-            receipt = client.receipt(record_id)
-        except GatewayClientError as exc:
-            if exc.status not in GONE:
-                raise
-            if record_id in mirror.held:  # it went between the listing and the read
-                mirror.drop(record_id)
-                result.removed += 1
-            bar.advance()
-            continue
-        disclosure = record["disclosure"]
-        verdict = verify_texts(json.dumps(receipt), json.dumps(disclosure, ensure_ascii=False), deployment.book,
-                               lambda: chain)  # fmt: skip
-        if not verdict.valid or verdict.record_id != record_id:
-            result.failed.append(f"record {record_id}: {verdict.problems[0] if verdict.problems else 'another record'}")
-        else:
-            if record_id in mirror.held:
-                result.updated += 1
-            else:
-                result.added += 1
-            mirror.put(item, disclosure, receipt)
-        bar.advance()
-    mirror.write_index()
-    result.held = len(mirror.held)
-    return result
+    run = _Pass(client, deployment, mirror, progress or NoProgress())
+    run.bar.stage("reading the feed", None)
+    run.follow()
+    if not mirror.indexed:
+        mirror.write_index()  # an empty mirror is still a mirror: the next run knows whose
+    run.result.held = len(mirror.held)
+    return run.result

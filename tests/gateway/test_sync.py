@@ -85,6 +85,9 @@ def test_a_department_mirrors_exactly_its_granted_fields_verified_until_the_gran
         recorder.wait_anchored(newer)
         third = cli(dept, "sync", str(mirror), "--once")
         assert third.returncode == 0 and "1 new" in third.stdout and newer in mirrored(mirror)
+        committee.erase(newer)  # the feed tells of the erasure: the mirror lets the record go
+        fourth = cli(dept, "sync", str(mirror), "--once")
+        assert fourth.returncode == 0 and "1 removed" in fourth.stdout and newer not in mirrored(mirror)
     finally:
         committee.revoke(grant["id"])
     revoked = cli(dept, "sync", str(mirror), "--once")
@@ -107,12 +110,13 @@ class HostileGateway(GatewayClient):
         self.__dict__.update(inner.__dict__)
         self.victim = victim
 
-    def get(self, record_id: str) -> Any:
-        record = super().get(record_id)
-        if record_id == self.victim:
-            field = sorted(record["disclosure"]["fields"])[0]
-            record["disclosure"]["fields"][field]["value"] = "forged"
-        return record
+    def read_many(self, record_ids: list[str]) -> list[dict[str, Any]]:
+        answers = super().read_many(record_ids)
+        for answer in answers:
+            if answer["id"] == self.victim:
+                disclosed = answer["record"]["disclosure"]["fields"]
+                disclosed[sorted(disclosed)[0]]["value"] = "forged"
+        return answers
 
 
 def test_a_record_that_does_not_verify_is_reported_and_not_written(

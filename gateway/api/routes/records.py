@@ -8,9 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from gateway.api.deps import ContainerDep, CurrentMember
-from gateway.api.schemas import SLUG, Accepted, BatchAccepted, CommitBatch, CommitRecord, RecordList
+from gateway.api.schemas import SLUG, Accepted, BatchAccepted, CommitBatch, CommitRecord, ReadMany, RecordList
 from gateway.services import listing
-from gateway.services.records import commit_records, read_receipt, read_record
+from gateway.services.records import commit_records, read_receipt, read_record, read_records
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -57,6 +57,13 @@ def list_records(
     query = listing.resume(cursor, record_type, owner, status, limit)
     page = listing.list_records(container, member, query)
     return RecordList.of(page, f"/v1/records?cursor={listing.encode_cursor(page.next)}" if page.next else None)
+
+
+@router.post("/records:read")
+def read_many(request: ReadMany, member: CurrentMember, container: ContainerDep) -> dict[str, Any]:
+    """Read up to 200 records at once (a mirror's page): each answer is the record as
+    `GET /v1/records/{id}` gives it, or that read's problem; every read is logged as one."""
+    return {"items": read_records(container, member, [str(i) for i in request.ids])}
 
 
 @router.get("/records/{record_id}")
