@@ -128,6 +128,47 @@ class AccessLog:
         session.add(entry)
         return entry
 
+    def append_many(self, session: Session, entries: list[dict[str, Any]]) -> list[AccessLogEntry]:
+        """Append entries in order inside the caller's transaction, under one new signed head.
+
+        The same tree as appending them one by one (each a leaf, in order); only the last
+        head is signed and stored, since no one could have seen the heads in between.
+        """
+        if not entries:
+            return []
+        size = session.execute(
+            update(LogState).where(LogState.id == 1).values(size=LogState.size + len(entries)).returning(LogState.size)
+        ).scalar_one()
+        start = size - len(entries)
+        peaks, head_root, signature = session.execute(
+            select(LogState.peaks, LogState.head_root, LogState.head_signature).where(LogState.id == 1)
+        ).one()
+        frontier = self._vouched_frontier(start, peaks, head_root, signature)
+        at = datetime.now(UTC).replace(microsecond=0)
+        rows = []
+        for offset, fields in enumerate(entries):
+            entry = AccessLogEntry(idx=start + offset, at=at, leaf=b"", **fields)
+            entry.leaf = canonical(leaf_document(entry))
+            frontier.push(merkle.leaf_hash(entry.leaf))
+            rows.append(entry)
+        root = frontier.root()
+        session.execute(
+            update(LogState)
+            .where(LogState.id == 1)
+            .values(peaks=frontier.to_bytes(), head_root=root, head_signature=self.signer(self.log_id, size, root))
+        )
+        session.add_all(rows)
+        return rows
+
+    def record_many(self, entries: list[dict[str, Any]]) -> None:
+        """Append entries in one transaction; durable when this returns."""
+        if not entries:
+            return
+        with self.sessions() as session:
+            rows = self.append_many(session, entries)
+            session.commit()
+        self.saw(rows[-1].idx + 1)
+
     def _vouched_frontier(
         self, size: int, peaks: bytes | None, root: bytes | None, signature: bytes | None
     ) -> merkle.Frontier:

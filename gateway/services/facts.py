@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -159,6 +160,43 @@ def grant_candidates(container: Container, member: Member, entry: Entry) -> list
                 )
             )
         )
+
+
+def live_grants(container: Container, member: Member) -> list[LiveGrant]:
+    """Every grant ``member``'s organisation holds now, each confirmed on-chain (the index only proposes).
+
+    Per grant: ``getGrant`` (its columns must agree), not revoked, not expired by
+    :meth:`Container.now`, and ``isAllowed`` for its own scope (which also asks that the
+    grantee organisation is active). One page of a listing, the feed or a bulk read asks
+    once per grant, not once per record.
+    """
+    container.grant_index.sync()
+    with container.sessions() as session:
+        rows = list(session.scalars(
+            select(Grant).where(Grant.grantee_org == member.org, Grant.revoked_block.is_(None)).order_by(Grant.id)
+        ))  # fmt: skip
+    grants, now, live = container.deployment().grants, container.now(), []
+    for row in rows:
+        info = grants.get_grant(row.id)
+        problems = copy_problems(row, info)
+        if problems:
+            raise flag(f"grant {row.id}", f"columns {', '.join(problems)} disagree with the chain")
+        if info.grantee_org != member.org or info.revoked_at or info.expires_at <= now:
+            continue
+        record_id = bytes(info.scope) if info.scope_kind == 0 else bytes(32)
+        record_type = row.scope if row.scope_kind == "type" else "record"
+        if not grants.is_allowed(row.id, member.org, info.owner_org, record_id, record_type):
+            continue
+        live.append(LiveGrant(
+            id=row.id, owner=info.owner_org, grantee=info.grantee_org, scope_kind=row.scope_kind, scope=row.scope,
+            fields=tuple(info.fields), purpose_code=info.purpose_code, expires_at=info.expires_at,
+        ))  # fmt: skip
+    return live
+
+
+def covering(grants: Sequence[LiveGrant], entry: Entry) -> LiveGrant | None:
+    """The live grant with the most fields that covers ``entry`` (by its signed owner, id and type)."""
+    return max((g for g in grants if g.covers(entry)), key=lambda g: (len(g.fields), -g.id), default=None)
 
 
 def live_grant(container: Container, member: Member, entry: Entry) -> LiveGrant | None:

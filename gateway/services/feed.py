@@ -36,7 +36,7 @@ from gateway.container import Container
 from gateway.db.events import GRANT_EXPIRED, GRANT_KINDS, RECORD_ANCHORED, RECORD_KINDS, add_events, event_key
 from gateway.db.models import Batch, FeedEvent, Grant, Record
 from gateway.errors import ValidationFailed
-from gateway.services.facts import LiveGrant, flag, signed_entry
+from gateway.services.facts import LiveGrant, covering, flag, signed_entry
 from gateway.services.listing import live_grants, readable_orgs
 from gateway.services.members import Member
 from gateway.services.records import GRANTEE_ROLES, build_receipt, can_read_whole
@@ -129,8 +129,11 @@ def check_limit(limit: int | None) -> int:
     return limit
 
 
-def read_feed(container: Container, member: Member, after: int, limit: int = DEFAULT_LIMIT) -> FeedPage:
-    """Up to ``limit`` events ``member`` may see after position ``after``, oldest first."""
+def read_feed(
+    container: Container, member: Member, after: int, limit: int = DEFAULT_LIMIT, *, receipts: bool = True
+) -> FeedPage:
+    """Up to ``limit`` events ``member`` may see after position ``after``, oldest first (an anchoring
+    with its receipt unless ``receipts`` is false: a reader that reads the records in bulk gets them there)."""
     limit = check_limit(limit)
     orgs = readable_orgs(container, member)
     grantee = member.has(GRANTEE_ROLES)
@@ -151,11 +154,13 @@ def read_feed(container: Container, member: Member, after: int, limit: int = DEF
             .limit(limit)
         ).all()
         records = _records(session, (r.record_id for r in rows if r.kind in RECORD_KINDS))
+        batch_ids = sorted({bytes(r.batch_id) for r in records.values() if r.batch_id is not None and receipts})
+        batches = {bytes(b.id): b for b in session.scalars(select(Batch).where(Batch.id.in_(batch_ids)))}
         grant_rows = _grants(session, (r.grant_id for r in rows if r.kind in GRANT_KINDS))
         events: list[dict[str, Any]] = []
         for row in rows:
             if row.kind in RECORD_KINDS:
-                event = _record_event(container, session, member, grants, row, records)
+                event = _record_event(container, session, member, grants, row, records, batches if receipts else None)
             else:
                 event = _grant_event(member, orgs, row, grant_rows.get(row.grant_id or -1))
             if event is not None:
@@ -184,7 +189,7 @@ def _head(row: FeedEvent) -> dict[str, Any]:
 
 def _record_event(
     container: Container, session: Any, member: Member, grants: list[LiveGrant], row: FeedEvent,
-    records: dict[str, Record],
+    records: dict[str, Record], batches: dict[bytes, Batch] | None,
 ) -> dict[str, Any] | None:  # fmt: skip
     """The event as ``member`` may see it, or None; owner, type and version from the signed entry."""
     record = records.get(row.record_id or "")
@@ -197,28 +202,29 @@ def _record_event(
     if can_read_whole(container, member, entry):
         access = {"kind": "whole"}
     else:
-        covering = [g for g in grants if g.covers(entry)]
-        if not covering:
+        grant = covering(grants, entry)
+        if grant is None:
             return None
-        grant = max(covering, key=lambda g: (len(g.fields), -g.id))
         access = {"kind": "grant", "grant": grant.id, "fields": sorted(grant.fields)}
     event = _head(row)
     event["record"] = {"id": entry.record_id, "owner": entry.org, "type": entry.record_type,
                        "version": entry.version, "supersedes": entry.supersedes}  # fmt: skip
     event["access"] = access
-    if row.kind == RECORD_ANCHORED:
-        event["receipt"] = _receipt(container, session, record, entry, row.block)
+    if row.kind == RECORD_ANCHORED and batches is not None:
+        event["receipt"] = _receipt(container, session, record, entry, row.block, batches)
     return event
 
 
-def _receipt(container: Container, session: Any, record: Record, entry: Any, block: int | None) -> Any:
+def _receipt(
+    container: Container, session: Any, record: Record, entry: Any, block: int | None, batches: dict[bytes, Batch]
+) -> Any:
     """The receipt of the anchoring this event tells of, or None when the record was anchored again since."""
     if record.status != "anchored" or record.batch_id is None:
         return None
-    batch = session.get(Batch, record.batch_id)
+    batch = batches.get(bytes(record.batch_id))
     if batch is None or batch.block_number != block:
         return None
-    return build_receipt(container, session, record, entry).to_json()
+    return build_receipt(container, session, record, entry, batches).to_json()
 
 
 def _grant_event(member: Member, orgs: set[str], row: FeedEvent, grant: Grant | None) -> dict[str, Any] | None:

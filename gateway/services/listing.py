@@ -41,13 +41,13 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 
 from gateway.container import Container
-from gateway.db.models import Batch, Grant, Record
+from gateway.db.models import Batch, Record
 from gateway.errors import Forbidden, ValidationFailed
-from gateway.services.facts import LiveGrant, copy_problems, flag, signed_entry
+from gateway.services import facts
+from gateway.services.facts import LiveGrant, signed_entry
 from gateway.services.grants import visible_orgs
 from gateway.services.members import Member
 from gateway.services.records import GRANTEE_ROLES, WHOLE_OWNER_ROLES, WHOLE_SUPERVISOR_ROLES, can_read_whole
-from ledger.entries import Entry
 from ledger.types import slug_to_bytes32
 
 MAX_LIMIT = 500
@@ -130,33 +130,8 @@ def check_query(query: ListingQuery) -> ListingQuery:
 
 
 def live_grants(container: Container, member: Member) -> list[LiveGrant]:
-    """The grants ``member``'s organisation holds now, each confirmed on-chain (the index only proposes)."""
-    if not member.has(GRANTEE_ROLES):
-        return []
-    container.grant_index.sync()
-    with container.sessions() as session:
-        rows = list(session.scalars(
-            select(Grant).where(Grant.grantee_org == member.org, Grant.revoked_block.is_(None)).order_by(Grant.id)
-        ))  # fmt: skip
-    grants, now, live = container.deployment().grants, container.now(), []
-    for row in rows:
-        info = grants.get_grant(row.id)
-        problems = copy_problems(row, info)
-        if problems:
-            raise flag(f"grant {row.id}", f"columns {', '.join(problems)} disagree with the chain")
-        if info.grantee_org != member.org or info.revoked_at or info.expires_at <= now:
-            continue
-        live.append(LiveGrant(
-            id=row.id, owner=info.owner_org, grantee=info.grantee_org, scope_kind=row.scope_kind, scope=row.scope,
-            fields=tuple(info.fields), purpose_code=info.purpose_code, expires_at=info.expires_at,
-        ))  # fmt: skip
-    return live
-
-
-def _covering(grants: list[LiveGrant], entry: Entry) -> LiveGrant | None:
-    """The live grant with the most fields that covers ``entry`` (by its signed owner, id and type)."""
-    covering = [g for g in grants if g.covers(entry)]
-    return max(covering, key=lambda g: (len(g.fields), -g.id), default=None)
+    """The grants ``member``'s organisation holds now, confirmed on-chain; none for a member who may not use them."""
+    return facts.live_grants(container, member) if member.has(GRANTEE_ROLES) else []
 
 
 def list_records(container: Container, member: Member, query: ListingQuery) -> ListingPage:
@@ -199,7 +174,7 @@ def list_records(container: Container, member: Member, query: ListingQuery) -> L
     for record, anchored_at in rows[: query.limit]:
         entry = signed_entry(container, record)  # IntegrityFailure when the columns contradict it
         whole = can_read_whole(container, member, entry)
-        grant = None if whole else _covering(grants, entry)
+        grant = None if whole else facts.covering(grants, entry)
         if not whole and grant is None:
             continue  # unreachable while the columns agree with the entry; never shown regardless
         items.append(

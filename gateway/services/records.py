@@ -28,7 +28,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from gateway.container import Container
 from gateway.db.events import RECORD_COMMITTED, RECORD_ERASED, RECORD_VERSIONED, add_events, event_key
 from gateway.db.models import Batch, FeedEvent, OutboxItem, Payload, Record, SubjectIndex
-from gateway.errors import Conflict, Forbidden, Gone, NotFound, PayloadTooLarge, ValidationFailed
+from gateway.errors import Conflict, Forbidden, GatewayError, Gone, NotFound, PayloadTooLarge, ValidationFailed
 from gateway.services.facts import LiveGrant, entry_domain, flag, live_grant, signed_entry
 from gateway.services.members import Member
 from gateway.services.values import Accepted, RecordVersion
@@ -343,19 +343,54 @@ def open_payload(container: Container, session: Session, record: Record) -> Seal
     stored = session.get(Payload, record.id)
     if stored is None:
         raise Gone(f"the payload of record {record.id} is gone")
-    plain = json.loads(container.vault.open(record.id, stored.ciphertext, stored.wrapped_key))
+    return unseal(container, record.id, stored)
+
+
+def unseal(container: Container, record_id: str, stored: Payload) -> Sealed:
+    """Decrypt a stored payload row (AES-GCM under its data key; the record id is bound as associated data)."""
+    plain = json.loads(container.vault.open(record_id, stored.ciphertext, stored.wrapped_key))
     return Sealed(plain["payload"], bytes.fromhex(plain["record_secret"][2:]), list(plain.get("subject_keys", [])))
 
 
-def _log_read(
-    container: Container, member: Member, entry: Entry, subjects: list[str], outcome: str, reason: str,
-    grant: LiveGrant | None, fields: list[str],
-) -> None:  # fmt: skip
-    container.access_log.record(
-        accessor=member.address, accessor_org=member.org, action="read", record_id=entry.record_id,
-        owner_org=entry.org, subject_keys=subjects, outcome=outcome, reason=reason,
-        grant_id=grant.id if grant else None, purpose=grant.purpose_code if grant else None, fields=fields,
-    )  # fmt: skip
+def log_fields(
+    member: Member, entry: Entry, subjects: list[str], outcome: str, reason: str, grant: LiveGrant | None,
+    fields: list[str],
+) -> dict[str, Any]:  # fmt: skip
+    """The access-log entry of one read attempt."""
+    return {
+        "accessor": member.address, "accessor_org": member.org, "action": "read", "record_id": entry.record_id,
+        "owner_org": entry.org, "subject_keys": subjects, "outcome": outcome, "reason": reason,
+        "grant_id": grant.id if grant else None, "purpose": grant.purpose_code if grant else None, "fields": fields,
+    }  # fmt: skip
+
+
+def judge_read(
+    member: Member, entry: Entry, record: Record, sealed: Sealed | None, whole: bool, grant: LiveGrant | None
+) -> tuple[dict[str, Any], GatewayError | None, list[str]]:
+    """What a read attempt is: its log entry, the error it answers (None when allowed), the fields it reveals."""
+    subjects = sealed.subject_keys if sealed is not None else []
+    if not whole and grant is None:
+        refused = "no ownership, supervision or grant"
+        return (log_fields(member, entry, subjects, "refused", refused, None, []),
+                Forbidden(f"{member.org} may not read records of {entry.org}: {refused}"), [])  # fmt: skip
+    if sealed is None:
+        assert record.erased_at is not None
+        gone = Gone(f"record {record.id} was erased at {record.erased_at.isoformat()} by {record.erased_by}",
+                    erased_at=record.erased_at.isoformat(), erased_by=record.erased_by)  # fmt: skip
+        return log_fields(member, entry, subjects, "refused", "erased", grant, []), gone, []
+    payload = sealed.payload
+    fields = sorted(payload) if grant is None else sorted(set(grant.fields) & set(payload))
+    reason = "owner or supervisor" if grant is None else "grant"
+    return log_fields(member, entry, subjects, "allowed", reason, grant, fields), None, fields
+
+
+def reveal(body: dict[str, Any], record: Record, sealed: Sealed, grant: LiveGrant | None, fields: list[str]) -> None:
+    """Add the allowed fields, their disclosure and (under a grant) the grant to a read's answer."""
+    body["payload"] = {name: sealed.payload[name] for name in fields}
+    body["disclosure"] = disclose(record.id, sealed.payload, sealed.secret, fields).to_json()
+    if grant is not None:
+        body["access"] = {"grant": grant.id, "purpose_code": grant.purpose_code, "fields": fields}
+        body.pop("versions", None)
 
 
 def read_record(container: Container, member: Member, record_id: str) -> dict[str, Any]:
@@ -368,53 +403,20 @@ def read_record(container: Container, member: Member, record_id: str) -> dict[st
         record = load_record(session, record_id)
         entry = signed_entry(container, record)
         sealed = open_payload(container, session, record) if record.erased_at is None else None
-        subjects = sealed.subject_keys if sealed is not None else subject_keys(session, record.id)
+        if sealed is None:
+            sealed_subjects = subject_keys(session, record.id)
         body = describe(container, session, record, entry)
     whole = can_read_whole(container, member, entry)
     grant = None if whole or not member.has(GRANTEE_ROLES) else live_grant(container, member, entry)
-    if not whole and grant is None:
-        _log_read(container, member, entry, subjects, "refused", "no ownership, supervision or grant", None, [])
-        raise Forbidden(f"{member.org} may not read records of {entry.org}: no ownership, supervision or grant")
+    logged, error, fields = judge_read(member, entry, record, sealed, whole, grant)
     if sealed is None:
-        assert record.erased_at is not None
-        _log_read(container, member, entry, subjects, "refused", "erased", grant, [])
-        raise Gone(
-            f"record {record.id} was erased at {record.erased_at.isoformat()} by {record.erased_by}",
-            erased_at=record.erased_at.isoformat(),
-            erased_by=record.erased_by,
-        )
-    payload = sealed.payload
-    fields = sorted(payload) if grant is None else sorted(set(grant.fields) & set(payload))
-    reason = "owner or supervisor" if grant is None else "grant"
-    _log_read(container, member, entry, subjects, "allowed", reason, grant, fields)
-    body["payload"] = {name: payload[name] for name in fields}
-    body["disclosure"] = disclose(record.id, payload, sealed.secret, fields).to_json()
-    if grant is not None:
-        body["access"] = {"grant": grant.id, "purpose_code": grant.purpose_code, "fields": fields}
-        body.pop("versions")
+        logged["subject_keys"] = sealed_subjects
+    container.access_log.record(**logged)
+    if error is not None:
+        raise error
+    assert sealed is not None
+    reveal(body, record, sealed, grant, fields)
     return body
-
-
-MAX_READ_MANY = 200
-
-
-def read_records(container: Container, member: Member, record_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """Read many records in one request, each exactly as :func:`read_record` would (and logged as it is).
-
-    One answer per id, in order: the record, or the problem that a read of it alone would
-    have answered (403, 404, 410), so that one erased record does not fail a mirror's page.
-    """
-    if not 1 <= len(record_ids) <= MAX_READ_MANY:
-        raise ValidationFailed(f"ids: from 1 to {MAX_READ_MANY} record ids", path="ids")
-    if len(set(record_ids)) != len(record_ids):
-        raise ValidationFailed("ids: the same record id appears twice", path="ids")
-    answers: list[dict[str, Any]] = []
-    for record_id in record_ids:
-        try:
-            answers.append({"id": record_id, "record": read_record(container, member, record_id)})
-        except (Forbidden, NotFound, Gone) as exc:
-            answers.append({"id": record_id, "problem": exc.problem(f"/v1/records/{record_id}")})
-    return answers
 
 
 def erase_record(container: Container, member: Member, record_id: str) -> dict[str, Any]:
@@ -476,13 +478,16 @@ def batch_tree(
     return tree
 
 
-def build_receipt(container: Container, session: Session, record: Record, entry: Entry) -> Receipt:
+def build_receipt(
+    container: Container, session: Session, record: Record, entry: Entry, batches: dict[bytes, Batch] | None = None
+) -> Receipt:
+    """The receipt of an anchored record (``batches``: its batch already loaded, for many receipts at once)."""
     if record.status != "anchored" or record.batch_id is None:
         raise Conflict(
             f"record {record.id} is not anchored yet (status {record.status}); try again shortly",
             status_now=record.status,
         )
-    batch = session.get(Batch, record.batch_id)
+    batch = batches.get(bytes(record.batch_id)) if batches is not None else session.get(Batch, record.batch_id)
     if batch is None or batch.tx_hash is None or batch.block_number is None or batch.status != "anchored":
         raise flag(f"record {record.id}", "it is marked anchored but its batch is not")
     positions, tree = batch_tree(container, session, batch.id)

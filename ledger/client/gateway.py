@@ -273,10 +273,13 @@ class GatewayClient:
         result: dict[str, Any] = self.request("POST", "/v1/records:read", {"ids": record_ids})
         return list(result["items"])
 
-    def feed(self, after: str | None = None, *, limit: int | None = None, wait: float | None = None) -> FeedPage:
+    def feed(
+        self, after: str | None = None, *, limit: int | None = None, wait: float | None = None, receipts: bool = True
+    ) -> FeedPage:
         """The events this member may see after the cursor ``after`` (the start without one); with
-        ``wait``, the gateway holds the request up to that many seconds until there is one."""
-        params = {"after": after, "limit": limit, "wait": wait}
+        ``wait``, the gateway holds the request up to that many seconds until there is one; without
+        ``receipts``, anchorings come without their receipts."""
+        params = {"after": after, "limit": limit, "wait": wait, "receipts": None if receipts else "false"}
         query = urlencode({k: v for k, v in params.items() if v is not None})
         result: FeedPage = self.request("GET", "/v1/feed" + (f"?{query}" if query else ""))
         return result

@@ -15,11 +15,12 @@ page, and finds their records already held.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from ledger import ijson
 from ledger.errors import DocumentError, LedgerError
@@ -34,16 +35,21 @@ class MirrorError(LedgerError):
     """The directory is not a mirror (or another organisation's, or another gateway's)."""
 
 
-def _write(path: Path, document: Any) -> None:
-    """Write atomically and durably, private to this user (0600 in a 0700 directory)."""
+def _write(path: Path, document: Any, *, durable: bool = True) -> None:
+    """Write atomically, private to this user (0600 in a 0700 directory); fsync'd unless the caller
+    syncs a whole page at once (:meth:`Mirror.write_index` does, before the index that vouches for it).
+
+    orjson, not ``json.dump(indent=…)``: the standard encoder falls back to pure Python when
+    indenting, and a first sync writes a file per record.
+    """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(document, fh, ensure_ascii=False, indent=1)
-            fh.write("\n")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -64,6 +70,7 @@ class Mirror:
         self.held: dict[str, dict[str, Any]] = {}  # record id -> listing facts, from the record files
         self.cursor: str | None = None  # the feed cursor every held file is current to
         self.indexed = False  # whether index.json exists
+        self._unsynced = False  # record files written since the last index, not yet synced to disk
 
     @classmethod
     def open(cls, root: Path, gateway: str, org: str) -> Mirror:
@@ -118,8 +125,9 @@ class Mirror:
         """Keep a verified record version: its listing facts, its disclosed fields and its receipt."""
         document = {"format": RECORD_FORMAT, "record": {"id": item["id"], **facts(item)},
                     "disclosure": disclosure, "receipt": receipt}  # fmt: skip
-        _write(self.path(item["id"]), document)
+        _write(self.path(item["id"]), document, durable=False)
         self.held[item["id"]] = facts(item)
+        self._unsynced = True
 
     def drop(self, record_id: str) -> None:
         """Forget a record: its grant ended or it was erased, and the department keeps only what it may."""
@@ -127,6 +135,10 @@ class Mirror:
         self.held.pop(record_id, None)
 
     def write_index(self) -> None:
+        """Write the index, after every record file written before it is on disk (one sync for a page)."""
+        if self._unsynced:
+            os.sync()
+            self._unsynced = False
         records = {rid: self.held[rid] for rid in sorted(self.held)}
         _write(self.root / "index.json", {"format": MIRROR_FORMAT, "gateway": self.gateway, "org": self.org,
                                           "cursor": self.cursor, "records": records})  # fmt: skip

@@ -5,11 +5,11 @@ among the records the organisation may read and the grants it holds. One pass re
 from the mirror's cursor to its end, a page at a time, and for each page:
 
 1. drops every mirrored record the page says was erased;
-2. reads (``POST /v1/records:read``, each read logged as any) every record the page says
-   was anchored and the mirror does not hold as the event describes it, and verifies it
-   with the event's receipt against the department's *own* address book and node
-   (:func:`ledger.verify.verify_documents`): a record that does not verify is reported and
-   not written;
+2. reads (``POST /v1/records:read``, each read logged as any; the next 200 while this 200
+   are verified) every record the page says was anchored and the mirror does not hold as
+   the event describes it, and verifies it with its receipt against the department's *own*
+   address book and node (:func:`ledger.verify.verify_documents`): a record that does not
+   verify is reported and not written;
 3. when a grant was given, revoked or expired, reconciles the mirror with the listing
    (``GET /v1/records``): what is no longer offered is dropped, what became readable (a
    record older than the grant) or readable otherwise (more fields) is read and verified;
@@ -23,6 +23,7 @@ nothing new reads one empty feed page, reads no record and logs nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,17 +93,24 @@ class _Pass:
             self.mirror.drop(record_id)
             self.result.removed += 1
 
-    def fetch(self, wanted: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> None:
-        """Read, verify and keep each (id, facts, receipt); a missing receipt is asked for."""
+    def fetch(self, wanted: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Read (with receipts), verify and keep each (id, facts) the mirror does not hold as they say."""
         todo = [w for w in wanted if self.mirror.held.get(w[0]) != w[1]]
-        for start in range(0, len(todo), READ_PAGE):
-            chunk = todo[start : start + READ_PAGE]
-            answers = {a["id"]: a for a in self.client.read_many([rid for rid, _, _ in chunk])}
-            for record_id, item_facts, receipt in chunk:
-                self._keep(record_id, item_facts, receipt, answers[record_id])
-                self.bar.advance()
+        chunks = [todo[i : i + READ_PAGE] for i in range(0, len(todo), READ_PAGE)]
+        if not chunks:
+            return
+        # the next chunk is read while this one is verified and written: the gateway and we overlap
+        with ThreadPoolExecutor(1) as reader:
+            ahead = reader.submit(self.client.read_many, [rid for rid, _ in chunks[0]])
+            for n, chunk in enumerate(chunks):
+                answers = {a["id"]: a for a in ahead.result()}
+                if n + 1 < len(chunks):
+                    ahead = reader.submit(self.client.read_many, [rid for rid, _ in chunks[n + 1]])
+                for record_id, item_facts in chunk:
+                    self._keep(record_id, item_facts, answers[record_id])
+                    self.bar.advance()
 
-    def _keep(self, record_id: str, item_facts: dict[str, Any], receipt: Any, answer: dict[str, Any]) -> None:
+    def _keep(self, record_id: str, item_facts: dict[str, Any], answer: dict[str, Any]) -> None:
         problem = answer.get("problem")
         if problem is not None:
             if problem.get("status") not in GONE:
@@ -110,8 +118,9 @@ class _Pass:
             self.drop(record_id)  # it went between the event and the read
             return
         disclosure = answer["record"]["disclosure"]
-        if receipt is None:
-            receipt = self.client.receipt(record_id)
+        receipt = answer.get("receipt")
+        if receipt is None:  # not anchored (any longer): its anchoring will be another event
+            return
         verdict = verify_documents(receipt, disclosure, self.deployment.book, self.chain)
         if not verdict.valid or verdict.record_id != record_id:
             reason = verdict.problems[0] if verdict.problems else "another record"
@@ -131,18 +140,18 @@ class _Pass:
             item = items.get(record_id)
             if item is None or item["status"] == "erased":
                 self.drop(record_id)
-        self.fetch((rid, facts(i), None) for rid, i in sorted(items.items()) if i["status"] == "anchored")
+        self.fetch((rid, facts(i)) for rid, i in sorted(items.items()) if i["status"] == "anchored")
 
     def follow(self) -> None:
         """Read the feed from the mirror's cursor to its end, page by page (the index after each)."""
         pending: set[str] = set()
         while True:
-            page = self.client.feed(self.mirror.cursor, limit=FEED_PAGE)
+            page = self.client.feed(self.mirror.cursor, limit=FEED_PAGE, receipts=False)
             events = page["events"]
             if not events:
                 break
             self.result.events += len(events)
-            anchored: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+            anchored: dict[str, dict[str, Any]] = {}
             regrant = False
             for event in events:
                 kind = event["kind"]
@@ -151,8 +160,7 @@ class _Pass:
                     pending.add(record_id)
                 elif kind == "record.anchored":
                     pending.discard(record_id)
-                    if event["receipt"] is not None:
-                        anchored[record_id] = (event_facts(event), event["receipt"])
+                    anchored[record_id] = event_facts(event)
                 elif kind == "record.erased":
                     pending.discard(record_id)
                     anchored.pop(record_id, None)
@@ -160,7 +168,7 @@ class _Pass:
                 elif kind in GRANT_KINDS:
                     regrant = True
             self.bar.stage("verifying", None)
-            self.fetch((rid, f, r) for rid, (f, r) in anchored.items())
+            self.fetch(anchored.items())
             if regrant:
                 self.reconcile()
             self.mirror.cursor = page["cursor"]

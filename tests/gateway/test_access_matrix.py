@@ -26,6 +26,13 @@ AUDIT = {  # GET /v1/audit/access
     "owner recorder": 403, "owner admin": 200, "supervising office": 200, "sibling committee": 200,
     "other office": 200, "department verifier": 403, "department admin": 200, "stranger": 403,
 }  # fmt: skip
+FEED = {  # which records' events GET /v1/feed shows, per state (None: the feed itself is refused)
+    **{k: (True,) * 5 for k in ("owner recorder", "owner admin", "supervising office")},
+    **{k: (False,) * 5 for k in ("sibling committee", "other office")},
+    "department verifier": (False, True, False, False, False),
+    "department admin": (False, True, False, False, False),
+    "stranger": None,
+}
 ERASE = {  # POST /v1/records/{id}/erase on a plain record (owner admin checked separately)
     "owner recorder": 403, "supervising office": 403, "sibling committee": 403, "other office": 403,
     "department verifier": 403, "department admin": 403, "stranger": 403,
@@ -78,6 +85,37 @@ def test_read_and_receipt_matrix(
     got_receipt = tuple(_status(lambda s=s: client.receipt(records[s])) for s in STATES)
     assert got_read == READ[actor], f"{actor} reads {dict(zip(STATES, got_read, strict=True))}"
     assert got_receipt == RECEIPT[actor], f"{actor} receipts {dict(zip(STATES, got_receipt, strict=True))}"
+
+
+@pytest.mark.parametrize("actor", list(READ))
+def test_bulk_read_matrix(gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]], actor: str) -> None:
+    """``POST /v1/records:read`` decides each record exactly as a single read does."""
+    actors, records = world
+    client = gateway.client(actors[actor])
+    try:
+        answers = client.read_many([records[s] for s in STATES])
+        got = tuple(200 if "record" in a else a["problem"]["status"] for a in answers)
+    except GatewayClientError as exc:
+        got = (exc.status,) * len(STATES)
+    assert got == READ[actor], f"{actor} bulk-reads {dict(zip(STATES, got, strict=True))}"
+
+
+@pytest.mark.parametrize("actor", list(FEED))
+def test_feed_matrix(gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]], actor: str) -> None:
+    actors, records = world
+    client = gateway.client(actors[actor])
+    seen: set[str] = set()
+    try:
+        cursor = None
+        while page := client.feed(cursor, limit=500):
+            if not page["events"]:
+                break
+            seen |= {e["record"]["id"] for e in page["events"] if "record" in e}
+            cursor = page["cursor"]
+    except GatewayClientError as exc:
+        assert FEED[actor] is None and exc.status in (401, 403), exc.problem
+        return
+    assert tuple(records[s] in seen for s in STATES) == FEED[actor], f"{actor} is told of {seen}"
 
 
 @pytest.mark.parametrize("actor", list(AUDIT))

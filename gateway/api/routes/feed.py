@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -26,6 +27,7 @@ async def read_feed(
     wait: Annotated[
         float, Query(ge=0, le=feed.MAX_WAIT, description="seconds to wait for an event when there is none yet")
     ] = 0,
+    receipts: Annotated[bool, Query(description="false: anchorings without their receipts (cheaper)")] = True,
 ) -> dict[str, Any]:
     """Events you may see after `after` (from the start without it), oldest first: records committed,
     versioned, anchored (with the receipt), erased; grants given, revoked, expired. Read on with
@@ -38,7 +40,8 @@ async def read_feed(
         top = await run_in_threadpool(feed.refresh, container)
         page = feed.FeedPage([], position)
         if top > position:
-            page = await run_in_threadpool(feed.read_feed, container, member, position, size)
+            read = partial(feed.read_feed, container, member, position, size, receipts=receipts)
+            page = await run_in_threadpool(read)
         position = page.position
         remaining = deadline - loop.time()
         if page.events or remaining <= 0:

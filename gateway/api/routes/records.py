@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query, Response
 from gateway.api.deps import ContainerDep, CurrentMember
 from gateway.api.schemas import SLUG, Accepted, BatchAccepted, CommitBatch, CommitRecord, ReadMany, RecordList
 from gateway.services import listing
-from gateway.services.records import commit_records, read_receipt, read_record, read_records
+from gateway.services.bulk_read import read_records
+from gateway.services.records import commit_records, read_receipt, read_record
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
