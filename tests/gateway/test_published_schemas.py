@@ -68,3 +68,31 @@ def test_a_tampered_receipt_fails_its_published_schema(gateway: Gateway) -> None
     receipt = recorder.wait_anchored(recorder.commit("meeting", MEETING)["id"])
     receipt["entry"]["record_id"] = receipt["entry"]["record_id"].upper().replace("-", "")
     assert not validator(gateway, "receipt").is_valid(receipt)
+
+
+def test_feed_events_match_their_published_schema(gateway: Gateway) -> None:
+    """Every kind the feed serves, read by an owner, validates (webhook deliveries carry the same events)."""
+    org = gateway.org
+    recorder, admin = gateway.client(org.c1_recorder), gateway.client(org.c1_admin)
+    first = recorder.commit("meeting", MEETING)["id"]
+    recorder.wait_anchored(first)
+    second = recorder.commit("meeting", {**MEETING, "attendees": 10}, supersedes=first)["id"]
+    recorder.wait_anchored(second)
+    admin.erase(first)
+    grant = admin.grant("rc-sunshine", "civil-affairs", ["topic"], "minutes", int(gateway.container.clock()) + 3600,
+                        record=second)  # fmt: skip
+    admin.revoke(grant["id"])
+    check = validator(gateway, "feed-event")
+    events, cursor = [], None
+    while page := admin.feed(cursor, limit=100):
+        if not page["events"]:
+            break
+        events += page["events"]
+        cursor = page["cursor"]
+    kinds = {e["kind"] for e in events}
+    assert {"record.committed", "record.versioned", "record.anchored", "record.erased", "grant.given",
+            "grant.revoked"} <= kinds  # fmt: skip
+    for event in events:
+        check.validate(event)
+    forged = {**next(e for e in events if e["kind"] == "grant.given"), "record": {}}
+    assert list(check.iter_errors(forged))  # a grant event that also names a record is not an event
