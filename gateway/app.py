@@ -20,11 +20,24 @@ from gateway.api import problems
 from gateway.api.edge import EdgeGuard, restore_recursion_limit
 from gateway.api.metrics import Metrics
 from gateway.api.observability import RequestContext
-from gateway.api.routes import audit, feed, grants, health, metrics, orgs, record_types, records, spec, verify
+from gateway.api.routes import (
+    audit,
+    feed,
+    grants,
+    health,
+    metrics,
+    orgs,
+    record_types,
+    records,
+    spec,
+    subscriptions,
+    verify,
+)
 from gateway.assembly import build_container
 from gateway.security.files import private_dir
 from gateway.settings import Settings, get_settings
 from gateway.workers.anchoring import AnchoringWorker
+from gateway.workers.webhooks import WebhookWorker
 
 PROBLEM_JSON = problems.PROBLEM_JSON
 
@@ -45,7 +58,7 @@ def tune_gc() -> None:
 
 
 def create_app(settings: Settings | None = None, *, clock: Callable[[], float] = time.time) -> FastAPI:
-    """Build the app; the container (chain, database, services) and the worker start in its lifespan.
+    """Build the app; the container (chain, database, services) and the workers start in its lifespan.
 
     ``clock`` is the gateway's notion of now (Unix seconds); tests inject one.
     """
@@ -63,9 +76,14 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
             # the one place a worker is built: services never import workers
             container.worker = AnchoringWorker(container, container.operator())
             container.worker.start()
+        webhooks = WebhookWorker(container) if settings.webhooks else None
+        if webhooks is not None:
+            webhooks.start()
         try:
             yield
         finally:
+            if webhooks is not None:
+                webhooks.stop()
             if container.worker is not None:
                 container.worker.stop()
             container.close()
@@ -79,7 +97,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     app.state.container = None
     app.state.metrics = Metrics(lambda: app.state.container)
     problems.install(app)
-    routers = (health, metrics, records, record_types, feed, verify, orgs, grants, audit, spec)
+    routers = (health, metrics, records, record_types, feed, subscriptions, verify, orgs, grants, audit, spec)
     for module in routers:
         app.include_router(module.router, responses=problems.PROBLEM_RESPONSES)
     app.add_middleware(EdgeGuard, settings=settings)

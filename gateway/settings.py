@@ -50,6 +50,15 @@ class Settings(ClientSettings):
         description="run the anchoring worker in this gateway process (GRIDLEDGER_WORKER: the old name)",
     )
     feed_poll: float = Field(0.5, gt=0, le=30, description="seconds between looks at the feed while a reader waits")
+    # webhooks (docs/webhooks.md): the delivery worker, its retries and its claims
+    webhooks: bool = Field(True, description="run the webhook delivery worker in this gateway process")
+    webhook_attempts: int = Field(16, ge=1, le=100, description="attempts of one delivery before it is parked")
+    webhook_backoff_base: float = Field(2.0, gt=0, description="seconds: the first retry's backoff cap, doubled after")
+    webhook_backoff_max: float = Field(3600.0, gt=0, description="seconds: the largest backoff cap")
+    webhook_timeout: float = Field(10.0, gt=0, le=300, description="seconds a receiver has to answer one delivery")
+    webhook_lease: float = Field(60.0, gt=0, description="seconds a worker owns a delivery it is sending")
+    webhook_poll: float = Field(1.0, gt=0, le=60, description="seconds between looks for new events and due retries")
+    webhook_concurrency: int = Field(4, ge=1, le=64, description="deliveries one worker sends at once")
     signature_max_age: int = Field(300, ge=5, description="seconds a signed request stays valid")
     authorities: str | None = Field(
         None, description="comma-separated host[:port] that clients address this gateway by (signed as @authority)"
@@ -70,6 +79,9 @@ class Settings(ClientSettings):
             ]
             if missing:
                 raise ValueError(f"production needs {', '.join(missing)} set explicitly")
+        if self.webhook_lease <= self.webhook_timeout:
+            # a claim that ends before the receiver must answer would let a second worker send it meanwhile
+            raise ValueError("GRIDLEDGER_WEBHOOK_LEASE must be longer than GRIDLEDGER_WEBHOOK_TIMEOUT")
         return self
 
     @field_validator("authorities")

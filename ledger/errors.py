@@ -16,7 +16,8 @@ is one, the command that fixes it); the technical cause is chained with ``raise 
     ├── PayloadError (ValueError) a payload that cannot be committed (not an object, not canonical JSON)
     └── VerificationError         a proof, signature or commitment does not check out
         ├── ProofError            a Merkle proof is malformed or leads to another root
-        └── DocumentError         a receipt, disclosure or entry is not in its specified form
+        ├── DocumentError         a receipt, disclosure or entry is not in its specified form
+        └── DeliveryRejected      a webhook delivery whose headers, age, signature or body do not check out
 
 Every :class:`VerificationError` may carry ``check``: the code of the check it failed, as
 docs/spec/verification.md numbers them (``json``, ``schema``, ``signature``, …).
@@ -104,6 +105,14 @@ class DocumentError(VerificationError):
     Raised while reading, before anything is hashed: a verifier never re-spells a value
     (docs/spec/primitives.md §P-3), so a document that is not in its canonical form is refused.
     """
+
+    def __init__(self, check: str, message: str) -> None:
+        super().__init__(message, check)
+
+
+class DeliveryRejected(VerificationError):
+    """A webhook delivery that must not be acted on (docs/spec/webhooks.md §W-3); ``check`` names the rule:
+    ``headers``, ``timestamp``, ``signature``, ``subscription`` or ``body``. Answer it with a 4xx."""
 
     def __init__(self, check: str, message: str) -> None:
         super().__init__(message, check)

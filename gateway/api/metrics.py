@@ -4,8 +4,9 @@ Two kinds, by where the truth lives:
 
 - **From the database, read at scrape time**: outbox depth and oldest age, batches by
   state, anchoring latency, failed anchoring attempts, the access log's size against its
-  anchored size. Every gateway process sharing the database reports the same values, so
-  it does not matter which worker (``GRIDLEDGER_WORKERS``) or replica a scrape reaches.
+  anchored size, webhook deliveries waiting and parked. Every gateway process sharing the
+  database reports the same values, so it does not matter which worker
+  (``GRIDLEDGER_WORKERS``) or replica a scrape reaches.
 - **Per process**: HTTP requests by method, route template (``/v1/records/{record_id}``,
   never the path itself, which holds ids) and status, their duration, and chain errors
   seen while answering. With several workers, each scrape sees the worker that answered
@@ -28,7 +29,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.db.models import Batch, LogState, OutboxItem
+from gateway.db.models import Batch, Delivery, LogState, OutboxItem, Subscription
 
 if TYPE_CHECKING:
     from gateway.container import Container
@@ -86,6 +87,12 @@ class DatabaseCollector(Collector):
                 .limit(LATENCY_WINDOW)
             ).all()
             log = session.get(LogState, 1)
+            owed = session.execute(
+                select(Delivery.state, func.count(Delivery.id))
+                .join(Subscription, Subscription.id == Delivery.subscription_id)
+                .where(Delivery.state.in_(("pending", "parked")), Subscription.state != "deleted")
+                .group_by(Delivery.state)
+            ).all()
 
         gauge = GaugeMetricFamily("gridledger_outbox_depth", "acknowledged entries not yet anchored")
         gauge.add_metric([], depth or 0)
@@ -136,6 +143,15 @@ class DatabaseCollector(Collector):
             "gridledger_access_log_anchored_size", "access log entries covered by an anchored head"
         )
         gauge.add_metric([], log.anchored_size if log else 0)
+        yield gauge
+        gauge = GaugeMetricFamily(
+            "gridledger_webhook_deliveries",
+            "webhook deliveries of live subscriptions not yet acknowledged: pending (due or backing off) and parked",
+            labels=["state"],
+        )
+        counts = {"pending": 0, "parked": 0} | {state: int(count) for state, count in owed}
+        for state, count in sorted(counts.items()):
+            gauge.add_metric([state], count)
         yield gauge
         worker = container.worker
         if worker is not None:  # this process's anchoring worker (per process, like the HTTP counters)

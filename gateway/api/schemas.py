@@ -130,6 +130,21 @@ class Info(BaseModel):
     grants: str
     deployment_block: int
     record_types: list[str]
+    operator: str = Field(description="this gateway's operator address: it signs log heads and webhook deliveries")
+
+
+class SubscriptionCreate(BaseModel):
+    """A webhook endpoint for the caller's organisation (docs/webhooks.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        min_length=1, max_length=2048, description="https://…; in development also http:// to a loopback host"
+    )
+    after: str | None = Field(
+        None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+        description="a `GET /v1/feed` cursor to start after (default: the feed's current end)",
+    )  # fmt: skip
 
 
 class GrantCreate(BaseModel):

@@ -218,7 +218,12 @@ class FeedEvent(Base):
 
 
 class Subscription(Base):
-    """A webhook endpoint an organisation's admin registered; events are filtered as that admin sees them."""
+    """A webhook endpoint an organisation's admin registered; events are filtered as that admin sees them.
+
+    ``state``: ``active``; ``suspended`` while its creator is no longer an admin of ``org`` (nothing
+    is queued or sent; it resumes if they are again); ``deleted``. ``origin`` is the feed position
+    deliveries start after, ``cursor`` the last one queued (see :mod:`gateway.services.subscriptions`).
+    """
 
     __tablename__ = "subscriptions"
 
@@ -227,22 +232,32 @@ class Subscription(Base):
     url: Mapped[str] = mapped_column(String(2048))
     created_by: Mapped[str] = mapped_column(String(42))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    state: Mapped[str] = mapped_column(String(12), default="active")  # active | deleted
+    state: Mapped[str] = mapped_column(String(12), default="active")  # active | suspended | deleted
+    origin: Mapped[int] = mapped_column(BigInteger, default=0)  # the feed position deliveries start after
     cursor: Mapped[int] = mapped_column(BigInteger, default=0)  # the last feed position enqueued
 
 
 class Delivery(Base):
-    """One event owed to one subscription: the durable queue of webhook deliveries."""
+    """One event owed to one subscription: the durable queue of webhook deliveries.
+
+    ``body`` is the event's JSON as first queued, so every attempt (and a replay) sends the same
+    bytes; ``event_id`` is its ``id``, the receiver's deduplication key. A worker owns a pending
+    delivery while ``lease_until`` lies ahead.
+    """
 
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id"))
     event_seq: Mapped[int] = mapped_column(BigInteger)
+    event_id: Mapped[str] = mapped_column(String(120))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(String(12), default="pending")  # pending | delivered | parked
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(String(200))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -250,4 +265,5 @@ class Delivery(Base):
     __table_args__ = (
         Index("ux_deliveries_subscription_event", "subscription_id", "event_seq", unique=True),
         Index("ix_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_deliveries_subscription_state", "subscription_id", "state", "id"),
     )

@@ -35,7 +35,9 @@ def verify_record(request: VerifyRequest, container: ContainerDep) -> dict[str, 
 
 @router.get("/info", response_model=Info)
 def info(container: ContainerDep) -> Info:
-    """Chain id, contract addresses and record types: what an SDK needs to sign entries."""
+    """Chain id, contract addresses and record types: what an SDK needs to sign entries; and the
+    operator address that signs this gateway's log heads and webhook deliveries (check it on-chain:
+    a member of the operator organisation with the anchorer role)."""
     book = container.deployment().book
     return Info(
         chain_id=book.chain_id,
@@ -44,4 +46,5 @@ def info(container: ContainerDep) -> Info:
         grants=book.grants,
         deployment_block=book.deployment_block,
         record_types=container.record_types.names(),
+        operator=str(container.operator().address),
     )

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=42), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("origin", sa.BigInteger(), nullable=False),
         sa.Column("cursor", sa.BigInteger(), nullable=False),
     )
     op.create_index("ix_subscriptions_org", "subscriptions", ["org"])
@@ -57,16 +58,21 @@ def upgrade() -> None:
         sa.Column("id", BIG, primary_key=True, autoincrement=True),
         sa.Column("subscription_id", sa.String(length=36), sa.ForeignKey("subscriptions.id"), nullable=False),
         sa.Column("event_seq", sa.BigInteger(), nullable=False),
+        sa.Column("event_id", sa.String(length=120), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_status", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.String(length=200), nullable=True),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("ux_deliveries_subscription_event", "deliveries", ["subscription_id", "event_seq"], unique=True)
     op.create_index("ix_deliveries_due", "deliveries", ["state", "next_attempt_at"])
+    op.create_index("ix_deliveries_subscription_state", "deliveries", ["subscription_id", "state", "id"])
     backfill()
 
 
