@@ -38,6 +38,8 @@ from sqlalchemy import create_engine, func, select, update
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+import bench_sharing  # noqa: E402 - beside this file
+
 from gateway.assembly import build_container  # noqa: E402
 from gateway.container import Container  # noqa: E402
 from gateway.db.models import Batch, LogState, Record  # noqa: E402
@@ -62,11 +64,12 @@ from ledger.verify import verify, verify_local  # noqa: E402
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CLI = [sys.executable, "-c", "from ledger.cli.app import main; main()"]
 QUICK = {"naive": 40, "records": 2000, "request": 500, "scaling": {1: 20, 10: 100, 100: 500},
-         "audit": [10_000], "verify": 50, "workers": {1: 2000, 2: 2000}, "stored": (2000, 100_000)}  # fmt: skip
+         "audit": [10_000], "verify": 50, "workers": {1: 2000, 2: 2000}, "stored": (2000, 100_000),
+         "sharing": 1000, "webhooks": 50}  # fmt: skip
 FULL = {"naive": 300, "records": 20_000, "request": 500,
         "scaling": {1: 200, 10: 1_000, 100: 5_000, 1_000: 20_000, 10_000: 30_000},
         "audit": [10_000, 100_000, 1_000_000], "verify": 300, "workers": {1: 10_000, 2: 10_000, 4: 10_000},
-        "stored": (10_000, 10_000_000)}  # fmt: skip
+        "stored": (10_000, 10_000_000), "sharing": 100_000, "webhooks": 300}  # fmt: skip
 CONCURRENCY = 4  # client threads: requests in flight at once (the gateway, database and chain overlap)
 PAYLOAD = {"address": "Sunshine Road 3-2-501", "head": "Li Wei", "members": 3, "phone": "138 0000 0000"}
 
@@ -609,6 +612,8 @@ def report(results: dict[str, Any], quick: bool) -> str:
               f"- access log of {s['entries']:,} entries: leaf hashes and root recomputed and compared with the anchored "
               f"head in {s['root_vs_anchored_head_s']} s; the full sweep (also re-canonicalising every row) in "
               f"{s['full_sweep_s']} s ({s['entries_per_s']:,} entries/s)."]  # fmt: skip
+    if "sharing" in results:
+        lines += ["", *bench_sharing.sharing_lines(results["sharing"])]
     lines += ["", "## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
     for target, measured, ok in targets(results):
         lines.append(f"| {target} | {measured} | {'met' if ok else 'missed'} |")
@@ -717,6 +722,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
          sweep["root_vs_anchored_head_s"] < 10),
         (f"commit CPU per record flat (within 20%) from 0 to {int(count):,} stored records",
          f"{_server(empty):g} → {_server(full):g} µs ({100 * (flat - 1):+.0f}%)", flat <= 1.2),
+        *bench_sharing.sharing_targets(results.get("sharing")),
     ]  # fmt: skip
 
 
@@ -835,6 +841,10 @@ def main() -> None:
                     r["run_s"] = round(time.perf_counter() - t, 1)
                 r.pop("_samples")
                 results["stored"][stored] = r
+            print(f"sharing: feed and sync of {cfg['sharing']:,} granted records ...", flush=True)
+            with database("postgresql", home) as url, gateway(stack, url) as (gw_url, _):
+                results["sharing"] = bench_sharing.bench_feed_and_sync(stack, gw_url, cfg["sharing"])
+                results["sharing"].update(bench_sharing.bench_webhooks(stack, gw_url, url, cfg["webhooks"]))
             print("verification ...", flush=True)
             results["verification"] = bench_verify(stack, samples)
             print("audit ...", flush=True)
