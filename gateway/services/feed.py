@@ -145,8 +145,10 @@ def read_feed(
         column = FeedEvent.record_id if g.scope_kind == "record" else FeedEvent.record_type
         seen.append(and_(FeedEvent.kind.in_(RECORD_KINDS), FeedEvent.owner_org == g.owner, column == g.scope))
     if not seen:
-        return FeedPage([], after)
+        return FeedPage([], max(after, _top(container)))
     with container.sessions() as session:
+        # read before the page: every position up to it is committed, so a short page has seen them all
+        top = int(session.scalar(select(func.coalesce(func.max(FeedEvent.seq), 0))) or 0)
         rows = session.scalars(
             select(FeedEvent)
             .where(FeedEvent.seq.is_not(None), FeedEvent.seq > after, or_(*seen))
@@ -165,8 +167,15 @@ def read_feed(
                 event = _grant_event(member, orgs, row, grant_rows.get(row.grant_id or -1))
             if event is not None:
                 events.append(event)
-    position = int(rows[-1].seq or after) if rows else after
+    # a full page ends at its last row; a short one has looked at everything up to ``top``: the cursor
+    # moves past the events this reader may not see, so where it stands does not depend on them
+    position = int(rows[-1].seq or after) if len(rows) == limit else max(after, top)
     return FeedPage(events, position)
+
+
+def _top(container: Container) -> int:
+    with container.sessions() as session:
+        return int(session.scalar(select(func.coalesce(func.max(FeedEvent.seq), 0))) or 0)
 
 
 def _records(session: Any, ids: Iterable[str | None]) -> dict[str, Record]:

@@ -237,3 +237,13 @@ def test_an_event_committed_late_comes_after_what_readers_saw(
         session.execute(FeedEvent.__table__.delete().where(FeedEvent.key.endswith(":late")))
         session.commit()
         assert session.scalar(select(FeedEvent.seq).where(FeedEvent.key.endswith(":late"))) is None
+
+
+def test_the_cursor_moves_past_events_the_reader_may_not_see(gateway: Gateway, seeded: Seeded) -> None:
+    """Where a cursor stands does not depend on others' events: a later grant reveals the same history."""
+    stranger = gateway.client(gateway.org.other_sd_admin)
+    _, cursor = everything(stranger)
+    gateway.client(gateway.org.c1_recorder).commit("meeting", MEETING)
+    page = stranger.feed(cursor)
+    assert page["events"] == [] and feed.decode_cursor(page["cursor"]) > feed.decode_cursor(cursor)
+    assert stranger.feed(page["cursor"])["cursor"] == page["cursor"]
