@@ -11,3 +11,14 @@ def local_time(unix_seconds: int | float | None) -> str:
     if unix_seconds is None:
         return "unknown time"
     return datetime.fromtimestamp(unix_seconds).astimezone().isoformat(sep=" ", timespec="seconds")
+
+
+def local_time_of(stamp: object) -> str:
+    """An RFC 3339 time from the wire (``2026-12-01T12:10:24Z``) as :func:`local_time` shows it;
+    "-" for ``None`` or anything that is no such time (a gateway's answer is not trusted to be one)."""
+    if not isinstance(stamp, str):
+        return "-"
+    try:
+        return local_time(datetime.fromisoformat(stamp).timestamp())
+    except ValueError:
+        return "-"

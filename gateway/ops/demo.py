@@ -111,4 +111,11 @@ def seed_demo(settings: Settings) -> Deployment:
     print(f"  act as a committee recorder: export GRIDLEDGER_KEY={keys}/rc-sunshine-recorder.json", flush=True)
     print(f"  export GRIDLEDGER_KEY_PASSWORD={DEMO_PASSWORD}", flush=True)
     print("  then: gridledger commit record.json --type household --wait", flush=True)
+    print("  share with a department, with GRIDLEDGER_KEY set to each of these keystores in turn:", flush=True)
+    print('    rc-sunshine-admin:      gridledger grant civil-affairs --type household --fields head,members '
+          '--purpose "winter subsidy review"', flush=True)  # fmt: skip
+    print("    civil-affairs-admin:    gridledger webhooks listen --port 8765 --out events.jsonl   "
+          "(in a second terminal: gridledger webhooks add http://127.0.0.1:8765/hook)", flush=True)  # fmt: skip
+    print("    civil-affairs-verifier: gridledger sync civil-affairs-mirror --once   "
+          "(again after a new household is committed; after a revoke, its fields are gone)", flush=True)  # fmt: skip
     return deployment

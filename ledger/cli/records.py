@@ -11,7 +11,6 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,7 +34,7 @@ from ledger.cli.common import (
     say,
     settings,
 )
-from ledger.timefmt import local_time
+from ledger.timefmt import local_time_of
 from ledger.verify import verify_texts
 
 IMPORT_NAMESPACE = uuid.UUID("6f1c2a4e-8a52-4b53-9a0e-6b9d0c1f7e21")
@@ -182,11 +181,6 @@ def import_cmd(
     say(f"imported {accepted} records from {source} ({duplicates} already present)")
 
 
-def _when(stamp: str | None) -> str:
-    """An RFC 3339 UTC time from the gateway, in this machine's local time (never raw seconds)."""
-    return "-" if not stamp else local_time(datetime.fromisoformat(stamp).timestamp())
-
-
 def list_cmd(
     record_type: Annotated[str | None, typer.Option("--type", help="only this record type, e.g. household")] = None,
     owner: Annotated[str | None, typer.Option(help="only this owning organisation")] = None,
@@ -210,7 +204,7 @@ def list_cmd(
         granted = f"fields {', '.join(i['fields'] or [])} (grant {i['grant']})"
         access = "all fields" if i["access"] == "whole" else granted
         say(f"{i['id']:<36}  {i['type']:<12} {i['version']:>3}  {i['owner']:<14} {i['status']:<8}  "
-            f"{_when(i['committed_at']):<25}  {access}")  # fmt: skip
+            f"{local_time_of(i['committed_at']):<25}  {access}")  # fmt: skip
     counts = Counter(i["status"] for i in items)
     detail = ", ".join(f"{counts[s]} {s}" for s in ("anchored", "pending", "erased") if counts[s])
     say(f"{len(items)} records" + (f" ({detail})" if detail else ""))

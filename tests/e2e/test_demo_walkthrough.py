@@ -20,13 +20,26 @@ CLI = [sys.executable, "-c", "from ledger.cli.app import main; main()"]
 PASSWORD = "demo-password-not-secret"
 
 
-def _share_with_civil_affairs(cli: Callable[..., subprocess.CompletedProcess[str]], keys: Path, tmp_path: Path,
-                              record: Path) -> None:  # fmt: skip
+def _wait_for(what: str, check: Callable[[], object]) -> None:
+    deadline = time.monotonic() + 90  # a generous bound, never a measurement
+    while not check():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.2)
+
+
+def _events(path: Path) -> set[str]:
+    """The event ids a `gridledger webhooks listen --out` file holds."""
+    return {json.loads(line)["id"] for line in path.read_text().splitlines()} if path.exists() else set()
+
+
+def _share_with_civil_affairs(cli: Callable[..., subprocess.CompletedProcess[str]], env: dict[str, str], keys: Path,
+                              tmp_path: Path, record: Path) -> None:  # fmt: skip
     """Issue 11's walkthrough: a committee admin grants household fields by type to civil-affairs, which
-    mirrors exactly those fields of every household, verified; a new household follows on the next sync;
-    revoking the grant removes them."""
+    mirrors exactly those fields of every household, verified; a new household follows on the next sync,
+    and reaches civil-affairs' webhook receiver; revoking the grant removes them."""
     as_ = {name: {"GRIDLEDGER_KEY": str(keys / f"{name}.json"), "GRIDLEDGER_KEY_PASSWORD": PASSWORD}
-           for name in ("rc-sunshine-admin", "rc-sunshine-recorder", "civil-affairs-verifier")}  # fmt: skip
+           for name in ("rc-sunshine-admin", "rc-sunshine-recorder", "civil-affairs-admin",
+                        "civil-affairs-verifier")}  # fmt: skip
     granted = cli("grant", "civil-affairs", "--type", "household", "--fields", "head,members",
                   "--purpose", "winter subsidy review", **as_["rc-sunshine-admin"])  # fmt: skip
     assert granted.returncode == 0, granted.stderr
@@ -40,8 +53,32 @@ def _share_with_civil_affairs(cli: Callable[..., subprocess.CompletedProcess[str
     held = {p.stem: json.loads(p.read_text()) for p in (mirror / "records").glob("*.json")}
     assert set(held) == households
     assert all(set(doc["disclosure"]["fields"]) == {"head", "members"} for doc in held.values())
-    newer = cli("commit", str(record), "--type", "household", "--wait", **as_["rc-sunshine-recorder"])
-    assert newer.returncode == 0, newer.stderr
+    port, received, said = free_port(), tmp_path / "civil-affairs-events.jsonl", tmp_path / "listen.log"
+    with said.open("wb") as log:  # civil-affairs' own receiver, verifying against the chain
+        listener = subprocess.Popen([*CLI, "webhooks", "listen", "--port", str(port), "--out", str(received)],
+                                    env={**env, **as_["civil-affairs-admin"]}, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)  # fmt: skip
+    try:
+        _wait_for("the receiver", lambda: "listening on" in said.read_text() or listener.poll() is not None)
+        assert listener.poll() is None, said.read_text()
+        hook = cli("webhooks", "add", f"http://127.0.0.1:{port}/hook", **as_["civil-affairs-admin"])
+        assert hook.returncode == 0, hook.stderr
+        newer = cli("commit", str(record), "--type", "household", "--wait", **as_["rc-sunshine-recorder"])
+        assert newer.returncode == 0, newer.stderr
+        new_id = newer.stdout.split()[2]
+        _wait_for("the household's events at the receiver",
+                  lambda: {e.split(":")[0] for e in _events(received) if new_id in e}
+                  == {"record.committed", "record.anchored"})  # fmt: skip
+    finally:  # stopped by its pid, as a service manager would
+        listener.send_signal(signal.SIGTERM)
+        try:
+            listener.wait(30)
+        except subprocess.TimeoutExpired:
+            listener.kill()
+            listener.wait()
+    assert listener.returncode == 0, said.read_text()
+    assert "Zhao Lei" not in said.read_text() + received.read_text()  # events name records, never their values
+    assert cli("webhooks", "remove", hook.stdout.split()[1].rstrip(":"), **as_["civil-affairs-admin"]).returncode == 0
     again = cli("sync", str(mirror), "--once", **as_["civil-affairs-verifier"])
     assert again.returncode == 0 and "1 new" in again.stdout
     assert newer.stdout.split()[2] in {p.stem for p in (mirror / "records").glob("*.json")}
@@ -91,7 +128,7 @@ def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) ->
             "get", record_id, "--out", str(tmp_path / "r.json"), "--receipt", str(tmp_path / "rc.json"), **as_recorder
         )
         assert fetched.returncode == 0, fetched.stderr
-        _share_with_civil_affairs(cli, keys, tmp_path, record)
+        _share_with_civil_affairs(cli, env, keys, tmp_path, record)
     finally:
         gateway.send_signal(signal.SIGTERM)
         gateway.wait(30)
