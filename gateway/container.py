@@ -49,6 +49,7 @@ class Container:
     wake: threading.Event = field(default_factory=threading.Event)
     log_anchor_requested: threading.Event = field(default_factory=threading.Event)
     nonce_inserts: int = 0
+    feed_waiters: int = 0  # long-polls of GET /v1/feed being held (on the event loop: no lock needed)
     verified_entries: BoundedCache[tuple[str, bytes], Entry] = field(default_factory=lambda: BoundedCache(100_000))
     chain_scan: ChainScan = field(default_factory=ChainScan)
     batch_trees: BoundedCache[bytes, tuple[dict[str, int], list[list[bytes]]]] = field(

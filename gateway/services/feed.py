@@ -66,22 +66,23 @@ def _utc(moment: datetime) -> str:
 
 
 def sequence(container: Container) -> int:
-    """Give positions to the committed events that have none; return the highest position."""
+    """Give positions to the committed events that have none; return the highest position.
+
+    The highest position so far is read inside the numbering statement itself, which holds the
+    write lock (SQLite) or runs after the advisory lock was granted (PostgreSQL, a statement's
+    own snapshot): two sequencers can never read the same top.
+    """
     with container.sessions() as session:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK})
-        top = int(session.scalar(select(func.coalesce(func.max(FeedEvent.seq), 0))) or 0)
-        waiting = session.scalar(select(func.count()).select_from(FeedEvent).where(FeedEvent.seq.is_(None)))
-        if waiting:
-            session.execute(
-                text(
-                    "UPDATE feed_events SET seq = :top + s.rn FROM (SELECT id AS eid, "
-                    "row_number() OVER (ORDER BY id) AS rn FROM feed_events WHERE seq IS NULL) AS s "
-                    "WHERE feed_events.id = s.eid"
-                ),
-                {"top": top},
+        session.execute(
+            text(
+                "UPDATE feed_events SET seq = (SELECT coalesce(max(f.seq), 0) FROM feed_events AS f) + s.rn "
+                "FROM (SELECT id AS eid, row_number() OVER (ORDER BY id) AS rn FROM feed_events "
+                "WHERE seq IS NULL) AS s WHERE feed_events.id = s.eid"
             )
-            top += int(waiting)
+        )
+        top = int(session.scalar(select(func.coalesce(func.max(FeedEvent.seq), 0))) or 0)
         session.commit()
     return top
 
@@ -151,7 +152,7 @@ def read_feed(
         top = int(session.scalar(select(func.coalesce(func.max(FeedEvent.seq), 0))) or 0)
         rows = session.scalars(
             select(FeedEvent)
-            .where(FeedEvent.seq.is_not(None), FeedEvent.seq > after, or_(*seen))
+            .where(FeedEvent.seq.is_not(None), FeedEvent.seq > after, FeedEvent.seq <= top, or_(*seen))
             .order_by(FeedEvent.seq)
             .limit(limit)
         ).all()
@@ -253,13 +254,21 @@ def _grant_event(member: Member, orgs: set[str], row: FeedEvent, grant: Grant | 
 # -- cursors -------------------------------------------------------------------------------------
 
 
-def encode_cursor(position: int) -> str:
-    """Opaque to clients: base64url (no padding) of ``feed1:<position>``."""
-    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{position}".encode()).decode().rstrip("=")
+def _epoch(container: Container) -> str:
+    """This database's feed: the access log's random id, made when the database was (a restored or
+    rebuilt database has another, and its positions mean other events)."""
+    return container.access_log.log_id[:4].hex()
 
 
-def decode_cursor(cursor: str | None) -> int:
-    """The position a cursor carries (0 for none); ``validation-failed`` for one this gateway did not issue."""
+def encode_cursor(container: Container, position: int) -> str:
+    """Opaque to clients: base64url (no padding) of ``feed1:<epoch>:<position>``."""
+    raw = f"{CURSOR_PREFIX}{_epoch(container)}:{position}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(container: Container, cursor: str | None) -> int:
+    """The position a cursor carries (0 for none); ``validation-failed`` for one this database's feed did
+    not issue — malformed, of another gateway or database, or beyond its end (checked by :func:`check_position`)."""
     if cursor is None:
         return 0
     bad = ValidationFailed("after: not a feed cursor this gateway issued; start again without one", path="after")
@@ -269,7 +278,15 @@ def decode_cursor(cursor: str | None) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise bad from None
-    digits = raw.removeprefix(CURSOR_PREFIX)
-    if not raw.startswith(CURSOR_PREFIX) or not digits.isdigit() or len(digits) > 18 or str(int(digits)) != digits:
+    epoch, _, digits = raw.removeprefix(CURSOR_PREFIX).partition(":")
+    if not raw.startswith(CURSOR_PREFIX) or epoch != _epoch(container):
+        raise bad
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 18 or str(int(digits)) != digits:
         raise bad
     return int(digits)
+
+
+def check_position(position: int, top: int) -> None:
+    """A cursor beyond the feed's end was not issued here (a database restored from an older backup)."""
+    if position > top:
+        raise ValidationFailed("after: beyond this feed's end; start again without one", path="after")

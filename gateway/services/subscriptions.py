@@ -145,11 +145,11 @@ def _counts(session: Session, ids: list[str]) -> dict[str, dict[str, int]]:
     return counts
 
 
-def _view(row: Subscription, counts: dict[str, int]) -> dict[str, Any]:
+def _view(container: Container, row: Subscription, counts: dict[str, int]) -> dict[str, Any]:
     return {
         "id": row.id, "org": row.org, "url": row.url, "state": row.state, "created_by": row.created_by,
-        "created_at": iso(row.created_at), "after": feed.encode_cursor(row.origin),
-        "cursor": feed.encode_cursor(row.cursor), "deliveries": counts,
+        "created_at": iso(row.created_at), "after": feed.encode_cursor(container, row.origin),
+        "cursor": feed.encode_cursor(container, row.cursor), "deliveries": counts,
     }  # fmt: skip
 
 
@@ -178,7 +178,7 @@ def create_subscription(container: Container, member: Member, url: str, after: s
     _admin(member)
     url = check_url(url, production=container.settings.env == "production")
     top = feed.refresh(container)
-    origin = top if after is None else feed.decode_cursor(after)
+    origin = top if after is None else feed.decode_cursor(container, after)
     if origin > top:
         raise ValidationFailed("after: lies beyond the feed's end; read the feed and use its cursor", path="after")
     with container.sessions() as session:
@@ -187,7 +187,7 @@ def create_subscription(container: Container, member: Member, url: str, after: s
         )
         same = next((row for row in held if row.url == url), None)
         if same is not None:
-            return Created(_view(same, _counts(session, [same.id])[same.id]), created=False)
+            return Created(_view(container, same, _counts(session, [same.id])[same.id]), created=False)
         if len(held) >= MAX_PER_ORG:
             raise Conflict(f"{member.org} holds {MAX_PER_ORG} webhook subscriptions already; delete one first")
         row = Subscription(
@@ -196,7 +196,7 @@ def create_subscription(container: Container, member: Member, url: str, after: s
         )  # fmt: skip
         session.add(row)
         session.commit()
-        return Created(_view(row, dict.fromkeys(DELIVERY_STATES, 0)), created=True)
+        return Created(_view(container, row, dict.fromkeys(DELIVERY_STATES, 0)), created=True)
 
 
 def list_subscriptions(container: Container, member: Member) -> list[dict[str, Any]]:
@@ -211,13 +211,13 @@ def list_subscriptions(container: Container, member: Member) -> list[dict[str, A
             )
         )
         counts = _counts(session, [r.id for r in rows])
-        return [_view(r, counts[r.id]) for r in rows]
+        return [_view(container, r, counts[r.id]) for r in rows]
 
 
 def get_subscription(container: Container, member: Member, subscription_id: str) -> dict[str, Any]:
     with container.sessions() as session:
         row = _owned(session, member, subscription_id)
-        return _view(row, _counts(session, [row.id])[row.id])
+        return _view(container, row, _counts(session, [row.id])[row.id])
 
 
 def delete_subscription(container: Container, member: Member, subscription_id: str) -> dict[str, Any]:
@@ -226,7 +226,7 @@ def delete_subscription(container: Container, member: Member, subscription_id: s
         row = _owned(session, member, subscription_id)
         row.state = DELETED
         session.commit()
-        return _view(row, _counts(session, [row.id])[row.id])
+        return _view(container, row, _counts(session, [row.id])[row.id])
 
 
 def list_deliveries(

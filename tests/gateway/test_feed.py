@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -77,7 +78,7 @@ def test_an_owner_reads_its_records_events_in_one_order_and_again_the_same(gatew
     again, _ = everything(admin, limit=500)
     assert again[: len(events)] == events  # re-reading from the start answers the same events
     middle = events[3]["position"]
-    cursor = feed.encode_cursor(middle)
+    cursor = feed.encode_cursor(gateway.container, middle)
     assert everything(admin, cursor)[0][: len(events) - 4] == events[4:]
 
 
@@ -149,7 +150,7 @@ def test_an_expired_grant_is_told_once_when_the_gateway_clock_passes_it(gateway:
     container = gateway.container
     member = container.members.member(org.dept_admin.address)
     assert member is not None
-    position = feed.decode_cursor(start)
+    position = feed.decode_cursor(container, start)
 
     def kinds(after: int) -> list[str]:  # the service, as the route calls it (a moved clock would age signatures)
         feed.refresh(container)
@@ -200,8 +201,11 @@ def test_a_waiting_reader_is_answered_when_an_event_arrives(gateway: Gateway, se
 
 def test_bad_cursors_and_limits_are_refused_with_a_problem(gateway: Gateway, seeded: Seeded) -> None:
     admin = gateway.client(gateway.org.c1_admin)
-    for kwargs in ({"after": "bm90LWEtY3Vyc29y"}, {"after": "!!"}, {"after": feed.encode_cursor(1) + "x"},
-                   {"limit": 0}, {"limit": 501}, {"wait": 31}, {"wait": -1}):  # fmt: skip
+    issued = feed.encode_cursor(gateway.container, 1)
+    foreign = base64.urlsafe_b64encode(b"feed1:00000000:1").decode().rstrip("=")  # another database's feed
+    beyond = feed.encode_cursor(gateway.container, 10**12)  # a restored database's older end
+    for kwargs in ({"after": "bm90LWEtY3Vyc29y"}, {"after": "!!"}, {"after": issued + "x"}, {"after": foreign},
+                   {"after": beyond}, {"limit": 0}, {"limit": 501}, {"wait": 31}, {"wait": -1}):  # fmt: skip
         with pytest.raises(GatewayClientError) as info:
             admin.feed(**kwargs)  # type: ignore[arg-type]
         assert info.value.status == 422, (kwargs, info.value.problem)
@@ -245,5 +249,6 @@ def test_the_cursor_moves_past_events_the_reader_may_not_see(gateway: Gateway, s
     _, cursor = everything(stranger)
     gateway.client(gateway.org.c1_recorder).commit("meeting", MEETING)
     page = stranger.feed(cursor)
-    assert page["events"] == [] and feed.decode_cursor(page["cursor"]) > feed.decode_cursor(cursor)
+    moved, was = (feed.decode_cursor(gateway.container, c) for c in (page["cursor"], cursor))
+    assert page["events"] == [] and moved > was
     assert stranger.feed(page["cursor"])["cursor"] == page["cursor"]

@@ -447,7 +447,7 @@ def test_queueing_a_page_twice_stores_it_once(hub: Gateway, worker: WebhookWorke
         feed.refresh(hub.container)  # positions given (the worker's round does this first)
         first = service.enqueue(hub.container, creator, sub["id"], worker.now())
         with hub.container.sessions() as session:  # as if a second replica read the same page before the first moved on
-            origin = feed.decode_cursor(sub["after"])
+            origin = feed.decode_cursor(hub.container, sub["after"])
             session.execute(update(Subscription).where(Subscription.id == sub["id"]).values(cursor=origin))
             session.commit()
         service.enqueue(hub.container, creator, sub["id"], worker.now())
