@@ -36,8 +36,8 @@ import os
 import random
 import socket
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -114,7 +114,7 @@ class WebhookWorker:
             transport=transport, timeout=settings.webhook_timeout, follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
         )  # fmt: skip
-        self._pool = ThreadPoolExecutor(settings.webhook_concurrency, thread_name_prefix="gl-webhook")
+        self._sending: list[threading.Thread] = []  # attempts still running past their deadline
         self._key: SigningKey | None = None
         self._key_lock = threading.Lock()
         self._stop = threading.Event()
@@ -129,7 +129,6 @@ class WebhookWorker:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
-        self._pool.shutdown(wait=True, cancel_futures=True)
         self.http.close()
 
     def now(self) -> datetime:
@@ -182,10 +181,11 @@ class WebhookWorker:
         for _ in range(MAX_BATCHES):
             if self._stop.is_set():
                 break
-            claimed = self.claim(self.settings.webhook_concurrency)
+            self._sending = [t for t in self._sending if t.is_alive()]
+            claimed = self.claim(self.settings.webhook_concurrency - len(self._sending))
             if not claimed:
                 break
-            outcomes = list(self._pool.map(self.attempt, claimed))
+            outcomes = self.attempt_all(claimed)
             self.record(outcomes)
             attempted += len(outcomes)
         return attempted
@@ -224,8 +224,29 @@ class WebhookWorker:
                 self._key = signing_key(bytes(self.container.operator().key))
             return self._key
 
+    def attempt_all(self, claimed: list[Claimed]) -> list[Outcome]:
+        """Attempt deliveries side by side, each given at most twice ``webhook_timeout`` in all.
+
+        httpx's timeout bounds each read, not the exchange: a receiver that trickles a byte a
+        second would hold a sender for ever. One that has not answered by the deadline counts as
+        a failed attempt (retried later; at least once allows a late success too); its thread is
+        left to finish and occupies one of ``webhook_concurrency`` places until it does.
+        """
+        outcomes: dict[int, Outcome] = {}
+        threads = []
+        for one in claimed:
+            thread = threading.Thread(target=lambda one=one: outcomes.__setitem__(one.id, self.attempt(one)),
+                                      name="gl-webhook-send", daemon=True)  # fmt: skip
+            thread.start()
+            threads.append(thread)
+        deadline = time.monotonic() + 2 * self.settings.webhook_timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._sending += [t for t in threads if t.is_alive()]
+        return [outcomes.get(one.id) or Outcome(one, None, "no answer in time") for one in claimed]
+
     def attempt(self, claimed: Claimed) -> Outcome:
-        """POST one delivery; its outcome (never raises for the receiver's failures)."""
+        """POST one delivery; its outcome (never raises: a receiver's answer cannot stop the worker)."""
         timestamp = int(self.clock())
         headers = sign_delivery(self._signing_key(), claimed.subscription_id, claimed.event_id, timestamp, claimed.body)
         headers["Content-Type"] = "application/json"
@@ -235,7 +256,7 @@ class WebhookWorker:
                 retry_after = _retry_after(response) if status in (429, 503) else None
         except httpx.TimeoutException:
             return Outcome(claimed, None, "timeout")
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # httpx's errors, and anything a hostile answer provokes
             return Outcome(claimed, None, type(exc).__name__)
         return Outcome(claimed, status, None if 200 <= status < 300 else f"HTTP {status}", retry_after)
 
@@ -280,4 +301,4 @@ class WebhookWorker:
 def _retry_after(response: httpx.Response) -> float | None:
     """``Retry-After`` in seconds (the delta-seconds form only; a date is ignored)."""
     value = response.headers.get("retry-after", "").strip()
-    return float(value) if value.isdigit() and len(value) <= 9 else None
+    return float(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None

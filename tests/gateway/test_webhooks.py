@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -475,3 +476,47 @@ def test_a_delivery_claimed_by_a_worker_that_died_is_sent_again_when_its_lease_e
         settle(worker)
         assert len(receiver.at(url)) == 2
         assert {d["state"] for d in deliveries(admin, sub["id"])} == {"delivered"}
+
+
+def test_a_hostile_answer_counts_as_a_failed_attempt_and_holds_up_no_other(
+    hub: Gateway, receiver: Receiver, clock: Clock
+) -> None:
+    """A ``Retry-After: ²`` (digits Python accepts but float does not), a transport that raises anything,
+    and a receiver that never finishes answering: each is one failed attempt, recorded with the others."""
+    org = hub.org
+    admin = hub.client(org.c1_admin)
+    urls = {name: f"http://127.0.0.1:9/{name}" for name in ("odd", "raises", "stuck", "fine")}
+    release = threading.Event()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        receiver.received.append(Received(url, request.headers, request.read()))
+        if url == urls["odd"]:
+            return httpx.Response(429, headers={"Retry-After": "²"})
+        if url == urls["raises"]:
+            raise RuntimeError("a hostile answer")
+        if url == urls["stuck"]:
+            release.wait()  # answers only when the test is over: far past any deadline
+        return httpx.Response(204)
+
+    w = WebhookWorker(hub.container, clock=clock, jitter=lambda cap: cap, transport=httpx.MockTransport(handle))
+    w.settings = w.settings.model_copy(update={"webhook_timeout": 5.0, "webhook_concurrency": 8})
+    try:
+        with contextlib.ExitStack() as stack:
+            subs = {name: stack.enter_context(subscribed(admin, url)) for name, url in urls.items()}
+            committed(hub, org.c1_recorder, members=2)
+            w.enqueue()
+            assert w.send_due() == 8  # two events to each of four endpoints, in one claim
+            for name, sub in subs.items():
+                owed = list(deliveries(admin, sub["id"]))
+                assert len(owed) == 2, name
+                if name == "fine":
+                    assert {d["state"] for d in owed} == {"delivered"}
+                else:
+                    assert {(d["state"], d["attempts"]) for d in owed} == {("pending", 1)}, (name, owed)
+            errors = {d["last_error"] for d in deliveries(admin, subs["stuck"]["id"])}
+            assert errors == {"no answer in time"}
+            assert {d["last_error"] for d in deliveries(admin, subs["raises"]["id"])} == {"RuntimeError"}
+    finally:
+        release.set()
+        w.stop()
