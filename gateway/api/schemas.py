@@ -87,6 +87,7 @@ class RecordListItem(BaseModel):
     access: Literal["whole", "grant"] = Field(description="read whole (owner, supervisor) or under a grant")
     fields: list[str] | None = Field(description="the granted fields' names (access grant); null: every field")
     grant: int | None = Field(description="the on-chain grant that covers it (access grant)")
+    block: int | None = Field(None, description="the block its batch is anchored in, once anchored")
 
 
 class RecordList(BaseModel):
@@ -101,7 +102,7 @@ class RecordList(BaseModel):
                 status=r.status,  # one of listing.STATUSES, checked by the model
                 committed_at=r.committed_at, anchored_at=r.anchored_at, erased_at=r.erased_at,
                 access=r.access,  # whole | grant, checked by the model
-                fields=None if r.fields is None else list(r.fields), grant=r.grant,
+                fields=None if r.fields is None else list(r.fields), grant=r.grant, block=r.block,
             )
             for r in page.items
         ]  # fmt: skip

@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gateway.container import Container
 from gateway.db.models import Batch, Payload, Record, SubjectIndex
-from gateway.errors import NotFound, ValidationFailed
-from gateway.services.facts import covering, live_grants, signed_entry
+from gateway.errors import GatewayError, NotFound, ValidationFailed
+from gateway.services.facts import LiveGrant, covering, live_grants, signed_entry
 from gateway.services.members import Member
 from gateway.services.records import (
     GRANTEE_ROLES,
@@ -64,25 +65,38 @@ def read_records(container: Container, member: Member, record_ids: Sequence[str]
             if record is None:
                 answers[record_id] = {"id": record_id, "problem": NotFound(f"no record {record_id}").problem()}
                 continue
-            entry = signed_entry(container, record)
-            stored = payloads.get(record_id) if record.erased_at is None else None
-            sealed: Sealed | None = None if stored is None else unseal(container, record_id, stored)
-            whole = can_read_whole(container, member, entry)
-            grant = None if whole or not member.has(GRANTEE_ROLES) else covering(grants, entry)
-            entry_fields, error, fields = judge_read(member, entry, record, sealed, whole, grant)
-            if sealed is None:
-                entry_fields["subject_keys"] = sorted(indexed.get(record_id, []))
-            logged.append(entry_fields)
-            if error is not None:
-                answers[record_id] = {"id": record_id, "problem": error.problem(f"/v1/records/{record_id}")}
-                continue
-            assert sealed is not None
-            body = {"id": entry.record_id, "type": entry.record_type, "owner": entry.org, "version": entry.version,
-                    "supersedes": entry.supersedes, "status": record.status, "committer": entry.committer,
-                    "created_at": record.created_at.isoformat()}  # fmt: skip
-            reveal(body, record, sealed, grant, fields)
-            anchored = record.status == "anchored" and record.batch_id is not None
-            receipt = build_receipt(container, session, record, entry, batches).to_json() if anchored else None
-            answers[record_id] = {"id": record_id, "record": body, "receipt": receipt}
+            try:
+                answers[record_id] = _read_one(container, session, member, grants, record, payloads, batches,
+                                               indexed, logged)  # fmt: skip
+            except GatewayError as exc:  # a tampered row: this record's 500, as its single read would answer
+                answers[record_id] = {"id": record_id, "problem": exc.problem(f"/v1/records/{record_id}")}
     container.access_log.record_many(logged)
     return [answers[record_id] for record_id in record_ids]
+
+
+def _read_one(
+    container: Container, session: Session, member: Member, grants: list[LiveGrant], record: Record,
+    payloads: dict[str, Payload], batches: dict[bytes, Batch], indexed: dict[str, list[str]],
+    logged: list[dict[str, Any]],
+) -> dict[str, Any]:  # fmt: skip
+    """One record's answer; its access-log entry appended to ``logged`` (written with the others)."""
+    record_id = record.id
+    entry = signed_entry(container, record)
+    stored = payloads.get(record_id) if record.erased_at is None else None
+    sealed: Sealed | None = None if stored is None else unseal(container, record_id, stored)
+    whole = can_read_whole(container, member, entry)
+    grant = None if whole or not member.has(GRANTEE_ROLES) else covering(grants, entry)
+    entry_fields, error, fields = judge_read(member, entry, record, sealed, whole, grant)
+    if sealed is None:
+        entry_fields["subject_keys"] = sorted(indexed.get(record_id, []))
+    logged.append(entry_fields)
+    if error is not None:
+        return {"id": record_id, "problem": error.problem(f"/v1/records/{record_id}")}
+    assert sealed is not None
+    body = {"id": entry.record_id, "type": entry.record_type, "owner": entry.org, "version": entry.version,
+            "supersedes": entry.supersedes, "status": record.status, "committer": entry.committer,
+            "created_at": record.created_at.isoformat()}  # fmt: skip
+    reveal(body, record, sealed, grant, fields)
+    anchored = record.status == "anchored" and record.batch_id is not None
+    receipt = build_receipt(container, session, record, entry, batches).to_json() if anchored else None
+    return {"id": record_id, "record": body, "receipt": receipt}

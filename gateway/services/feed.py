@@ -220,8 +220,10 @@ def _record_event(
     event["record"] = {"id": entry.record_id, "owner": entry.org, "type": entry.record_type,
                        "version": entry.version, "supersedes": entry.supersedes}  # fmt: skip
     event["access"] = access
-    if row.kind == RECORD_ANCHORED and batches is not None:
-        event["receipt"] = _receipt(container, session, record, entry, row.block, batches)
+    if row.kind == RECORD_ANCHORED:
+        event["block"] = row.block
+        if batches is not None:
+            event["receipt"] = _receipt(container, session, record, entry, row.block, batches)
     return event
 
 
@@ -243,7 +245,8 @@ def _grant_event(member: Member, orgs: set[str], row: FeedEvent, grant: Grant | 
         return None
     event = _head(row)
     event["grant"] = {"id": row.grant_id, "owner": row.owner_org, "grantee": row.grantee_org, "block": row.block}
-    if grant is not None:
+    if grant is not None and (grant.owner_org, grant.grantee_org) == (row.owner_org, row.grantee_org):
+        # (a chain rebuilt from an older state may give this id to another pair: then no details at all)
         event["grant"].update({
             "scope_kind": grant.scope_kind, "scope": grant.scope, "fields": list(grant.fields),
             "purpose_code": grant.purpose_code, "expires_at": _utc(datetime.fromtimestamp(grant.expires_at, UTC)),

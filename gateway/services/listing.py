@@ -84,6 +84,7 @@ class ListedRecord:
     access: str = "whole"  # whole | grant
     fields: tuple[str, ...] | None = None  # the granted fields (access "grant"), None for a whole record
     grant: int | None = None
+    block: int | None = None  # the anchoring block (a record anchored again after a reorganisation moves)
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def list_records(container: Container, member: Member, query: ListingQuery) -> L
     if not orgs and not covered:
         return ListingPage([], None)
     q = (
-        select(Record, Batch.anchored_at)
+        select(Record, Batch.anchored_at, Batch.block_number)
         .outerjoin(Batch, Record.batch_id == Batch.id)
         .where(or_(Record.owner_org.in_(sorted(orgs)), *covered))
     )
@@ -171,7 +172,7 @@ def list_records(container: Container, member: Member, query: ListingQuery) -> L
         rows = session.execute(q.order_by(Record.id).limit(query.limit + 1)).all()
     more = len(rows) > query.limit
     items: list[ListedRecord] = []
-    for record, anchored_at in rows[: query.limit]:
+    for record, anchored_at, block in rows[: query.limit]:
         entry = signed_entry(container, record)  # IntegrityFailure when the columns contradict it
         whole = can_read_whole(container, member, entry)
         grant = None if whole else facts.covering(grants, entry)
@@ -187,6 +188,7 @@ def list_records(container: Container, member: Member, query: ListingQuery) -> L
                 access="whole" if whole else "grant",
                 fields=None if grant is None else tuple(sorted(grant.fields)),
                 grant=None if grant is None else grant.id,
+                block=block if record.status == "anchored" else None,
             )
         )  # fmt: skip
     last = rows[query.limit - 1][0].id if more else None

@@ -374,7 +374,9 @@ def judge_read(
         return (log_fields(member, entry, subjects, "refused", refused, None, []),
                 Forbidden(f"{member.org} may not read records of {entry.org}: {refused}"), [])  # fmt: skip
     if sealed is None:
-        assert record.erased_at is not None
+        if record.erased_at is None:  # the payload row is gone though no erasure says so (or one is committing)
+            return (log_fields(member, entry, subjects, "refused", "payload missing", grant, []),
+                    Gone(f"the payload of record {record.id} is gone"), [])  # fmt: skip
         gone = Gone(f"record {record.id} was erased at {record.erased_at.isoformat()} by {record.erased_by}",
                     erased_at=record.erased_at.isoformat(), erased_by=record.erased_by)  # fmt: skip
         return log_fields(member, entry, subjects, "refused", "erased", grant, []), gone, []

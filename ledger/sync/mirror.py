@@ -28,7 +28,7 @@ from ledger.fields import uuid_text
 
 MIRROR_FORMAT = "gridledger-mirror/1"
 RECORD_FORMAT = "gridledger-mirror-record/1"
-FACTS = ("owner", "type", "version", "supersedes", "status", "access", "fields", "grant")
+FACTS = ("owner", "type", "version", "supersedes", "status", "access", "fields", "grant", "block")
 
 
 class MirrorError(LedgerError):

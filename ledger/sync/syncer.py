@@ -4,7 +4,8 @@ The gateway's change feed (``GET /v1/feed``, docs/feed.md) tells, in order, what
 among the records the organisation may read and the grants it holds. One pass reads it
 from the mirror's cursor to its end, a page at a time, and for each page:
 
-1. drops every mirrored record the page says was erased;
+1. re-reads every mirrored record the page says was erased, and drops it when the gateway
+   answers so (410): the event alone, a database row, never deletes a department's copy;
 2. reads (``POST /v1/records:read``, each read logged as any; the next 200 while this 200
    are verified) every record the page says was anchored and the mirror does not hold as
    the event describes it, and verifies it with its receipt against the department's *own*
@@ -77,7 +78,8 @@ def event_facts(event: dict[str, Any]) -> dict[str, Any]:
     record, access = event["record"], event["access"]
     grant = access.get("kind") == "grant"
     return facts({**record, "status": "anchored", "access": "grant" if grant else "whole",
-                  "fields": sorted(access["fields"]) if grant else None, "grant": access.get("grant")})  # fmt: skip
+                  "fields": sorted(access["fields"]) if grant else None, "grant": access.get("grant"),
+                  "block": event.get("block")})  # fmt: skip
 
 
 class _Pass:
@@ -93,9 +95,10 @@ class _Pass:
             self.mirror.drop(record_id)
             self.result.removed += 1
 
-    def fetch(self, wanted: Iterable[tuple[str, dict[str, Any]]]) -> None:
-        """Read (with receipts), verify and keep each (id, facts) the mirror does not hold as they say."""
-        todo = [w for w in wanted if self.mirror.held.get(w[0]) != w[1]]
+    def fetch(self, wanted: Iterable[tuple[str, dict[str, Any]]], recheck: frozenset[str] = frozenset()) -> None:
+        """Read (with receipts), verify and keep each (id, facts) the mirror does not hold as they say, and
+        those in ``recheck`` whatever they say (a read that answers 403, 404 or 410 drops it)."""
+        todo = [w for w in wanted if w[0] in recheck or self.mirror.held.get(w[0]) != w[1]]
         chunks = [todo[i : i + READ_PAGE] for i in range(0, len(todo), READ_PAGE)]
         if not chunks:
             return
@@ -130,7 +133,8 @@ class _Pass:
             self.result.updated += 1
         else:
             self.result.added += 1
-        self.mirror.put({"id": record_id, **item_facts}, disclosure, receipt)
+        kept = {**item_facts, "block": receipt["anchor"]["block_number"]}  # the anchoring this copy proves
+        self.mirror.put({"id": record_id, **kept}, disclosure, receipt)
 
     def reconcile(self) -> None:
         """Make the mirror equal to the listing (after a grant changed what may be read)."""
@@ -149,9 +153,13 @@ class _Pass:
             page = self.client.feed(self.mirror.cursor, limit=FEED_PAGE, receipts=False)
             events = page["events"]
             if not events:
+                if page["cursor"] != self.mirror.cursor:  # past events this organisation may not see
+                    self.mirror.cursor = page["cursor"]
+                    self.mirror.write_index()
                 break
             self.result.events += len(events)
             anchored: dict[str, dict[str, Any]] = {}
+            erased: dict[str, dict[str, Any]] = {}
             regrant = False
             for event in events:
                 kind = event["kind"]
@@ -161,14 +169,15 @@ class _Pass:
                 elif kind == "record.anchored":
                     pending.discard(record_id)
                     anchored[record_id] = event_facts(event)
-                elif kind == "record.erased":
+                elif kind == "record.erased":  # a notification: the gateway's 410 is what drops the copy
                     pending.discard(record_id)
                     anchored.pop(record_id, None)
-                    self.drop(record_id)
+                    if record_id in self.mirror.held:
+                        erased[record_id] = self.mirror.held[record_id]
                 elif kind in GRANT_KINDS:
                     regrant = True
             self.bar.stage("verifying", None)
-            self.fetch(anchored.items())
+            self.fetch([*anchored.items(), *erased.items()], recheck=frozenset(erased))
             if regrant:
                 self.reconcile()
             self.mirror.cursor = page["cursor"]

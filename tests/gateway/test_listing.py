@@ -67,7 +67,7 @@ def test_items_carry_the_signed_metadata_and_no_payload(gateway: Gateway, seeded
     items = {i["id"]: i for i in gateway.client(gateway.org.sd_admin).iter_records()}
     second = items[seeded.second]
     assert set(second) == {"id", "owner", "type", "version", "supersedes", "status", "committed_at", "anchored_at",
-                           "erased_at", "access", "fields", "grant"}  # fmt: skip
+                           "erased_at", "access", "fields", "grant", "block"}  # fmt: skip
     assert (second["access"], second["fields"], second["grant"]) == ("whole", None, None)
     assert (second["owner"], second["type"], second["version"], second["supersedes"]) == (
         "rc-sunshine", "household", 2, seeded.first

@@ -133,6 +133,38 @@ def test_a_record_that_does_not_verify_is_reported_and_not_written(
     assert record_id not in json.loads((tmp_path / "m" / "index.json").read_text())["records"]
 
 
+class ForgedErasure(GatewayClient):
+    """A gateway whose feed tells of an erasure that did not happen (a row a DBA inserted)."""
+
+    def __init__(self, inner: GatewayClient, victim: str) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.victim = victim
+
+    def feed(self, after: str | None = None, **kw: Any) -> Any:
+        page = super().feed(after, **kw)
+        if page["events"]:
+            page["events"].append({"id": f"record.erased:{self.victim}", "position": 10**9, "kind": "record.erased",
+                                   "at": "2026-12-03T00:00:00Z", "record": {"id": self.victim},
+                                   "access": {"kind": "whole"}})  # fmt: skip
+        return page
+
+
+def test_a_told_erasure_drops_a_copy_only_when_the_gateway_answers_gone(
+    connect: Callable[[LocalAccount], GatewayClient], org: Consortium, deployment: Deployment, tmp_path: Path
+) -> None:
+    recorder, admin = connect(org.c1_recorder), connect(org.c1_admin)
+    kept, erased = (recorder.commit("meeting", {"date": "2026-12-03", "topic": t, "attendees": 2})["id"]
+                    for t in ("Kept", "Erased"))  # fmt: skip
+    for record_id in (kept, erased):
+        recorder.wait_anchored(record_id)
+    mirror = Mirror.open(tmp_path / "m", "http://gateway", "rc-sunshine")
+    assert sync_once(admin, deployment, mirror).added >= 2
+    admin.erase(erased)
+    result = sync_once(ForgedErasure(admin, kept), deployment, mirror)
+    assert erased not in mirror.held and kept in mirror.held  # the real erasure dropped; the forged one did not
+    assert result.removed == 1 and not result.failed
+
+
 def test_a_mirror_of_another_organisation_or_a_foreign_directory_is_refused(
     live: dict[str, str],  # noqa: F811
     org: Consortium,
