@@ -109,24 +109,7 @@ class AccessLog:
 
     def append(self, session: Session, **fields: Any) -> AccessLogEntry:
         """Append one entry inside the caller's transaction (committed with it); call :meth:`saw` after."""
-        size = session.execute(
-            update(LogState).where(LogState.id == 1).values(size=LogState.size + 1).returning(LogState.size)
-        ).scalar_one()
-        peaks, head_root, signature = session.execute(
-            select(LogState.peaks, LogState.head_root, LogState.head_signature).where(LogState.id == 1)
-        ).one()
-        frontier = self._vouched_frontier(size - 1, peaks, head_root, signature)
-        entry = AccessLogEntry(idx=size - 1, at=datetime.now(UTC).replace(microsecond=0), leaf=b"", **fields)
-        entry.leaf = canonical(leaf_document(entry))
-        frontier.push(merkle.leaf_hash(entry.leaf))
-        root = frontier.root()
-        session.execute(
-            update(LogState)
-            .where(LogState.id == 1)
-            .values(peaks=frontier.to_bytes(), head_root=root, head_signature=self.signer(self.log_id, size, root))
-        )
-        session.add(entry)
-        return entry
+        return self.append_many(session, [fields])[0]
 
     def append_many(self, session: Session, entries: list[dict[str, Any]]) -> list[AccessLogEntry]:
         """Append entries in order inside the caller's transaction, under one new signed head.
