@@ -9,8 +9,8 @@ Every file is written to a temporary name and renamed into place, so an interrup
 (a SIGKILL included) leaves either the old file or the new one, never half of one. The
 record files are the truth: the index is rebuilt from them whenever they disagree (a sync
 killed between a record and the index). The index's feed cursor is written after the
-files of every event before it, so a resumed sync reads again at most the events of one
-page, and finds their records already held.
+files of every event before it are on disk, so a resumed sync reads again at most the
+events since the index was last written, and finds their records already held.
 """
 
 from __future__ import annotations
