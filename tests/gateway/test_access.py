@@ -101,17 +101,11 @@ def test_a_record_grant_and_an_expired_grant(gateway: Gateway, record: str) -> N
     grant = committee.grant("rc-sunshine", "civil-affairs", ["members"], "census", later(), record=record)
     assert dept.get(record)["payload"] == {"members": 4}
     w3 = gateway.container.chain.w3
-    expiring = committee.grant(
-        "rc-sunshine",
-        "civil-affairs",
-        ["phone", "members"],
-        "call",
-        # a minute from now by both clocks: the chain's head may be a block mined long ago (a reverted snapshot)
-        max(w3.eth.get_block("latest")["timestamp"], int(gateway.container.clock())) + 60,
-        record=record,
-    )
+    # a minute from now by both clocks (the chain's head may be a block mined long ago, or ahead of us)
+    expires = gateway.container.now() + 60
+    expiring = committee.grant("rc-sunshine", "civil-affairs", ["phone", "members"], "call", expires, record=record)
     assert dept.get(record)["payload"] == {"members": 4, "phone": "139 1111 2222"}
-    w3.provider.make_request("evm_increaseTime", [120])  # type: ignore[arg-type]
+    w3.provider.make_request("evm_setNextBlockTimestamp", [expires + 60])  # type: ignore[arg-type]
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
     assert dept.get(record)["payload"] == {"members": 4}  # the expired grant no longer counts
     assert {g["id"]: g["state"] for g in dept.grants()}[grant["id"]] == "active"
