@@ -119,12 +119,6 @@ class LiveGrant:
         )
 
 
-def _covers(info: GrantInfo, entry: Entry) -> bool:
-    if info.scope_kind == 0:
-        return bytes(info.scope) == record_id_to_bytes32(entry.record_id)
-    return bytes(info.scope) == slug_to_bytes32(entry.record_type)
-
-
 def copy_problems(row: Grant, info: GrantInfo) -> list[str]:
     """Immutable grant facts on which the SQL copy disagrees with the chain (revocation may lag)."""
     try:  # a copy a DBA mangled (NULLs, a scope that is no id) simply disagrees
@@ -162,19 +156,13 @@ def grant_candidates(container: Container, member: Member, entry: Entry) -> list
         )
 
 
-def live_grants(container: Container, member: Member) -> list[LiveGrant]:
-    """Every grant ``member``'s organisation holds now, each confirmed on-chain (the index only proposes).
+def _confirmed(container: Container, member: Member, rows: Sequence[Grant]) -> list[LiveGrant]:
+    """The rows whose grants the chain says are live for ``member`` now, as the chain holds them.
 
-    Per grant: ``getGrant`` (its columns must agree), not revoked, not expired by
-    :meth:`Container.now`, and ``isAllowed`` for its own scope (which also asks that the
-    grantee organisation is active). One page of a listing, the feed or a bulk read asks
-    once per grant, not once per record.
+    Per grant: ``getGrant`` (its columns must agree, or the read is refused and flagged), not
+    revoked, not expired by :meth:`Container.now`, and ``isAllowed`` for its own scope (which
+    also asks that the grantee organisation is active).
     """
-    container.grant_index.sync()
-    with container.sessions() as session:
-        rows = list(session.scalars(
-            select(Grant).where(Grant.grantee_org == member.org, Grant.revoked_block.is_(None)).order_by(Grant.id)
-        ))  # fmt: skip
     grants, now, live = container.deployment().grants, container.now(), []
     for row in rows:
         info = grants.get_grant(row.id)
@@ -194,38 +182,29 @@ def live_grants(container: Container, member: Member) -> list[LiveGrant]:
     return live
 
 
+def live_grants(container: Container, member: Member) -> list[LiveGrant]:
+    """Every grant ``member``'s organisation holds now, each confirmed on-chain (the index only proposes).
+
+    One page of a listing, the feed or a bulk read asks once per grant, not once per record.
+    """
+    container.grant_index.sync()
+    with container.sessions() as session:
+        rows = list(session.scalars(
+            select(Grant).where(Grant.grantee_org == member.org, Grant.revoked_block.is_(None)).order_by(Grant.id)
+        ))  # fmt: skip
+    return _confirmed(container, member, rows)
+
+
 def covering(grants: Sequence[LiveGrant], entry: Entry) -> LiveGrant | None:
     """The live grant with the most fields that covers ``entry`` (by its signed owner, id and type)."""
     return max((g for g in grants if g.covers(entry)), key=lambda g: (len(g.fields), -g.id), default=None)
 
 
 def live_grant(container: Container, member: Member, entry: Entry) -> LiveGrant | None:
-    """The grant (with the most fields) under which ``member`` may read this entry's record now."""
+    """The grant (with the most fields) under which ``member`` may read this entry's record now: the
+    index's candidates for this record, confirmed on-chain, then matched against the signed entry."""
     found = grant_candidates(container, member, entry)
     if not found:
         container.grant_index.sync()
         found = grant_candidates(container, member, entry)
-    if not found:
-        return None
-    grants = container.deployment().grants
-    now = container.now()
-    rid = record_id_to_bytes32(entry.record_id)
-    live: list[LiveGrant] = []
-    for row in found:
-        info = grants.get_grant(row.id)
-        problems = copy_problems(row, info)
-        if problems:
-            raise flag(f"grant {row.id}", f"columns {', '.join(problems)} disagree with the chain")
-        if info.grantee_org != member.org or info.owner_org != entry.org or not _covers(info, entry):
-            continue
-        if info.revoked_at or info.expires_at <= now:
-            continue
-        if not grants.is_allowed(row.id, member.org, entry.org, rid, entry.record_type):
-            continue
-        live.append(
-            LiveGrant(
-                id=row.id, owner=info.owner_org, grantee=info.grantee_org, scope_kind=row.scope_kind,
-                scope=row.scope, fields=tuple(info.fields), purpose_code=info.purpose_code, expires_at=info.expires_at,
-            )
-        )  # fmt: skip
-    return max(live, key=lambda g: (len(g.fields), -g.id), default=None)
+    return covering(_confirmed(container, member, found), entry) if found else None
