@@ -29,6 +29,7 @@ from gateway.api.routes import (
     orgs,
     record_types,
     records,
+    residents,
     spec,
     subscriptions,
     verify,
@@ -97,7 +98,9 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     app.state.container = None
     app.state.metrics = Metrics(lambda: app.state.container)
     problems.install(app)
-    routers = (health, metrics, records, record_types, feed, subscriptions, verify, orgs, grants, audit, spec)
+    routers = (
+        health, metrics, records, record_types, feed, subscriptions, verify, orgs, grants, audit, residents, spec
+    )
     for module in routers:
         app.include_router(module.router, responses=problems.PROBLEM_RESPONSES)
     app.add_middleware(EdgeGuard, settings=settings)

@@ -19,6 +19,8 @@ from gateway.services.access_log import AccessLog
 from gateway.services.grant_index import GrantIndex
 from gateway.services.members import MemberDirectory
 from gateway.services.record_types import RecordTypes, register_builtin
+from gateway.services.residents import ResidentDirectory
+from gateway.services.subject_maps import SubjectMaps
 from gateway.settings import Settings
 from ledger.chain.client import ChainClient
 
@@ -43,4 +45,6 @@ def build_container(settings: Settings, *, clock: Callable[[], float] = time.tim
     container.record_types = RecordTypes(sessions)
     container.members = MemberDirectory(lambda: container.deployment().membership)
     container.grant_index = GrantIndex(container)
+    container.residents = ResidentDirectory(container)
+    container.subject_maps = SubjectMaps(sessions)
     return container

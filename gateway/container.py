@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # the slots' types; the composition root fills them
     from gateway.services.grant_index import GrantIndex
     from gateway.services.members import MemberDirectory
     from gateway.services.record_types import RecordTypes
+    from gateway.services.residents import ResidentDirectory
+    from gateway.services.subject_maps import SubjectMaps
     from gateway.workers.anchoring import AnchoringWorker
 
 
@@ -59,6 +61,8 @@ class Container:
     access_log: AccessLog = field(init=False)
     record_types: RecordTypes = field(init=False)
     members: MemberDirectory = field(init=False)
+    residents: ResidentDirectory = field(init=False)
+    subject_maps: SubjectMaps = field(init=False)
     grant_index: GrantIndex = field(init=False)
     # set by the app's lifespan when this process anchors
     worker: AnchoringWorker | None = None

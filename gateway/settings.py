@@ -33,6 +33,9 @@ class Settings(ClientSettings):
     operator_key: Path | None = None
     operator_key_password: SecretStr | None = None
     master_key: SecretStr | None = None
+    subject_secret: SecretStr | None = Field(
+        None, description="consortium-wide key (base64, 32 bytes) of residents' subject keys: docs/residents.md"
+    )
     batch_max_size: int = Field(1000, ge=1, le=100_000)
     batch_max_age: float = Field(0.5, gt=0)
     log_anchor_interval: float = Field(30.0, gt=0, description="seconds between anchors of the access log's head")
@@ -73,6 +76,7 @@ class Settings(ClientSettings):
                     ("GRIDLEDGER_DATABASE_URL", self.database_url),
                     ("GRIDLEDGER_RPC_URL", self.rpc_url),
                     ("GRIDLEDGER_MASTER_KEY", self.master_key),
+                    ("GRIDLEDGER_SUBJECT_SECRET", self.subject_secret),
                     ("GRIDLEDGER_AUTHORITIES", self.authorities),
                 )
                 if not value

@@ -149,6 +149,11 @@ SigningKey = coincurve.PrivateKey
 """A parsed secp256k1 key: parse once with :func:`signing_key` and sign many digests with it."""
 
 
+def personal_digest(message: bytes) -> bytes:
+    """EIP-191 version 0x45 (``personal_sign``): the digest a wallet signs for ``message``."""
+    return _keccak(b"\x19Ethereum Signed Message:\n" + str(len(message)).encode() + message)
+
+
 def signing_key(private_key: bytes) -> SigningKey:
     """The key parsed once (building it derives the public key: ~45 µs a time, per record if repeated)."""
     return coincurve.PrivateKey(private_key)

@@ -11,9 +11,7 @@ anchoring organisation, on-chain) can check a head:
 
 from __future__ import annotations
 
-from Crypto.Hash.keccak import new as _keccak_new
-
-from ledger.eip712 import recover_digest, sign_digest
+from ledger.eip712 import personal_digest, recover_digest, sign_digest
 from ledger.types import Address, to_address
 
 __all__ = ["head_digest", "head_message", "head_signer", "sign_head"]
@@ -25,9 +23,7 @@ def head_message(log_id: bytes, size: int, root: bytes) -> bytes:
 
 def head_digest(log_id: bytes, size: int, root: bytes) -> bytes:
     """The EIP-191 digest of :func:`head_message`."""
-    message = head_message(log_id, size, root)
-    prefix = b"\x19Ethereum Signed Message:\n" + str(len(message)).encode()
-    return bytes(_keccak_new(digest_bits=256, data=prefix + message).digest())
+    return personal_digest(head_message(log_id, size, root))
 
 
 def sign_head(private_key: bytes, log_id: bytes, size: int, root: bytes) -> bytes:

@@ -27,10 +27,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from Crypto.Hash.keccak import new as _keccak_new
-
 from ledger import ijson
-from ledger.eip712 import SigningKey, recover_raw, sign_digest
+from ledger.eip712 import SigningKey, personal_digest, recover_raw, sign_digest
 from ledger.errors import DeliveryRejected, DocumentError
 from ledger.types import to_address
 
@@ -70,9 +68,7 @@ def delivery_message(subscription: str, event_id: str, timestamp: int, body: byt
 
 def delivery_digest(subscription: str, event_id: str, timestamp: int, body: bytes) -> bytes:
     """The EIP-191 digest of :func:`delivery_message`."""
-    message = delivery_message(subscription, event_id, timestamp, body)
-    prefix = b"\x19Ethereum Signed Message:\n" + str(len(message)).encode()
-    return bytes(_keccak_new(digest_bits=256, data=prefix + message).digest())
+    return personal_digest(delivery_message(subscription, event_id, timestamp, body))
 
 
 def sign_delivery(

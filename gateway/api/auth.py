@@ -7,7 +7,9 @@ belongs to no member, or a request signed for another gateway, never writes a ro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from fastapi import Request
 from sqlalchemy import delete
@@ -18,22 +20,39 @@ from gateway.container import Container
 from gateway.db.models import RequestNonce
 from gateway.errors import Forbidden, Unauthenticated
 from gateway.services.members import Member
+from gateway.services.residents import Resident
 from ledger.client.request_signing import HEADERS, SignatureRejected, Verified, normalize_authority, verify_request
+
+T = TypeVar("T")
 
 
 async def authenticate(request: Request, container: Container) -> Member:
     """The member a request acts for; 401 for a missing, wrong, stale or replayed signature."""
     body = await request.body()
-    return await run_in_threadpool(_authenticate, request, body, container)
+    return await run_in_threadpool(
+        _authenticate, request, body, container, container.members.member,
+        "the signing key is not a member of an active organisation",
+    )  # fmt: skip
 
 
-def _authenticate(request: Request, body: bytes, container: Container) -> Member:
+async def authenticate_resident(request: Request, container: Container) -> Resident:
+    """The enrolled resident a request acts for (``/v1/me/…``); 403 for a key no enrolment vouches for."""
+    body = await request.body()
+    return await run_in_threadpool(
+        _authenticate, request, body, container, container.residents.resident,
+        "the signing key is not an enrolled resident's (never enrolled, or revoked)",
+    )  # fmt: skip
+
+
+def _authenticate(
+    request: Request, body: bytes, container: Container, lookup: Callable[[str], T | None], refusal: str
+) -> T:
     verified = verify(request, body, container, now=container.clock())
-    member = container.members.member(verified.keyid)
-    if member is None:
-        raise Forbidden("the signing key is not a member of an active organisation")
+    who = lookup(verified.keyid)
+    if who is None:
+        raise Forbidden(refusal)
     _remember_nonce(container, verified)
-    return member
+    return who
 
 
 def verify(request: Request, body: bytes, container: Container, *, now: float) -> Verified:

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from gateway.api.auth import authenticate
+from gateway.api.auth import authenticate, authenticate_resident
 from gateway.container import Container
 from gateway.services.members import Member
+from gateway.services.residents import Resident
 
 
 def get_container(request: Request) -> Container:
@@ -25,3 +26,11 @@ async def current_member(request: Request, container: ContainerDep) -> Member:
 
 
 CurrentMember = Annotated[Member, Depends(current_member)]
+
+
+async def current_resident(request: Request, container: ContainerDep) -> Resident:
+    """The enrolled resident this signed request acts for (401/403 otherwise)."""
+    return await authenticate_resident(request, container)
+
+
+CurrentResident = Annotated[Resident, Depends(current_resident)]

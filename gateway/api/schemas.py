@@ -20,7 +20,6 @@ MAX_UINT32 = 2**32 - 1
 MAX_TIME = 2**48 - 1
 
 GrantId = Annotated[int, Path(ge=0, le=MAX_INT63, description="the grant's on-chain id")]
-Subject = Annotated[str, Field(min_length=1, max_length=64)]
 FieldName = Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -36,16 +35,12 @@ class CommitRecord(BaseModel):
     version: int = Field(1, ge=1, le=MAX_UINT32, description="1, or the superseded record's version + 1")
     supersedes: UUID | None = Field(None, description="the record version this one corrects")
     signature: str = Field(pattern=HEX65, description="the committer's EIP-712 signature over the entry")
-    subjects: list[Subject] = Field(
-        default_factory=list, max_length=20,
-        description="who the record is about (e.g. ID numbers), for access reports; stored only as keyed hashes",
-    )  # fmt: skip
 
     def to_domain(self) -> values.RecordVersion:
         return values.RecordVersion(
             id=str(self.id), type=self.type, payload=self.payload, record_secret=_hex(self.record_secret),
             signature=_hex(self.signature), version=self.version,
-            supersedes=str(self.supersedes) if self.supersedes else None, subjects=tuple(self.subjects),
+            supersedes=str(self.supersedes) if self.supersedes else None,
         )  # fmt: skip
 
 
@@ -191,3 +186,34 @@ class GrantRevoke(BaseModel):
 def _hex(text: str) -> bytes:
     """``0x``-prefixed hex, already checked by the field's pattern."""
     return bytes.fromhex(text[2:])
+
+
+class EnrolResident(BaseModel):
+    """A committee member's signed enrolment of a resident's key (``ledger.enrolment``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID = Field(description="the enrolment's id, chosen by the member (a UUID)")
+    resident: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="the resident's address")
+    id_number: str = Field(min_length=1, max_length=64, description="the id the resident is a data subject under")
+    at: int = Field(ge=0, le=MAX_TIME, description="when the member signed it (Unix seconds)")
+    signature: str = Field(pattern=HEX65, description="the member's personal_sign over the enrolment text")
+
+
+class FileRequest(BaseModel):
+    """A resident's request on a record about them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["correction", "erasure"]
+    record_id: UUID
+    text: str | None = Field(None, max_length=2000, description="what is wrong and what it should say")
+
+
+class DecideRequest(BaseModel):
+    """A committee's answer to a resident's request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record_id: UUID | None = Field(None, description="accepting a correction: the new version that makes it")
+    reason: str | None = Field(None, max_length=500, description="refusing: why, in words the resident reads")

@@ -267,3 +267,66 @@ class Delivery(Base):
         Index("ix_deliveries_due", "state", "next_attempt_at"),
         Index("ix_deliveries_subscription_state", "subscription_id", "state", "id"),
     )
+
+
+class ResidentKey(Base):
+    """A resident's key, bound to the subject key they are a data subject under (docs/residents.md).
+
+    ``statement`` is the enrolment the committee member signed (:mod:`ledger.enrolment`),
+    sealed by the vault because it names the id number; the gateway acts for ``address``
+    only while ``signature`` over it recovers to a recorder or admin of ``org`` on-chain.
+    """
+
+    __tablename__ = "resident_keys"
+
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    enrolment_id: Mapped[str] = mapped_column(String(36), unique=True)
+    subject_key: Mapped[str] = mapped_column(String(64), index=True)
+    org: Mapped[str] = mapped_column(String(32))
+    enrolled_by: Mapped[str] = mapped_column(String(42))
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    statement: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(42))
+
+
+class SubjectEntry(Base):
+    """The access-log entries about one subject key, chained (docs/spec/subject-map.md §S-1).
+
+    Row ``(key, idx)`` says entry ``idx`` is this subject's ``n``-th, and ``acc`` is the
+    chain's value after it; written in the append's transaction, so the subject map anchored
+    beside each log head is computed from it and a resident's list is read from it.
+    """
+
+    __tablename__ = "subject_log"
+
+    subject_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
+    acc: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class ResidentRequest(Base):
+    """A resident's request to correct or erase a record about them (PIPL art. 46-47).
+
+    ``text`` (what the resident says is wrong) is sealed by the vault like a payload.
+    """
+
+    __tablename__ = "resident_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # correction | erasure
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    owner_org: Mapped[str] = mapped_column(String(32), index=True)
+    subject_key: Mapped[str] = mapped_column(String(64), index=True)
+    filed_by: Mapped[str] = mapped_column(String(42))
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    text: Mapped[bytes | None] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | accepted | refused
+    decided_by: Mapped[str | None] = mapped_column(String(42))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    result_record_id: Mapped[str | None] = mapped_column(String(36))

@@ -44,15 +44,22 @@ def _demo_key(directory: Path, name: str) -> LocalAccount:
     return create_keystore(path, DEMO_PASSWORD, iterations=2)
 
 
+DEMO_RESIDENT_ID = "11010119900307123X"
+"""Zhang Min's (invented) id number: the demo resident, enrolled with the key ``resident-zhang-min``."""
+
 DEMO_RECORDS: list[tuple[str, dict[str, object]]] = [
-    ("household", {"address": "Sunshine Road 3-2-501", "head": "Li Wei", "members": 3, "low_income": True}),
+    (
+        "household",
+        {"address": "Sunshine Road 3-2-501", "head": "Li Wei", "members": 3, "low_income": True,
+         "member_ids": [DEMO_RESIDENT_ID]},
+    ),
     (
         "household",
         {"address": "Sunshine Road 5-1-102", "head": "Wang Fang", "members": 1, "elderly_living_alone": True},
     ),
     (
         "resident",
-        {"name": "Zhang Min", "id_number": "11010119900307123X", "birth_date": "1990-03-07", "phone": "138 0000 0001"},
+        {"name": "Zhang Min", "id_number": DEMO_RESIDENT_ID, "birth_date": "1990-03-07", "phone": "138 0000 0001"},
     ),
     (
         "meeting",
@@ -89,6 +96,33 @@ def _seed_records(settings: Settings, recorder: LocalAccount) -> int:
         container.close()
 
 
+def _enrol_demo_resident(settings: Settings, recorder: LocalAccount, resident: LocalAccount) -> None:
+    """Enrol the demo resident's key, as a committee recorder does after checking identity in person."""
+    import uuid
+
+    from gateway.assembly import build_container
+    from gateway.db.models import ResidentKey
+    from gateway.services.facts import entry_domain
+    from gateway.services.residents import enrol
+    from ledger.enrolment import Enrolment, sign_enrolment
+
+    container = build_container(settings)
+    try:
+        with container.sessions() as session:
+            if session.get(ResidentKey, resident.address) is not None:
+                return
+        member = container.members.member(recorder.address)
+        assert member is not None
+        domain = entry_domain(container)
+        enrolment = Enrolment(str(uuid.uuid4()), domain.chain_id, str(domain.registry), member.org, resident.address,
+                              DEMO_RESIDENT_ID, container.now())  # fmt: skip
+        signature = "0x" + sign_enrolment(bytes(recorder.key), enrolment).hex()
+        enrol(container, member, {"id": enrolment.id, "resident": resident.address, "id_number": DEMO_RESIDENT_ID,
+                                  "at": enrolment.at, "signature": signature})  # fmt: skip
+    finally:
+        container.close()
+
+
 def seed_demo(settings: Settings) -> Deployment:
     """Register the demo consortium (where missing) and print how to act as its members."""
     operator = operator_account(settings)
@@ -104,6 +138,7 @@ def seed_demo(settings: Settings) -> Deployment:
             if membership.membership_of(account.address)[0] is None:
                 membership.add_member(operator, account.address, org, roles)
     seeded = _seed_records(settings, _demo_key(keys, "rc-sunshine-recorder"))
+    _enrol_demo_resident(settings, _demo_key(keys, "rc-sunshine-recorder"), _demo_key(keys, "resident-zhang-min"))
     print(
         f"demo consortium ready ({seeded} sample records added); keystores in {keys} (password: {DEMO_PASSWORD})",
         flush=True,
@@ -118,4 +153,8 @@ def seed_demo(settings: Settings) -> Deployment:
           "(in a second terminal: gridledger webhooks add http://127.0.0.1:8765/hook)", flush=True)  # fmt: skip
     print("    civil-affairs-verifier: gridledger sync civil-affairs-mirror --once   "
           "(again after a new household is committed; after a revoke, its fields are gone)", flush=True)  # fmt: skip
+    print(f"  the demo resident Zhang Min (enrolled by rc-sunshine): GRIDLEDGER_KEY={keys}/resident-zhang-min.json",
+          flush=True)  # fmt: skip
+    print("    gridledger me records;  gridledger me access --verify;  "
+          "gridledger me request RECORD_ID --kind erasure", flush=True)  # fmt: skip
     return deployment

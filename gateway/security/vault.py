@@ -29,11 +29,15 @@ class VaultError(Exception):
 
 
 class Vault:
-    def __init__(self, master_key: bytes) -> None:
+    def __init__(self, master_key: bytes, subject_secret: bytes | None = None) -> None:
         if len(master_key) != 32:
             raise ValueError("the master key must be 32 bytes")
+        if subject_secret is not None and len(subject_secret) != 32:
+            raise ValueError("the subject secret must be 32 bytes")
         self._master = AESGCM(master_key)
-        self._subject_key = hmac.new(master_key, b"gridledger-subject-index", hashlib.sha256).digest()
+        # subject keys must be equal across the consortium's gateways (one resident, one key):
+        # production names a consortium-wide secret; development derives one from the master key
+        self._subject_key = subject_secret or hmac.new(master_key, b"gridledger-subject-index", hashlib.sha256).digest()
         self.key_id = hashlib.sha256(b"gridledger-master-key-id" + master_key).hexdigest()[:16]
 
     @classmethod
@@ -44,19 +48,25 @@ class Vault:
         gateway processes starting together take a lock, and the key is written atomically,
         so none reads a half-written key or makes a second one.
         """
+        subject = settings.subject_secret
+        subject_secret = base64.b64decode(subject.get_secret_value()) if subject is not None else None
         if settings.master_key is not None:
-            return cls(base64.b64decode(settings.master_key.get_secret_value()))
+            return cls(base64.b64decode(settings.master_key.get_secret_value()), subject_secret)
         path = settings.data_dir / "master.key"
         if not path.exists():
             with file_lock(settings.data_dir / ".master.key.lock"):
                 if not path.exists():
                     write_private(path, base64.b64encode(secrets.token_bytes(32)) + b"\n")
         private_file(path)
-        return cls(base64.b64decode(path.read_text().strip()))
+        return cls(base64.b64decode(path.read_text().strip()), subject_secret)
 
     def subject_key(self, subject: str) -> str:
-        """A keyed hash of a data subject's id: indexable, not reversible without the master key."""
-        return hmac.new(self._subject_key, subject.strip().encode(), hashlib.sha256).hexdigest()
+        """A keyed hash of a data subject's id: indexable, not reversible without the subject secret.
+
+        The id is normalised first (:func:`gateway.services.subjects.normalise`), so the id a
+        record names and the id a resident is enrolled under give one key however typed.
+        """
+        return hmac.new(self._subject_key, subject.strip().upper().encode(), hashlib.sha256).hexdigest()
 
     def seal(self, record_id: str, plaintext: bytes) -> tuple[bytes, bytes]:
         """Encrypt; return (ciphertext, wrapped data key)."""

@@ -23,13 +23,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.db.models import AccessLogEntry, LogState
+from gateway.db.models import AccessLogEntry, LogState, SubjectEntry
 from gateway.errors import IntegrityFailure
-from ledger import merkle
+from ledger import merkle, subject_map
 from ledger.commitments import canonical
 
 HeadSigner = Callable[[bytes, int, bytes], bytes]
@@ -135,6 +135,7 @@ class AccessLog:
             frontier.push(merkle.leaf_hash(entry.leaf))
             rows.append(entry)
         root = frontier.root()
+        self._chain_subjects(session, rows)
         session.execute(
             update(LogState)
             .where(LogState.id == 1)
@@ -142,6 +143,38 @@ class AccessLog:
         )
         session.add_all(rows)
         return rows
+
+    @staticmethod
+    def _chain_subjects(session: Session, rows: list[AccessLogEntry]) -> None:
+        """Extend each named subject's chain (docs/spec/subject-map.md §S-1) in the append's transaction.
+
+        The log's row lock, taken by the append, orders these writes as the entries are ordered.
+        """
+        keys = sorted({key for row in rows for key in row.subject_keys})
+        if not keys:
+            return
+        latest = (
+            select(SubjectEntry.subject_key, func.max(SubjectEntry.idx).label("idx"))
+            .where(SubjectEntry.subject_key.in_(keys))
+            .group_by(SubjectEntry.subject_key)
+            .subquery()
+        )
+        heads = {
+            key: (n, bytes(acc))
+            for key, n, acc in session.execute(
+                select(SubjectEntry.subject_key, SubjectEntry.n, SubjectEntry.acc).join(
+                    latest, (SubjectEntry.subject_key == latest.c.subject_key) & (SubjectEntry.idx == latest.c.idx)
+                )
+            )
+        }
+        links = []
+        for row in rows:
+            leaf = merkle.leaf_hash(row.leaf)
+            for key in sorted(set(row.subject_keys)):
+                n, acc = heads.get(key, (0, subject_map.ZERO_ACC))
+                heads[key] = (n + 1, subject_map.chain_step(acc, row.idx, leaf))
+                links.append({"subject_key": key, "idx": row.idx, "n": n + 1, "acc": heads[key][1]})
+        session.execute(insert(SubjectEntry), links)
 
     def record_many(self, entries: list[dict[str, Any]]) -> None:
         """Append entries in one transaction; durable when this returns."""

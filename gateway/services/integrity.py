@@ -54,7 +54,7 @@ from gateway.db.models import (
 from gateway.security.vault import VaultError
 from gateway.services.access_log import leaf_document
 from gateway.services.facts import copy_problems, entry_domain, entry_problems, parse_entry
-from gateway.services.records import open_payload
+from gateway.services.records import open_payload, subject_keys_of
 from ledger import merkle
 from ledger.commitments import canonical, commitment
 from ledger.entries import Entry, EntryDomain
@@ -66,6 +66,15 @@ from ledger.types import Role
 LEAF_COLUMNS = ("idx", "at", "accessor", "accessor_org", "action", "outcome", "reason", "record_id", "owner_org",
                 "subject_keys", "grant_id", "purpose", "fields", "leaf")  # fmt: skip
 Problem = dict[str, str]
+
+
+def _document(leaf: bytes) -> dict[str, Any]:
+    """A leaf's document, or ``{}`` for one that is not a JSON object (the log's own sweep reports those)."""
+    try:
+        doc = json.loads(bytes(leaf))
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def _problem(kind: str, ident: object, problem: str) -> Problem:
@@ -167,7 +176,22 @@ class _RecordChecks:
                     problems.append("payload does not match the commitment")
                 if sealed.subject_keys != indexed:
                     problems.append("subject index differs from the subject keys sealed with the payload")
+                if sealed.subject_keys != subject_keys_of(self.container, record.record_type, sealed.payload):
+                    problems.append("the subject keys sealed with the payload are not those of its subject fields")
+                problems += self._logged_subjects(record, sealed.subject_keys, sealed.subjects_from)
         return [_problem("record", record.id, p) for p in problems]
+
+
+    def _logged_subjects(self, record: Record, keys: list[str], since: int) -> list[str]:
+        """Each logged read of the record (from ``since``, when its subjects were last derived) names its subjects."""
+        leaves = self.session.scalars(
+            select(AccessLogEntry.leaf).where(AccessLogEntry.record_id == record.id, AccessLogEntry.idx >= since)
+        )
+        wrong = [
+            doc.get("idx") for doc in map(_document, leaves)
+            if doc.get("action") == "read" and sorted(doc.get("subject_keys") or []) != keys
+        ]  # fmt: skip
+        return [f"access-log entries {wrong[:5]} name other subjects than the record's subject fields"] if wrong else []
 
 
 def sweep_records(container: Container, orgs: set[str], after: str | None, limit: int) -> dict[str, Any]:

@@ -30,6 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.db.models import RecordType
+from gateway.services.subjects import Path as SubjectPath
+from gateway.services.subjects import subject_paths
 
 BUILTIN_DIR = Path(__file__).resolve().parents[1] / "record_types"
 
@@ -58,6 +60,7 @@ class RecordTypes:
         self._sessions = sessions
         self._validators: dict[str, Draft202012Validator] = {}
         self._compiled: dict[str, Any] = {}  # name -> jsonschema_rs validator (untyped)
+        self._subjects: dict[str, list[SubjectPath]] = {}
         self._lock = threading.Lock()
 
     def names(self) -> list[str]:
@@ -83,7 +86,14 @@ class RecordTypes:
         with self._lock:
             self._validators[name] = validator
             self._compiled[name] = compiled
+            self._subjects[name] = subject_paths(row.schema)
         return validator
+
+    def subject_paths(self, name: str) -> list[SubjectPath]:
+        """Where ``name``'s schema says a payload names its data subjects (``[]`` for none)."""
+        if self.validator(name) is None:
+            return []
+        return self._subjects.get(name, [])
 
     def errors(self, name: str, payload: Any) -> list[tuple[str, str]]:
         """(JSON pointer, message) for each schema violation, most specific first."""

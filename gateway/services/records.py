@@ -31,6 +31,7 @@ from gateway.db.models import Batch, FeedEvent, OutboxItem, Payload, Record, Sub
 from gateway.errors import Conflict, Forbidden, GatewayError, Gone, NotFound, PayloadTooLarge, ValidationFailed
 from gateway.services.facts import LiveGrant, entry_domain, flag, live_grant, signed_entry
 from gateway.services.members import Member
+from gateway.services.subjects import subject_values
 from gateway.services.values import Accepted, RecordVersion
 from ledger import merkle
 from ledger.commitments import canonical, commitment, disclose
@@ -143,7 +144,7 @@ def commit_records(
                 continue
             if c.entry.supersedes:
                 _check_supersedes(container, session, member, c, in_batch)
-            subjects = sorted({container.vault.subject_key(subject) for subject in c.item.subjects})
+            subjects = subject_keys_of(container, c.item.type, c.item.payload)
             ciphertext, wrapped = container.vault.seal(
                 record_id, seal_plaintext(c.item.payload, c.item.record_secret, subjects)
             )
@@ -167,6 +168,12 @@ def commit_records(
             raise Conflict("a record or its successor was written concurrently; retry") from exc
     container.wake.set()
     return results
+
+
+def subject_keys_of(container: Container, record_type: str, payload: dict[str, Any]) -> list[str]:
+    """The keyed hashes of the subjects ``payload`` names in the fields its type marks (sorted)."""
+    values = subject_values(container.record_types.subject_paths(record_type), payload)
+    return sorted({container.vault.subject_key(value) for value in values})
 
 
 _COPY: tuple[tuple[type[Any], str, tuple[str, ...], tuple[str, ...]], ...] = (
@@ -330,11 +337,13 @@ class Sealed:
     payload: dict[str, Any]
     secret: bytes
     subject_keys: list[str]
+    subjects_from: int = 0  # the log size when the subject keys were last derived (``gridledger subjects reindex``)
 
 
-def seal_plaintext(payload: dict[str, Any], record_secret: bytes, subject_keys: list[str]) -> bytes:
+def seal_plaintext(payload: dict[str, Any], record_secret: bytes, subject_keys: list[str], since: int = 0) -> bytes:
     """The bytes sealed per record. Subject keys live here too, so the index can be checked."""
-    return canonical({"payload": payload, "record_secret": "0x" + record_secret.hex(), "subject_keys": subject_keys})
+    sealed = {"payload": payload, "record_secret": "0x" + record_secret.hex(), "subject_keys": subject_keys}
+    return canonical(sealed | ({"subjects_from": since} if since else {}))
 
 
 def open_payload(container: Container, session: Session, record: Record) -> Sealed:
@@ -349,7 +358,8 @@ def open_payload(container: Container, session: Session, record: Record) -> Seal
 def unseal(container: Container, record_id: str, stored: Payload) -> Sealed:
     """Decrypt a stored payload row (AES-GCM under its data key; the record id is bound as associated data)."""
     plain = json.loads(container.vault.open(record_id, stored.ciphertext, stored.wrapped_key))
-    return Sealed(plain["payload"], bytes.fromhex(plain["record_secret"][2:]), list(plain.get("subject_keys", [])))
+    secret = bytes.fromhex(plain["record_secret"][2:])
+    return Sealed(plain["payload"], secret, list(plain.get("subject_keys", [])), int(plain.get("subjects_from", 0)))
 
 
 def log_fields(

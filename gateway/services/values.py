@@ -7,7 +7,7 @@ script or a test without building an HTTP request model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -22,7 +22,6 @@ class RecordVersion:
     signature: bytes
     version: int = 1
     supersedes: str | None = None
-    subjects: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)

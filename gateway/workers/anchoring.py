@@ -52,6 +52,7 @@ from ledger import merkle
 from ledger.errors import ChainError, LedgerError, TransactionFailedError
 from ledger.log_heads import head_signer
 from ledger.receipts import batch_id_for
+from ledger.subject_map import map_log_id
 
 if TYPE_CHECKING:  # the container builds the workers; they never import it at run time
     from gateway.container import Container
@@ -99,6 +100,11 @@ class AnchoringWorker:
         self._last_reconcile = 0.0
         self.reanchored = 0  # batches the chain lost and this worker sent again (for metrics)
         self.chain_errors = 0  # rounds the chain refused or did not answer (for metrics)
+        # the subject map is owed at the last anchored log size (re-sent once after a restart)
+        with container.sessions() as session:
+            state = session.get(LogState, 1)
+            self._map_due = state.anchored_size if state is not None else 0
+        self._map_anchored = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -130,7 +136,10 @@ class AnchoringWorker:
 
     def run_once(self) -> bool:
         """Reconcile when due, recover one stale batch, or anchor one new batch; say whether anything was done."""
-        return self.reconcile() or self.recover_one() or self.anchor_one() or self.anchor_log_head()
+        return (
+            self.reconcile() or self.recover_one() or self.anchor_one() or self.anchor_log_head()
+            or self.anchor_subject_map()
+        )
 
     # -- new batches ---------------------------------------------------------------------
 
@@ -442,6 +451,29 @@ class AnchoringWorker:
             )
             session.commit()
         log_.info("anchored access-log head at size %d", size)
+        self._map_due = max(self._map_due, size)
+        self.anchor_subject_map()
+        return True
+
+    def anchor_subject_map(self) -> bool:
+        """Anchor the subject map at the last anchored log size (docs/spec/subject-map.md §S-4).
+
+        Beside the log head, under its own log id: a resident proves their listing complete up
+        to that size. A failure leaves it due; the next pass (or the next log head) retries.
+        """
+        size = self._map_due
+        if size <= self._map_anchored:
+            return False
+        container = self.container
+        log, registry = container.access_log, container.deployment().registry
+        root = container.subject_maps.at(size).root
+        try:
+            registry.anchor_log_head(self.account, map_log_id(log.log_id), size, root)
+        except TransactionFailedError as exc:
+            if exc.error_name != "RegistryLogNotGrowing":  # another replica anchored this size already
+                raise
+        self._map_anchored = size
+        log_.info("anchored subject map at size %d", size)
         return True
 
     # -- recovery -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The ``gridledger`` command line, assembled in this one place.
 
-The base install's commands (organisations, records, access, audit, export, sync, webhooks) are added here in
+The base install's commands (organisations, records, access, audit, residents, export, sync, webhooks) are added here in
 order; commands that need an extra register through the ``gridledger.cli`` entry-point
 group (``[ops]``: compile, chain, deploy; ``[gateway]``: up), so this module never imports
 the server or the compiler and no command module imports another.
@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from ledger.cli import access, audit, export, orgs, records, sync, webhooks
+from ledger.cli import access, audit, export, orgs, records, residents, sync, webhooks
 from ledger.cli.common import UserError
 from ledger.errors import LedgerError
 
@@ -31,7 +31,7 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
         add_completion=False,
     )
-    for module in (orgs, records, access, audit, export, sync, webhooks):
+    for module in (orgs, records, access, audit, residents, export, sync, webhooks):
         module.register(app)
     for point in sorted(entry_points(group=ENTRY_POINTS), key=lambda p: p.name):
         try:

@@ -25,11 +25,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from Crypto.Hash.keccak import new as _keccak_new
 from eth_account.signers.local import LocalAccount
 
 from ledger import ijson
-from ledger.eip712 import recover_digest, sign_digest
+from ledger.eip712 import personal_digest, recover_digest, sign_digest
 from ledger.errors import LedgerError
 from ledger.fields import FieldError, address, field, integer, mapping, obj, slug, text
 from ledger.types import Address, to_address
@@ -207,8 +206,7 @@ def shown_format(name: str) -> str:
 
 def manifest_digest(manifest: bytes) -> bytes:
     """The EIP-191 (``personal_sign``) digest of the manifest's bytes (docs/spec/primitives.md §P-7's form)."""
-    prefix = b"\x19Ethereum Signed Message:\n" + str(len(manifest)).encode()
-    return bytes(_keccak_new(digest_bits=256, data=prefix + manifest).digest())
+    return personal_digest(manifest)
 
 
 def sign_manifest(account: LocalAccount, manifest: bytes) -> bytes:

@@ -87,6 +87,31 @@ def _share_with_civil_affairs(cli: Callable[..., subprocess.CompletedProcess[str
     assert after.returncode == 0 and not list((mirror / "records").glob("*.json")), after.stdout
 
 
+def _the_resident(cli: Callable[..., subprocess.CompletedProcess[str]], keys: Path) -> None:
+    """Issue 12's walkthrough: the demo resident lists the records about them and their access history,
+    including civil-affairs' reads under the grant, proves it complete against the chain, asks for an
+    erasure that the committee accepts, and sees the erasure in their history."""
+    as_ = {name: {"GRIDLEDGER_KEY": str(keys / f"{name}.json"), "GRIDLEDGER_KEY_PASSWORD": PASSWORD}
+           for name in ("resident-zhang-min", "rc-sunshine-admin")}  # fmt: skip
+    mine = cli("me", "records", "--json", **as_["resident-zhang-min"])
+    assert mine.returncode == 0, mine.stderr
+    records = {r["type"]: r for r in json.loads(mine.stdout)["records"]}
+    assert records["resident"]["payload"]["name"] == "Zhang Min" and "household" in records
+    history = cli("me", "access", "--verify", **as_["resident-zhang-min"])
+    assert history.returncode == 0, history.stdout + history.stderr
+    assert "read allowed by civil-affairs (verifier)" in history.stdout  # the sync read the household
+    assert "purpose=winter subsidy review" in history.stdout and "access history verified" in history.stdout
+    asked = cli("me", "request", records["resident"]["id"], "--kind", "erasure", **as_["resident-zhang-min"])
+    assert asked.returncode == 0, asked.stderr
+    request_id = asked.stdout.split()[1]
+    inbox = cli("requests", "list", **as_["rc-sunshine-admin"])
+    assert request_id in inbox.stdout, inbox.stdout + inbox.stderr
+    assert cli("requests", "accept", request_id, **as_["rc-sunshine-admin"]).returncode == 0
+    after = cli("me", "access", **as_["resident-zhang-min"])
+    assert f"erase allowed by rc-sunshine (admin): record {records['resident']['id']}" in after.stdout, after.stdout
+    assert "accepted" in cli("me", "requests", **as_["resident-zhang-min"]).stdout
+
+
 def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) -> None:
     data = tmp_path / "data"
     port = free_port()
@@ -129,6 +154,7 @@ def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) ->
         )
         assert fetched.returncode == 0, fetched.stderr
         _share_with_civil_affairs(cli, env, keys, tmp_path, record)
+        _the_resident(cli, keys)
     finally:
         gateway.send_signal(signal.SIGTERM)
         gateway.wait(30)

@@ -39,8 +39,7 @@ def wait_log_anchored(gw: Gateway, timeout: float = 30) -> None:
 @pytest.fixture
 def record(gateway: Gateway) -> Iterator[str]:
     client = gateway.client(gateway.org.c1_recorder)
-    prepared = client.prepare("household", HOUSEHOLD)
-    prepared["subjects"] = ["110101199003071234"]
+    prepared = client.prepare("household", {**HOUSEHOLD, "head_id_number": "110101199003071234"})
     accepted = client.request("POST", "/v1/records", prepared)
     client.wait_anchored(accepted["id"])
     yield accepted["id"]

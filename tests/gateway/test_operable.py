@@ -157,8 +157,7 @@ def samples(text_: str, name: str) -> dict[str, float]:
 
 def test_metrics_report_the_pipeline_from_the_database_and_requests_by_route(gateway: Gateway) -> None:
     client = gateway.client(gateway.org.c1_recorder)
-    prepared = client.prepare("household", HOUSEHOLD)
-    prepared["subjects"] = [SUBJECT]
+    prepared = client.prepare("household", {**HOUSEHOLD, "head_id_number": SUBJECT})
     accepted = client.request("POST", "/v1/records", prepared)
     client.wait_anchored(accepted["id"])
     text_ = gateway.http.get("/metrics").text

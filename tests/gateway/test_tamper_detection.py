@@ -124,8 +124,9 @@ def world(
             _anchor_all(gw, w.worker)
             w.lone = recorder.commit("meeting", {"date": "2026-11-05", "topic": "alone"})["id"]
             _anchor_all(gw, w.worker)
-            prepared = recorder.prepare("household", {**HOUSEHOLD, "head": "Subject Person"})
-            prepared["subjects"] = ["110101199912311234"]
+            prepared = recorder.prepare(
+                "household", {**HOUSEHOLD, "head": "Subject Person", "head_id_number": "110101199912311234"}
+            )
             w.with_subject = recorder.request("POST", "/v1/records", prepared)["id"]
             _anchor_all(gw, w.worker)
             w.pending = recorder.commit("household", {**HOUSEHOLD, "members": 9})["id"]

@@ -137,8 +137,7 @@ def test_a_grant_is_refused_once_the_gateway_clock_passes_its_expiry_even_if_the
 def test_a_department_cannot_learn_from_a_subject_query_which_records_exist_about_a_person(gateway: Gateway) -> None:
     org = gateway.org
     recorder = gateway.client(org.c1_recorder)
-    prepared = recorder.prepare("household", HOUSEHOLD)
-    prepared["subjects"] = ["110101198001011234"]
+    prepared = recorder.prepare("household", {**HOUSEHOLD, "head_id_number": "110101198001011234"})
     record = recorder.request("POST", "/v1/records", prepared)["id"]
     dept_admin = gateway.client(org.dept_admin)
     with pytest.raises(GatewayClientError):

@@ -1,0 +1,215 @@
+"""Residents through the SDK: enrolment by a committee, and a resident's own view, checked against the chain.
+
+    with GatewayClient(url, recorder) as client:              # at the committee's desk
+        enrol(client, resident.address, "110101199003071234")
+    with GatewayClient(url, resident) as mine:                 # the resident, anywhere
+        records = my_records(mine)["records"]
+        verdict = verify_my_access(mine, deployment)           # nothing left out, up to the anchored size
+
+Every call is signed by the client's key: a committee member's for :func:`enrol`, the
+resident's own for the ``my_*`` calls. :func:`verify_my_access` trusts only the chain (the
+anchored log head and subject map, read from the resident's node) and the operator's
+signature, never the gateway's word (docs/spec/subject-map.md).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from ledger import merkle
+from ledger.chain.address_book import Deployment
+from ledger.client.gateway import GatewayClient
+from ledger.enrolment import Enrolment, sign_enrolment
+from ledger.errors import ProofError
+from ledger.log_heads import head_signer
+from ledger.subject_map import check_complete, map_log_id
+from ledger.types import Role, to_address
+
+
+def enrol(client: GatewayClient, resident: str, id_number: str) -> dict[str, Any]:
+    """Enrol ``resident``'s key under ``id_number`` (the client's member: a committee recorder or admin)."""
+    info, org = client.info(), client.me()["org"]
+    enrolment = Enrolment(
+        id=str(uuid.uuid4()), chain_id=int(info["chain_id"]), registry=str(to_address(info["registry"])), org=org,
+        resident=str(to_address(resident)), id_number=id_number, at=int(time.time()),
+    )  # fmt: skip
+    signature = sign_enrolment(bytes(client.account.key), enrolment)
+    body = {"id": enrolment.id, "resident": enrolment.resident, "id_number": id_number, "at": enrolment.at,
+            "signature": "0x" + signature.hex()}  # fmt: skip
+    result: dict[str, Any] = client.request("POST", "/v1/residents", body)
+    return result
+
+
+def revoke_resident(client: GatewayClient, resident: str) -> dict[str, Any]:
+    """Revoke a resident's key your committee enrolled."""
+    result: dict[str, Any] = client.request("DELETE", f"/v1/residents/{to_address(resident)}")
+    return result
+
+
+def my_keys(client: GatewayClient) -> dict[str, Any]:
+    result: dict[str, Any] = client.request("GET", "/v1/me/keys")
+    return result
+
+
+def revoke_my_key(client: GatewayClient, address: str) -> dict[str, Any]:
+    result: dict[str, Any] = client.request("DELETE", f"/v1/me/keys/{to_address(address)}")
+    return result
+
+
+def my_records(client: GatewayClient) -> dict[str, Any]:
+    """Every record about the resident, whole, with disclosures and receipts."""
+    result: dict[str, Any] = client.request("GET", "/v1/me/records")
+    return result
+
+
+def my_access(client: GatewayClient, map_size: int | None = None) -> dict[str, Any]:
+    """Every access-log entry about the resident, with the proofs :func:`verify_my_access` checks."""
+    query = f"?{urlencode({'map_size': map_size})}" if map_size is not None else ""
+    result: dict[str, Any] = client.request("GET", "/v1/me/access" + query)
+    return result
+
+
+def file_request(
+    client: GatewayClient, record_id: str, kind: Literal["correction", "erasure"], text: str | None = None
+) -> dict[str, Any]:
+    result: dict[str, Any] = client.request(
+        "POST", "/v1/me/requests", {"kind": kind, "record_id": record_id, "text": text}
+    )
+    return result
+
+
+def my_requests(client: GatewayClient) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = client.request("GET", "/v1/me/requests")
+    return result
+
+
+def inbox(client: GatewayClient, status: str | None = None) -> list[dict[str, Any]]:
+    """Residents' requests on the member's organisation's records."""
+    query = f"?{urlencode({'status': status})}" if status else ""
+    result: list[dict[str, Any]] = client.request("GET", "/v1/requests" + query)
+    return result
+
+
+def accept_request(client: GatewayClient, request_id: str, record_id: str | None = None) -> dict[str, Any]:
+    """Accept: a correction names the new version (``record_id``) that makes it; an erasure erases."""
+    result: dict[str, Any] = client.request("POST", f"/v1/requests/{request_id}:accept", {"record_id": record_id})
+    return result
+
+
+def refuse_request(client: GatewayClient, request_id: str, reason: str) -> dict[str, Any]:
+    result: dict[str, Any] = client.request("POST", f"/v1/requests/{request_id}:refuse", {"reason": reason})
+    return result
+
+
+@dataclass
+class AccessVerdict:
+    """What :func:`verify_my_access` found: the listing, and up to which log size it is proven whole."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    covered: int = 0  # entries below the anchored map size, proven to be all of them
+    map_size: int = 0
+    log_size: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if not self.valid:
+            return "INCOMPLETE or INVALID access history: " + "; ".join(self.problems)
+        later = len(self.entries) - self.covered
+        return (
+            f"access history verified: {self.covered} entries about you in the first {self.map_size} log entries, "
+            f"and none left out (anchored on-chain); {later} later entries included in the signed head of size "
+            f"{self.log_size}, to be covered by the next anchoring"
+        )
+
+
+def _b(value: str) -> bytes:
+    return bytes.fromhex(value.removeprefix("0x"))
+
+
+def verify_my_access(client: GatewayClient, deployment: Deployment) -> AccessVerdict:
+    """Fetch the resident's access history and check it against the chain.
+
+    The anchored subject map (read from the chain under the log's map id) fixes how many
+    entries about the resident lie below its size and what their chain is; every listed
+    entry must be included in the operator-signed head, which must extend the anchored log
+    head of the map's size.
+    """
+    verdict = AccessVerdict()
+    first = my_access(client)
+    head = first["head"]
+    log_id, org = _b(head["log_id"]), str(head["org"])
+    registry = deployment.registry
+    map_head = registry.latest_log_head(org, map_log_id(log_id))
+    verdict.map_size = map_head.tree_size if map_head is not None else 0
+    listing = my_access(client, verdict.map_size) if verdict.map_size != first["map"]["size"] else first
+    head, verdict.entries = listing["head"], listing["entries"]
+    size, root = int(head["size"]), _b(head["root"])
+    verdict.log_size = size
+    key = _b(listing["subject_key"])
+    try:
+        signer = head_signer(log_id, size, root, _b(head["signature"]))
+        signer_org, roles = deployment.membership.membership_of(signer)
+    except ValueError:
+        signer_org, roles = None, Role(0)
+    if signer_org != org or not roles & Role.ANCHORER:
+        verdict.problems.append(f"the log head is not signed by an anchorer of {org}")
+    for item in verdict.entries:
+        leaf = item["leaf"].encode()
+        document = json.loads(leaf)
+        if document.get("idx") != item["idx"] or listing["subject_key"] not in document.get("subject_keys", []):
+            verdict.problems.append(f"entry {item['idx']} is not an entry about you")
+            continue
+        try:
+            merkle.verify_inclusion(item["idx"], size, merkle.leaf_hash(leaf), [_b(p) for p in item["proof"]], root)
+        except ProofError as exc:
+            verdict.problems.append(f"entry {item['idx']} is not in the log: {exc.message}")
+    if map_head is None:
+        return verdict  # nothing anchored yet: inclusion only
+    _check_anchored(registry, org, log_id, verdict, listing, map_head.root, key, (size, root))
+    return verdict
+
+
+def _check_anchored(
+    registry: Any, org: str, log_id: bytes, verdict: AccessVerdict, listing: dict[str, Any], map_root: bytes,
+    key: bytes, head: tuple[int, bytes],
+) -> None:  # fmt: skip
+    """The listing below the map's size is complete, and the signed head extends the anchored log head."""
+    n = verdict.map_size
+    anchored = _log_head_of_size(registry, org, log_id, n)
+    if anchored is None:
+        verdict.problems.append(f"no access-log head of size {n} is anchored beside the subject map")
+        return
+    size, root = head
+    try:
+        if n == size:
+            if anchored != root:
+                raise ProofError("the signed head differs from the anchored one of the same size")
+        elif n > size:
+            raise ProofError(f"the gateway serves {size} entries but {n} were anchored")
+        else:
+            proof = [_b(p) for p in listing["map"]["consistency"]]
+            merkle.verify_consistency(n, size, anchored, root, proof)
+        below = [(e["idx"], e["leaf"].encode()) for e in verdict.entries if e["idx"] < n]
+        verdict.covered = check_complete(key, below, listing["map"]["proof"], map_root)
+    except ProofError as exc:
+        verdict.problems.append(exc.message)
+
+
+def _log_head_of_size(registry: Any, org: str, log_id: bytes, size: int) -> bytes | None:
+    """The root of the anchored head of exactly ``size`` (newest first: it is usually the last)."""
+    for index in range(registry.log_head_count(org, log_id) - 1, -1, -1):
+        anchored = registry.log_head_at(org, log_id, index)
+        if anchored.tree_size == size:
+            return bytes(anchored.root)
+        if anchored.tree_size < size:
+            return None
+    return None
