@@ -68,15 +68,18 @@ def chain_step(acc: bytes, idx: int, leaf_hash: bytes) -> bytes:
     return hashlib.sha256(CHAIN_PREFIX + acc + idx.to_bytes(8, "big") + leaf_hash).digest()
 
 
-def chain(entries: Iterable[tuple[int, bytes]]) -> tuple[int, bytes]:
-    """``(count, acc)`` over ``(log index, leaf bytes)`` pairs, which must come in strictly increasing log order."""
+def chain(entries: Iterable[tuple[int, bytes]], *, hashed: bool = False) -> tuple[int, bytes]:
+    """``(count, acc)`` over ``(log index, leaf bytes)`` pairs, which must come in strictly increasing log order.
+
+    ``hashed``: the pairs hold leaf *hashes* (an entry the resident is shown only as its hash).
+    """
     count, acc, last = 0, ZERO_ACC, -1
     for idx, leaf in entries:
         if type(idx) is not int:
             raise TypeError(f"log index {idx!r} is not an integer")
         if idx <= last:
             raise ValueError(f"log index {idx} follows {last}: entries must be in strictly increasing log order")
-        acc = chain_step(acc, idx, merkle.leaf_hash(leaf))
+        acc = chain_step(acc, idx, leaf if hashed else merkle.leaf_hash(leaf))
         count, last = count + 1, idx
     return count, acc
 
@@ -163,14 +166,17 @@ def verify_map_proof(key: bytes, proof: Mapping[str, Any], root: bytes) -> tuple
         raise MapProofError(str(exc)) from None
 
 
-def check_complete(key: bytes, entries: Sequence[tuple[int, bytes]], proof: Mapping[str, Any], root: bytes) -> int:
-    """The number of entries about ``key`` if ``entries`` (``(log index, leaf bytes)``) are all of them.
+def check_complete(
+    key: bytes, entries: Sequence[tuple[int, bytes]], proof: Mapping[str, Any], root: bytes, *, hashed: bool = False
+) -> int:
+    """The number of entries about ``key`` if ``entries`` (``(log index, leaf bytes)``, or leaf hashes
+    with ``hashed``) are all of them.
 
     ``root`` MUST be the map root anchored on-chain, never one the gateway states.
     """
     count, acc = verify_map_proof(key, proof, root)
     try:
-        listed, listed_acc = chain(entries)
+        listed, listed_acc = chain(entries, hashed=hashed)
     except (TypeError, ValueError) as exc:
         raise MapProofError(f"the listed entries cannot be chained: {exc}") from exc
     if listed != count:

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import unicodedata
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -66,7 +67,8 @@ class Vault:
         The id is normalised first (:func:`gateway.services.subjects.normalise`), so the id a
         record names and the id a resident is enrolled under give one key however typed.
         """
-        return hmac.new(self._subject_key, subject.strip().upper().encode(), hashlib.sha256).hexdigest()
+        normal = unicodedata.normalize("NFKC", subject).strip().upper()
+        return hmac.new(self._subject_key, normal.encode(), hashlib.sha256).hexdigest()
 
     def seal(self, record_id: str, plaintext: bytes) -> tuple[bytes, bytes]:
         """Encrypt; return (ciphertext, wrapped data key)."""

@@ -1,13 +1,16 @@
 """What a resident sees: the records about them, and every access-log entry about them, with proofs.
 
-Records are found through the subject index but shown only when the subject keys sealed
-with the payload name the resident (the index is a copy a DBA could have padded). A
-resident reading their own record is logged like any read (accessor org ``resident``).
+A resident's key sees the records of the committee that enrolled it (a resident with
+records at several committees enrols a key at each), found through the subject index but
+shown only when the subject keys sealed with the payload name the resident (the index is a
+copy a DBA could have padded). A resident reading their own record is logged like any read
+(accessor org ``resident``).
 
 The access listing carries what lets the resident check it without trusting us
 (docs/spec/subject-map.md): each entry with an inclusion proof against the current signed
 head, a consistency proof from the anchored size N to that head, and the subject-map
 proof at N that says how many entries about them lie below N and what their chain is.
+Entries about other organisations' records are listed as their leaf hash only.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ from sqlalchemy import select
 from gateway.container import Container
 from gateway.db.models import AccessLogEntry, Grant, Record, SubjectEntry, SubjectIndex
 from gateway.errors import ValidationFailed
-from gateway.services.audit import log_head
 from gateway.services.facts import signed_entry
 from gateway.services.grants import purpose_text
 from gateway.services.records import build_receipt, describe, open_payload, reveal
 from gateway.services.residents import RESIDENT_ORG, Resident
+from ledger import merkle
 from ledger.types import role_names
 
 MAX_RECORDS = 500
@@ -37,10 +40,15 @@ def my_records(container: Container, resident: Resident) -> dict[str, Any]:
     with container.sessions() as session:
         about = select(SubjectIndex.record_id).where(SubjectIndex.subject_key == resident.subject_key)
         records = session.scalars(
-            select(Record).where(Record.id.in_(about)).order_by(Record.created_at, Record.id).limit(MAX_RECORDS)
+            select(Record)
+            .where(Record.id.in_(about), Record.owner_org == resident.org)
+            .order_by(Record.created_at, Record.id)
+            .limit(MAX_RECORDS)
         ).all()
         for record in records:
             entry = signed_entry(container, record)
+            if entry.org != resident.org:
+                continue  # the owner column disagrees with the signed entry: show nothing
             body = describe(container, session, record, entry)
             if record.erased_at is not None:
                 body["erased_at"] = record.erased_at.isoformat()
@@ -61,6 +69,24 @@ def my_records(container: Container, resident: Resident) -> dict[str, Any]:
             })  # fmt: skip
     container.access_log.record_many(logged)
     return {"records": out, "truncated": len(records) == MAX_RECORDS}
+
+
+def _shown(document: dict[str, Any], resident: Resident) -> bool:
+    """Whether a key sees an entry about its subject in full: entries about its enrolling committee's
+    records, its own acts, and every enrolment. Others are shown as their leaf hash only (they still
+    count in the completeness proof): a key a rogue member enrols under someone's id number learns
+    nothing of that person's records at other organisations."""
+    return (
+        document.get("owner_org") == resident.org
+        or document.get("accessor") == resident.address
+        or document.get("action") in ("enrol", "unenrol")
+    )
+
+
+def _operator_org(container: Container) -> str:
+    """The anchoring organisation, from the member directory's cache (a hint: the resident checks it on-chain)."""
+    member = container.members.member(container.operator().address)
+    return member.org if member is not None else container.operator_org()
 
 
 def _grants(container: Container, ids: set[int]) -> dict[int, dict[str, Any]]:
@@ -96,21 +122,31 @@ def my_access(container: Container, resident: Resident, map_size: int | None = N
             .order_by(AccessLogEntry.idx)
         ).all()
     subject_map = container.subject_maps.at(anchored)
-    grants = _grants(container, {json.loads(bytes(leaf))["grant_id"] for _, leaf in rows} - {None})
+    documents = [json.loads(bytes(leaf)) for _, leaf in rows]
+    grants = _grants(container, {d["grant_id"] for d in documents if _shown(d, resident)} - {None})
     entries = []
     for idx, leaf in rows:
         document = json.loads(bytes(leaf))
+        proof = ["0x" + p.hex() for p in log.inclusion(idx, size)]
+        if not _shown(document, resident):
+            entries.append({"idx": idx, "redacted": True, "leaf_hash": "0x" + merkle.leaf_hash(bytes(leaf)).hex(),
+                            "proof": proof})  # fmt: skip
+            continue
         accessor = container.members.member(document["accessor"]) if document["accessor_org"] != RESIDENT_ORG else None
         entries.append({
             "idx": idx, "entry": document, "leaf": bytes(leaf).decode(),
-            "proof": ["0x" + p.hex() for p in log.inclusion(idx, size)],
+            "proof": proof,
             "accessor_roles": role_names(accessor.roles) if accessor is not None else [],
             "grant": grants.get(document["grant_id"]),
         })  # fmt: skip
+    head = {
+        "log_id": "0x" + bytes(state.log_id).hex(), "org": _operator_org(container), "size": size,
+        "root": "0x" + bytes(state.head_root or b"").hex(),
+        "signature": "0x" + bytes(state.head_signature or b"").hex(), "signer": container.operator().address,
+    }  # fmt: skip
     return {
         "subject_key": resident.subject_key,
-        "head": log_head(container) | {"size": size, "root": "0x" + bytes(state.head_root or b"").hex(),
-                                       "signature": "0x" + bytes(state.head_signature or b"").hex()},
+        "head": head,
         "entries": entries,
         "map": {
             "size": anchored,

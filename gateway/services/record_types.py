@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.db.models import RecordType
 from gateway.services.subjects import Path as SubjectPath
-from gateway.services.subjects import subject_paths
+from gateway.services.subjects import subject_paths, subject_schemas
 
 BUILTIN_DIR = Path(__file__).resolve().parents[1] / "record_types"
 
@@ -88,6 +88,17 @@ class RecordTypes:
             self._compiled[name] = compiled
             self._subjects[name] = subject_paths(row.schema)
         return validator
+
+    def is_subject_id(self, value: str) -> bool:
+        """Whether ``value`` could stand in some type's subject field (an id no record can hold is a typo)."""
+        for name in self.names():
+            validator = self.validator(name)
+            if validator is None:
+                continue
+            for schema in subject_schemas(validator.schema):
+                if Draft202012Validator(schema).is_valid(value):
+                    return True
+        return False
 
     def subject_paths(self, name: str) -> list[SubjectPath]:
         """Where ``name``'s schema says a payload names its data subjects (``[]`` for none)."""

@@ -9,22 +9,26 @@ proof. What the resident writes is sealed by the vault like a payload: it is per
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 
 from gateway.container import Container
 from gateway.db.models import Record, ResidentRequest
-from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from gateway.services.facts import signed_entry
+from gateway.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
+from gateway.security.vault import VaultError
+from gateway.services.facts import flag, signed_entry
 from gateway.services.members import Member
 from gateway.services.records import erase_record, load_record, open_payload, subject_keys
 from gateway.services.residents import ENROLLERS, RESIDENT_ORG, Resident
 
 KINDS = ("correction", "erasure")
+CLAIM = timedelta(minutes=10)
+"""How long a decision may hold a request before another decider may take it (a crashed one)."""
 MAX_TEXT = 2000
 
 
@@ -35,8 +39,19 @@ def _view(container: Container, row: ResidentRequest, *, text: bool) -> dict[str
         "reason": row.reason, "result_record_id": row.result_record_id,
     }  # fmt: skip
     if text and row.text is not None and row.wrapped_key is not None:
-        out["text"] = json.loads(container.vault.open(row.id, row.text, row.wrapped_key))["text"]
+        try:
+            opened = container.vault.open(_bound_to(row.id, row.subject_key, row.owner_org), row.text, row.wrapped_key)
+        except VaultError:  # re-routed behind the gateway's back: shown without its text, reported
+            flag(f"request {row.id}", "its text is sealed for another resident or organisation")
+            out["text"], out["text_withheld"] = None, "sealed for another resident or organisation (reported)"
+        else:
+            out["text"] = json.loads(opened)["text"]
     return out
+
+
+def _bound_to(request_id: str, subject_key: str, owner_org: str) -> str:
+    """What a request's text is sealed to (associated data): a DBA who re-routes the row cannot open it."""
+    return f"{request_id}:{subject_key}:{owner_org}"
 
 
 def file_request(container: Container, resident: Resident, body: dict[str, Any]) -> dict[str, Any]:
@@ -56,15 +71,15 @@ def file_request(container: Container, resident: Resident, body: dict[str, Any])
     now = datetime.now(UTC)
     with container.sessions() as session:
         record = session.get(Record, record_id)
-        about = record is not None and resident.subject_key in _subjects(container, session, record)
+        ours = record is not None and record.owner_org == resident.org
+        about = ours and record is not None and resident.subject_key in _subjects(container, session, record)
         if record is None or not about:
             raise NotFound(f"no record {record_id} about you")  # never confirm a record about someone else
         if record.erased_at is not None:
             raise Conflict(f"record {record_id} is already erased")
         entry = signed_entry(container, record)
-        sealed, wrapped = (
-            container.vault.seal(request_id, json.dumps({"text": text}).encode()) if text else (None, None)
-        )
+        bound = _bound_to(request_id, resident.subject_key, entry.org)
+        sealed, wrapped = container.vault.seal(bound, json.dumps({"text": text}).encode()) if text else (None, None)
         row = ResidentRequest(
             id=request_id, kind=kind, record_id=record_id, owner_org=entry.org, subject_key=resident.subject_key,
             filed_by=resident.address, filed_at=now, text=sealed, wrapped_key=wrapped, status="open",
@@ -121,30 +136,26 @@ def decide(
 ) -> dict[str, Any]:
     """Accept (a correction by the new version named, an erasure by erasing) or refuse with a reason."""
     _require_handler(member)
-    with container.sessions() as session:
-        row = session.get(ResidentRequest, request_id)
-        if row is None or row.owner_org != member.org:
-            raise NotFound(f"no request {request_id[:36]} for {member.org}")
-        if row.status != "open":
-            raise Conflict(f"request {row.id} was already {row.status}")
-        kind, record_id = row.kind, row.record_id
     reason = body.get("reason")
+    if not accept and (not isinstance(reason, str) or not reason.strip() or len(reason) > 500):
+        raise ValidationFailed("reason: say why the request is refused (at most 500 characters)", path="reason")
+    kind, record_id = _claim(container, member, request_id)
     result: str | None = None
-    if not accept:
-        if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-            raise ValidationFailed("reason: say why the request is refused (at most 500 characters)", path="reason")
-    elif kind == "correction":
-        result = _correction(container, record_id, body.get("record_id"))
-        reason = "corrected by a new version"
-    else:
-        erase_record(container, member, record_id)  # admins only; logged there as the erasure
-        reason = "erased"
+    try:
+        if accept and kind == "correction":
+            result = _correction(container, record_id, body.get("record_id"))
+            reason = "corrected by a new version"
+        elif accept:
+            with contextlib.suppress(Gone):  # erased already (another request about it): the request is met
+                erase_record(container, member, record_id)  # admins only; logged there as the erasure
+            reason = "erased"
+    except BaseException:
+        _release(container, request_id)
+        raise
     now = datetime.now(UTC)
     with container.sessions() as session:
-        row = session.get(ResidentRequest, request_id, with_for_update=True)
-        assert row is not None
-        if row.status != "open":
-            raise Conflict(f"request {row.id} was already {row.status}")
+        row = session.get(ResidentRequest, request_id)
+        assert row is not None and row.status == "deciding"
         row.status, row.decided_by, row.decided_at = ("accepted" if accept else "refused"), member.address, now
         row.reason, row.result_record_id = reason, result
         logged = container.access_log.append(
@@ -156,6 +167,39 @@ def decide(
         view = _view(container, row, text=False)
     container.access_log.saw(logged.idx + 1)
     return view
+
+
+def _claim(container: Container, member: Member, request_id: str) -> tuple[str, str]:
+    """Take an open request for deciding (one decider at a time); (kind, record id)."""
+    with container.sessions() as session:
+        row = session.get(ResidentRequest, request_id)
+        if row is None or row.owner_org != member.org:
+            raise NotFound(f"no request {request_id[:36]} for {member.org}")
+        now = datetime.now(UTC)
+        stale = (ResidentRequest.status == "deciding") & (ResidentRequest.decided_at < now - CLAIM)
+        taken = session.execute(
+            update(ResidentRequest)
+            .where(ResidentRequest.id == request_id, (ResidentRequest.status == "open") | stale)
+            .values(status="deciding", decided_by=member.address, decided_at=now)
+            .execution_options(synchronize_session=False)  # no Python comparison of SQLite's naive times
+        )
+        session.commit()
+        if cast(CursorResult[Any], taken).rowcount != 1:
+            session.refresh(row)
+            raise Conflict(f"request {row.id} was already {row.status}")
+        return row.kind, row.record_id
+
+
+def _release(container: Container, request_id: str) -> None:
+    """Give a claimed request back (its decision failed): it is open again."""
+    with container.sessions() as session:
+        session.execute(
+            update(ResidentRequest)
+            .where(ResidentRequest.id == request_id, ResidentRequest.status == "deciding")
+            .values(status="open", decided_by=None, decided_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
 
 
 def _correction(container: Container, record_id: str, new_id: Any) -> str:

@@ -27,6 +27,7 @@ from gateway.db.models import ResidentKey
 from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gateway.security.vault import VaultError
 from gateway.services.members import Member
+from gateway.services.subjects import normalise
 from ledger.enrolment import Enrolment, enrolment_signer
 from ledger.types import OrgKind, Role, to_address
 
@@ -79,8 +80,12 @@ def enrol(container: Container, member: Member, body: dict[str, Any]) -> dict[st
         raise ValidationFailed("the enrolment is not signed by the member who sends it", path="signature")
     if abs(enrolment.at - container.now()) > container.settings.signature_max_age:
         raise ValidationFailed("the enrolment's time is too far from now", path="at")
-    if not enrolment.id_number.strip():
-        raise ValidationFailed("id_number must not be blank", path="id_number")
+    if not container.record_types.is_subject_id(normalise(enrolment.id_number)):
+        raise ValidationFailed("id_number: not an id any record type's subject field accepts (a typo?)",
+                               path="id_number")  # fmt: skip
+    raw = str(body["resident"])
+    if not (raw[2:].islower() or raw[2:].isupper()) and raw != resident:
+        raise ValidationFailed("resident: the address's mixed-case checksum (EIP-55) is wrong", path="resident")
     if container.members.member(resident) is not None:
         raise Conflict("that key belongs to a member: a resident enrols with a key of their own")
     subject = container.vault.subject_key(enrolment.id_number)

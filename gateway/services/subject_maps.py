@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.db.models import SubjectEntry
-from ledger.subject_map import MapLeaf, SubjectMap
+from gateway.services.subject_sweep import map_of, stored_chains
+from ledger.subject_map import SubjectMap
 
 KEEP = 2
 
@@ -25,25 +24,18 @@ class SubjectMaps:
         self._maps: dict[int, SubjectMap] = {}
         self._lock = threading.Lock()
 
+    def put(self, size: int, built: SubjectMap) -> None:
+        with self._lock:
+            self._maps[size] = built
+
     def at(self, size: int) -> SubjectMap:
         """The map over the log's first ``size`` entries."""
         with self._lock:
             cached = self._maps.get(size)
         if cached is not None:
             return cached
-        latest = (
-            select(SubjectEntry.subject_key, func.max(SubjectEntry.idx).label("idx"))
-            .where(SubjectEntry.idx < size)
-            .group_by(SubjectEntry.subject_key)
-            .subquery()
-        )
         with self._sessions() as session:
-            rows = session.execute(
-                select(SubjectEntry.subject_key, SubjectEntry.n, SubjectEntry.acc).join(
-                    latest, (SubjectEntry.subject_key == latest.c.subject_key) & (SubjectEntry.idx == latest.c.idx)
-                )
-            ).all()
-        built = SubjectMap(MapLeaf(bytes.fromhex(key), int(n), bytes(acc)) for key, n, acc in rows)
+            built = map_of(stored_chains(session, size))
         with self._lock:
             self._maps[size] = built
             for old in sorted(self._maps)[:-KEEP]:

@@ -11,6 +11,7 @@ is about, not by what the committer remembered to send.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +35,17 @@ def subject_paths(schema: Any, prefix: Path = ()) -> list[Path]:
     return found
 
 
+def subject_schemas(schema: Any) -> list[dict[str, Any]]:
+    """The subschemas of the fields ``schema`` marks as identifying a data subject (what an id must satisfy)."""
+    if not isinstance(schema, dict):
+        return []
+    found: list[dict[str, Any]] = [schema] if schema.get(MARK) is True else []
+    for sub in (schema.get("properties") or {}).values() if isinstance(schema.get("properties"), dict) else ():
+        found += subject_schemas(sub)
+    found += subject_schemas(schema.get("items"))
+    return found
+
+
 def _walk(value: Any, path: Path) -> Iterator[Any]:
     if not path:
         yield value
@@ -46,8 +58,9 @@ def _walk(value: Any, path: Path) -> Iterator[Any]:
 
 
 def normalise(value: str) -> str:
-    """One spelling per identifier: surrounding space dropped, letters upper-case (``…x`` is ``…X``)."""
-    return value.strip().upper()
+    """One spelling per identifier: compatibility forms folded (full-width digits are digits), surrounding
+    space dropped, letters upper-case (``…x`` is ``…X``)."""
+    return unicodedata.normalize("NFKC", value).strip().upper()
 
 
 def subject_values(paths: list[Path], payload: Any) -> list[str]:

@@ -48,6 +48,8 @@ from web3.exceptions import TransactionNotFound
 
 from gateway.db.events import RECORD_ANCHORED, add_events, event_key
 from gateway.db.models import Batch, LogState, OutboxItem, Record
+from gateway.errors import IntegrityFailure
+from gateway.services.subject_sweep import VerifiedChains
 from ledger import merkle
 from ledger.errors import ChainError, LedgerError, TransactionFailedError
 from ledger.log_heads import head_signer
@@ -105,6 +107,8 @@ class AnchoringWorker:
             state = session.get(LogState, 1)
             self._map_due = state.anchored_size if state is not None else 0
         self._map_anchored = 0
+        self._chains = VerifiedChains()
+        self.map_refused = 0  # the last size whose map subject_log could not be verified for
 
     def start(self) -> None:
         self._thread.start()
@@ -466,9 +470,19 @@ class AnchoringWorker:
             return False
         container = self.container
         log, registry = container.access_log, container.deployment().registry
-        root = container.subject_maps.at(size).root
+        map_id = map_log_id(log.log_id)
+        if size <= self.map_refused:
+            return False  # refused at this size already (logged then): wait for the next log head
+        anchored = registry.latest_log_head(container.operator_org(), map_id)
         try:
-            registry.anchor_log_head(self.account, map_log_id(log.log_id), size, root)
+            with container.sessions() as session:  # from the log's leaves, never from subject_log alone
+                built = self._chains.advance(session, size, anchored)
+        except IntegrityFailure:  # logged by flag(); batches and log heads go on being anchored
+            self.map_refused = size
+            return False
+        container.subject_maps.put(size, built)
+        try:
+            registry.anchor_log_head(self.account, map_id, size, built.root)
         except TransactionFailedError as exc:
             if exc.error_name != "RegistryLogNotGrowing":  # another replica anchored this size already
                 raise

@@ -25,6 +25,7 @@ from ledger.cli.common import (
     client,
     connect,
     say,
+    settings,
 )
 from ledger.client import residents as sdk
 from ledger.timefmt import local_time_of
@@ -86,10 +87,15 @@ def me_records(as_json: JsonOpt = False, gateway: GatewayOpt = None, key: KeyOpt
     say(f"{len(page['records'])} records about you")
 
 
-def _line(item: dict[str, Any]) -> str:
+def _line(item: dict[str, Any], me: str) -> str:
+    if item.get("redacted"):
+        return f"#{item['idx']} an entry about a record of another organisation (enrol a key there to see it)"
     e = item["entry"]
     roles = ", ".join(item["accessor_roles"]) or "-"
-    who = "you" if e["accessor_org"] == "resident" else f"{e['accessor_org']} ({roles})"
+    if e["accessor_org"] == "resident":
+        who = "you" if e["accessor"] == me else f"another resident's key {e['accessor']}"
+    else:
+        who = f"{e['accessor_org']} ({roles})"
     grant = item.get("grant") or {}
     purpose = grant.get("purpose") or e["purpose"] or "-"
     fields = ",".join(e["fields"]) or "-"
@@ -110,7 +116,8 @@ def me_access(
     """Every read, refused read, erasure, enrolment and request about you. ``--verify``: exit 1 unless proven whole."""
     with client(gateway, key, password_file) as gw:
         if verify:
-            verdict = call(sdk.verify_my_access, gw, connect(rpc, address_book))
+            pins = settings().data_dir / "resident-pins.json"
+            verdict = call(sdk.verify_my_access, gw, connect(rpc, address_book), pins)
             entries: list[dict[str, Any]] = verdict.entries
         else:
             entries = call(sdk.my_access, gw)["entries"]
@@ -118,7 +125,7 @@ def me_access(
         say(json.dumps(entries, indent=2, ensure_ascii=False))
     else:
         for item in entries:
-            say(_line(item))
+            say(_line(item, str(gw.account.address)))
         say(f"{len(entries)} entries about you")
     if verify:
         say(verdict.summary())

@@ -18,6 +18,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -135,13 +136,15 @@ def _b(value: str) -> bytes:
     return bytes.fromhex(value.removeprefix("0x"))
 
 
-def verify_my_access(client: GatewayClient, deployment: Deployment) -> AccessVerdict:
+def verify_my_access(client: GatewayClient, deployment: Deployment, pins: Path | None = None) -> AccessVerdict:
     """Fetch the resident's access history and check it against the chain.
 
     The anchored subject map (read from the chain under the log's map id) fixes how many
     entries about the resident lie below its size and what their chain is; every listed
     entry must be included in the operator-signed head, which must extend the anchored log
-    head of the map's size.
+    head of the map's size. ``pins`` (a JSON file) remembers, per resident key, the log and
+    subject key first verified, and refuses an answer about another: a gateway cannot switch
+    a resident to an empty history.
     """
     verdict = AccessVerdict()
     first = my_access(client)
@@ -155,6 +158,8 @@ def verify_my_access(client: GatewayClient, deployment: Deployment) -> AccessVer
     size, root = int(head["size"]), _b(head["root"])
     verdict.log_size = size
     key = _b(listing["subject_key"])
+    _pin(pins, str(client.account.address), {"log_id": head["log_id"], "org": org,
+                                             "subject_key": listing["subject_key"]}, verdict)  # fmt: skip
     try:
         signer = head_signer(log_id, size, root, _b(head["signature"]))
         signer_org, roles = deployment.membership.membership_of(signer)
@@ -162,25 +167,51 @@ def verify_my_access(client: GatewayClient, deployment: Deployment) -> AccessVer
         signer_org, roles = None, Role(0)
     if signer_org != org or not roles & Role.ANCHORER:
         verdict.problems.append(f"the log head is not signed by an anchorer of {org}")
+    hashed: list[tuple[int, bytes]] = []
     for item in verdict.entries:
-        leaf = item["leaf"].encode()
-        document = json.loads(leaf)
-        if document.get("idx") != item["idx"] or listing["subject_key"] not in document.get("subject_keys", []):
-            verdict.problems.append(f"entry {item['idx']} is not an entry about you")
-            continue
+        if item.get("redacted"):
+            leaf_hash = _b(item["leaf_hash"])
+        else:
+            leaf = item["leaf"].encode()
+            document = json.loads(leaf)
+            if document.get("idx") != item["idx"] or listing["subject_key"] not in document.get("subject_keys", []):
+                verdict.problems.append(f"entry {item['idx']} is not an entry about you")
+                continue
+            leaf_hash = merkle.leaf_hash(leaf)
+        hashed.append((item["idx"], leaf_hash))
         try:
-            merkle.verify_inclusion(item["idx"], size, merkle.leaf_hash(leaf), [_b(p) for p in item["proof"]], root)
+            merkle.verify_inclusion(item["idx"], size, leaf_hash, [_b(p) for p in item["proof"]], root)
         except ProofError as exc:
             verdict.problems.append(f"entry {item['idx']} is not in the log: {exc.message}")
     if map_head is None:
-        return verdict  # nothing anchored yet: inclusion only
-    _check_anchored(registry, org, log_id, verdict, listing, map_head.root, key, (size, root))
+        verdict.problems.append("no subject map is anchored for this log yet: nothing can be proven complete "
+                                "(try again after the next anchoring)")  # fmt: skip
+        return verdict
+    below = [(idx, leaf_hash) for idx, leaf_hash in hashed if idx < verdict.map_size]
+    _check_anchored(registry, org, log_id, verdict, listing, map_head.root, key, (size, root), below)
     return verdict
+
+
+def _pin(path: Path | None, address: str, seen: dict[str, str], verdict: AccessVerdict) -> None:
+    """Refuse an answer about another log or subject key than the one first verified for this key."""
+    if path is None:
+        return
+    pins: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    pinned = pins.get(address)
+    if pinned is None:
+        pins[address] = seen
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(pins, indent=2) + "\n")
+    elif pinned != seen:
+        verdict.problems.append(
+            f"the gateway now answers about another log or subject key than it did before ({path}): "
+            "ask your committee; do not trust this history"
+        )
 
 
 def _check_anchored(
     registry: Any, org: str, log_id: bytes, verdict: AccessVerdict, listing: dict[str, Any], map_root: bytes,
-    key: bytes, head: tuple[int, bytes],
+    key: bytes, head: tuple[int, bytes], below: list[tuple[int, bytes]],
 ) -> None:  # fmt: skip
     """The listing below the map's size is complete, and the signed head extends the anchored log head."""
     n = verdict.map_size
@@ -198,8 +229,7 @@ def _check_anchored(
         else:
             proof = [_b(p) for p in listing["map"]["consistency"]]
             merkle.verify_consistency(n, size, anchored, root, proof)
-        below = [(e["idx"], e["leaf"].encode()) for e in verdict.entries if e["idx"] < n]
-        verdict.covered = check_complete(key, below, listing["map"]["proof"], map_root)
+        verdict.covered = check_complete(key, below, listing["map"]["proof"], map_root, hashed=True)
     except ProofError as exc:
         verdict.problems.append(exc.message)
 

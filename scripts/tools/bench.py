@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import psycopg
@@ -38,6 +38,7 @@ from sqlalchemy import create_engine, func, select, update
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+import bench_residents  # noqa: E402 - beside this file
 import bench_sharing  # noqa: E402 - beside this file
 
 from gateway.assembly import build_container  # noqa: E402
@@ -65,11 +66,12 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CLI = [sys.executable, "-c", "from ledger.cli.app import main; main()"]
 QUICK = {"naive": 40, "records": 2000, "request": 500, "scaling": {1: 20, 10: 100, 100: 500},
          "audit": [10_000], "verify": 50, "workers": {1: 2000, 2: 2000}, "stored": (2000, 100_000),
-         "sharing": 1000, "webhooks": 50}  # fmt: skip
+         "sharing": 1000, "webhooks": 50, "residents": (10_000, 1_000)}  # fmt: skip
 FULL = {"naive": 300, "records": 20_000, "request": 500,
         "scaling": {1: 200, 10: 1_000, 100: 5_000, 1_000: 20_000, 10_000: 30_000},
         "audit": [10_000, 100_000, 1_000_000], "verify": 300, "workers": {1: 10_000, 2: 10_000, 4: 10_000},
-        "stored": (10_000, 10_000_000), "sharing": 100_000, "webhooks": 300}  # fmt: skip
+        "stored": (10_000, 10_000_000), "sharing": 100_000, "webhooks": 300,
+        "residents": (1_000_000, 100_000)}  # fmt: skip
 CONCURRENCY = 4  # client threads: requests in flight at once (the gateway, database and chain overlap)
 PAYLOAD = {"address": "Sunshine Road 3-2-501", "head": "Li Wei", "members": 3, "phone": "138 0000 0000"}
 
@@ -614,6 +616,8 @@ def report(results: dict[str, Any], quick: bool) -> str:
               f"{s['full_sweep_s']} s ({s['entries_per_s']:,} entries/s)."]  # fmt: skip
     if "sharing" in results:
         lines += ["", *bench_sharing.sharing_lines(results["sharing"])]
+    if "residents" in results:
+        lines += ["", *bench_residents.residents_lines(results["residents"])]
     lines += ["", "## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
     for target, measured, ok in targets(results):
         lines.append(f"| {target} | {measured} | {'met' if ok else 'missed'} |")
@@ -723,6 +727,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
         (f"commit CPU per record flat (within 20%) from 0 to {int(count):,} stored records",
          f"{_server(empty):g} → {_server(full):g} µs ({100 * (flat - 1):+.0f}%)", flat <= 1.2),
         *bench_sharing.sharing_targets(results.get("sharing")),
+        *bench_residents.residents_targets(results.get("residents")),
     ]  # fmt: skip
 
 
@@ -849,6 +854,11 @@ def main() -> None:
             results["verification"] = bench_verify(stack, samples)
             print("audit ...", flush=True)
             results["audit"] = bench_audit(stack, home, cfg["audit"])
+            entries, subjects = cast(tuple[int, int], cfg["residents"])
+            print(f"residents: access history at {entries:,} entries ...", flush=True)
+            results["residents"] = bench_residents.bench_residents(
+                stack, home, database, BENCH_PASSWORD, entries, subjects
+            )
         finally:
             stack.chain.stop()
     args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from eth_account.signers.local import LocalAccount
 
+from ledger.client import residents
 from ledger.client.gateway import GatewayClientError
 from tests.conftest import new_account
 from tests.gateway.conftest import Gateway
@@ -20,11 +21,12 @@ READ = {
     "department verifier": (403, 200, 403, 403, 403),
     "department admin": (403, 200, 403, 403, 403),
     "stranger": (403, 403, 403, 403, 403),
+    "resident": (403, 403, 403, 403, 403),  # an enrolled resident's key is no member's
 }
 RECEIPT = {**READ, **{k: (200, 200, 200, 200, 200) for k in ("owner recorder", "owner admin", "supervising office")}}
 AUDIT = {  # GET /v1/audit/access
     "owner recorder": 403, "owner admin": 200, "supervising office": 200, "sibling committee": 200,
-    "other office": 200, "department verifier": 403, "department admin": 200, "stranger": 403,
+    "other office": 200, "department verifier": 403, "department admin": 200, "stranger": 403, "resident": 403,
 }  # fmt: skip
 FEED = {  # which records' events GET /v1/feed shows, per state (None: the feed itself is refused)
     **{k: (True,) * 5 for k in ("owner recorder", "owner admin", "supervising office")},
@@ -32,10 +34,22 @@ FEED = {  # which records' events GET /v1/feed shows, per state (None: the feed 
     "department verifier": (False, True, False, False, False),
     "department admin": (False, True, False, False, False),
     "stranger": None,
+    "resident": None,
 }
 ERASE = {  # POST /v1/records/{id}/erase on a plain record (owner admin checked separately)
     "owner recorder": 403, "supervising office": 403, "sibling committee": 403, "other office": 403,
-    "department verifier": 403, "department admin": 403, "stranger": 403,
+    "department verifier": 403, "department admin": 403, "stranger": 403, "resident": 403,
+}  # fmt: skip
+ENROL = {  # POST /v1/residents: committees' recorders and admins enrol their residents (201 shown as 200)
+    "owner recorder": 200, "owner admin": 200, "sibling committee": 200, "supervising office": 403,
+    "other office": 403, "department verifier": 403, "department admin": 403, "stranger": 403, "resident": 403,
+}  # fmt: skip
+INBOX = {  # GET /v1/requests: residents' requests on one's own organisation's records (recorders, admins)
+    "owner recorder": 200, "owner admin": 200, "sibling committee": 200, "supervising office": 200,
+    "other office": 200, "department verifier": 403, "department admin": 200, "stranger": 403, "resident": 403,
+}  # fmt: skip
+ME = {  # GET /v1/me/records, /v1/me/access, /v1/me/requests, /v1/me/keys: enrolled residents only
+    **{actor: 403 for actor in ENROL if actor != "resident"}, "resident": 200, "revoked resident": 403,
 }  # fmt: skip
 
 
@@ -54,6 +68,7 @@ def world(gateway: Gateway) -> tuple[dict[str, LocalAccount], dict[str, str]]:
         "owner recorder": org.c1_recorder, "owner admin": org.c1_admin, "supervising office": org.sd_admin,
         "sibling committee": org.c2_admin, "other office": org.other_sd_admin,
         "department verifier": org.dept_verifier, "department admin": org.dept_admin, "stranger": new_account(),
+        "resident": new_account(), "revoked resident": new_account(),
     }  # fmt: skip
     recorder, admin = gateway.client(org.c1_recorder), gateway.client(org.c1_admin)
     records = {}
@@ -69,6 +84,9 @@ def world(gateway: Gateway) -> tuple[dict[str, LocalAccount], dict[str, str]]:
     revoked = admin.grant("rc-sunshine", "civil-affairs", ["topic"], "matrix", now + 86_400, record=records["revoked"])
     admin.revoke(revoked["id"])
     admin.erase(records["erased"])
+    residents.enrol(recorder, actors["resident"].address, "110101199001010011")
+    residents.enrol(recorder, actors["revoked resident"].address, "110101199001010022")
+    residents.revoke_resident(recorder, actors["revoked resident"].address)
     w3 = gateway.container.chain.w3  # move the chain's clock past the short grant's expiry
     w3.provider.make_request("evm_setNextBlockTimestamp", [now + 60])  # type: ignore[arg-type]
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
@@ -153,3 +171,31 @@ def test_no_refused_read_is_logged_as_allowed(
         e for e in entries if e["record_id"] == records["revoked"] and e["accessor_org"] == "civil-affairs"
     ]
     assert under_revoked and {e["outcome"] for e in under_revoked} == {"refused"}
+
+
+@pytest.mark.parametrize("actor", list(ENROL))
+def test_enrol_matrix(gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]], actor: str) -> None:
+    actors, _ = world
+    newcomer = new_account()
+    assert _status(lambda: residents.enrol(gateway.client(actors[actor]), newcomer.address, "110101199001010033")) == (
+        ENROL[actor]
+    )
+
+
+@pytest.mark.parametrize("actor", list(INBOX))
+def test_requests_inbox_matrix(
+    gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]], actor: str
+) -> None:
+    actors, _ = world
+    assert _status(lambda: residents.inbox(gateway.client(actors[actor]))) == INBOX[actor]
+
+
+@pytest.mark.parametrize("actor", list(ME))
+def test_resident_view_matrix(
+    gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]], actor: str
+) -> None:
+    actors, _ = world
+    client = gateway.client(actors[actor])
+    views = (residents.my_records, residents.my_access, residents.my_requests, residents.my_keys)
+    got = {call.__name__: _status(lambda call=call: call(client)) for call in views}
+    assert set(got.values()) == {ME[actor]}, f"{actor}: {got}"

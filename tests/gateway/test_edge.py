@@ -222,12 +222,12 @@ def test_unknown_routes_and_wrong_methods_are_problem_details(gateway: Gateway) 
 def test_a_validation_error_names_the_field_and_rule_but_not_the_value(gateway: Gateway) -> None:
     client = gateway.client(gateway.org.c1_recorder)
     with pytest.raises(GatewayClientError) as info:
-        client.commit("resident", {"name": "Qiu Xiaoyan", "id_number": SECRET_VALUE + "Z", "phone": "Qiu phone"})
+        client.commit("resident", {"name": "Qiu Xiaoyan", "id_number": SECRET_VALUE[:-1] + "Z", "phone": "Qiu phone"})
     problem = info.value.problem
     assert info.value.status == 422 and problem["path"] == "payload/id_number"
     assert "must match the pattern" in problem["detail"]
     text = json.dumps(problem)
-    assert SECRET_VALUE not in text and "Qiu" not in text
+    assert SECRET_VALUE[:-1] not in text and "Qiu" not in text
     response = signed(gateway, "GET", f"/v1/records/{SECRET_VALUE}")  # not a UUID
     problem = assert_problem(response, 422, "validation-failed")
     assert problem["errors"][0] == {
