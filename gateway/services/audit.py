@@ -14,7 +14,7 @@ from gateway.errors import Forbidden, ValidationFailed
 from gateway.services.grants import visible_orgs
 from gateway.services.integrity import sweep_batches, sweep_grants, sweep_log, sweep_records
 from gateway.services.members import Member
-from gateway.services.subject_sweep import sweep_subjects
+from gateway.services.subject_sweep import sweep_enrolments, sweep_subjects
 from ledger.types import Role
 
 AUDIT_ROLES = Role.ADMIN | Role.AUDITOR
@@ -138,7 +138,7 @@ def integrity_page(container: Container, member: Member, after: str | None, limi
     page = sweep_records(container, visible_orgs(container, member), after, limit)
     if after is None:
         parts = (("batches", sweep_batches), ("grants", sweep_grants), ("access_log", sweep_log),
-                 ("subjects", sweep_subjects))  # fmt: skip
+                 ("subjects", sweep_subjects), ("resident_keys", sweep_enrolments))  # fmt: skip
         for name, sweep in parts:
             part = sweep(container)
             page[name] = part

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.container import Container
-from gateway.db.models import AccessLogEntry, LogState, SubjectEntry
+from gateway.db.models import AccessLogEntry, LogState, ResidentKey, SubjectEntry
 from gateway.services.facts import flag
 from ledger import merkle
 from ledger.subject_map import ZERO_ACC, MapLeaf, SubjectMap, chain_step, map_log_id
@@ -140,3 +140,30 @@ def sweep_subjects(container: Container) -> dict[str, Any]:
         replay(session, chains, at or 0, size, bad)
     return {"checked": size, "maps_checked": int(at is not None), "mismatches": problems}
 
+
+
+def sweep_enrolments(container: Container) -> dict[str, Any]:
+    """Each resident key against the log: enrolled by an ``enrol`` entry that says so, and revoked
+    wherever an ``unenrol`` entry says it was (a DBA who clears a revocation revives a lost key)."""
+    problems: list[dict[str, str]] = []
+    with container.sessions() as session:
+        logged: dict[str, dict[str, Any]] = {}
+        acts = select(AccessLogEntry.leaf).where(AccessLogEntry.action.in_(("enrol", "unenrol")))
+        for leaf in session.scalars(acts):
+            try:
+                doc = json.loads(bytes(leaf))
+            except ValueError:
+                continue
+            logged.setdefault(str(doc.get("record_id")), {})[str(doc.get("action"))] = doc
+        keys = session.scalars(select(ResidentKey)).all()
+        for key in keys:
+            entries = logged.get(key.enrolment_id, {})
+            enrolled = entries.get("enrol") or {}
+            said = (enrolled.get("subject_keys"), enrolled.get("owner_org"), enrolled.get("accessor"))
+            if said != ([key.subject_key], key.org, key.enrolled_by):
+                problems.append({"kind": "resident_key", "id": key.address,
+                                 "problem": "no logged enrolment says this key was enrolled so"})  # fmt: skip
+            if "unenrol" in entries and key.revoked_at is None:
+                problems.append({"kind": "resident_key", "id": key.address,
+                                 "problem": "revoked in the log, yet acting: its revocation was cleared"})  # fmt: skip
+    return {"checked": len(keys), "mismatches": problems[:MAX_REPORTED]}

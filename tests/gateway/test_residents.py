@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 
 from gateway.db.models import Payload, ResidentKey, SubjectEntry, SubjectIndex
 from gateway.services.integrity import sweep_records
 from gateway.services.records import seal_plaintext, unseal
 from gateway.services.reindex import reindex_subjects
-from gateway.services.subject_sweep import sweep_subjects
+from gateway.services.subject_sweep import sweep_enrolments, sweep_subjects
 from ledger.client import residents as sdk
 from ledger.client.gateway import GatewayClientError
 from ledger.commitments import Disclosure
@@ -156,8 +156,15 @@ def test_who_may_enrol_and_which_keys_act_for_a_resident(gateway: Gateway) -> No
     sdk.revoke_resident(gateway.client(org.c1_recorder), resident.address)
     gateway.container.residents.forget(resident.address)
     assert _status(lambda: sdk.my_records(client))[0] == 403
-    with gateway.container.sessions() as s:
-        s.execute(update(ResidentKey).where(ResidentKey.address == forged.address).values(revoked_at=None))
+    with gateway.container.sessions() as s:  # the DBA revives the revoked key
+        s.execute(update(ResidentKey).where(ResidentKey.address == resident.address).values(revoked_at=None))
+        s.commit()
+    found = {(m["id"], m["problem"].split(":")[0]) for m in sweep_enrolments(gateway.container)["mismatches"]}
+    assert (resident.address, "revoked in the log, yet acting") in found
+    assert (forged.address, "no logged enrolment says this key was enrolled so") in found
+    with gateway.container.sessions() as s:  # leave the module's database as the sweep expects it
+        s.execute(delete(ResidentKey).where(ResidentKey.address == forged.address))
+        s.execute(update(ResidentKey).where(ResidentKey.address == resident.address).values(revoked_at=func.now()))
         s.commit()
 
 
