@@ -115,7 +115,7 @@ def _enrol_demo_resident(settings: Settings, recorder: LocalAccount, resident: L
         assert member is not None
         domain = entry_domain(container)
         enrolment = Enrolment(str(uuid.uuid4()), domain.chain_id, str(domain.registry), member.org, resident.address,
-                              DEMO_RESIDENT_ID, container.now())  # fmt: skip
+                              DEMO_RESIDENT_ID, int(container.clock()))  # fmt: skip
         signature = "0x" + sign_enrolment(bytes(recorder.key), enrolment).hex()
         enrol(container, member, {"id": enrolment.id, "resident": resident.address, "id_number": DEMO_RESIDENT_ID,
                                   "at": enrolment.at, "signature": signature})  # fmt: skip

@@ -78,7 +78,7 @@ def enrol(container: Container, member: Member, body: dict[str, Any]) -> dict[st
         ) from None
     if signer != bytes.fromhex(member.address[2:]):
         raise ValidationFailed("the enrolment is not signed by the member who sends it", path="signature")
-    if abs(enrolment.at - container.now()) > container.settings.signature_max_age:
+    if abs(enrolment.at - container.clock()) > container.settings.signature_max_age:  # as signed requests are
         raise ValidationFailed("the enrolment's time is too far from now", path="at")
     if not container.record_types.is_subject_id(normalise(enrolment.id_number)):
         raise ValidationFailed("id_number: not an id any record type's subject field accepts (a typo?)",
