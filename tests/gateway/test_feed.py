@@ -245,7 +245,8 @@ def test_the_cursor_moves_past_events_the_reader_may_not_see(gateway: Gateway, s
     """Where a cursor stands does not depend on others' events: a later grant reveals the same history."""
     stranger = gateway.client(gateway.org.other_sd_admin)
     _, cursor = everything(stranger)
-    gateway.client(gateway.org.c1_recorder).commit("meeting", MEETING)
+    recorder = gateway.client(gateway.org.c1_recorder)
+    recorder.wait_anchored(recorder.commit("meeting", MEETING)["id"])  # no event of it still to come
     page = stranger.feed(cursor)
     moved, was = (feed.decode_cursor(gateway.container, c) for c in (page["cursor"], cursor))
     assert page["events"] == [] and moved > was
