@@ -39,6 +39,14 @@ class Enrolment:
             raise ValueError("an enrolment's parts are single lines")
         return "\n".join(parts).encode()
 
+    @classmethod
+    def parse(cls, message: bytes) -> Enrolment:
+        """The enrolment :meth:`message` spelled; ``ValueError`` for anything else."""
+        parts = message.decode().split("\n")
+        if len(parts) != 8 or parts[0] != "GridLedger enrolment v1":
+            raise ValueError("not an enrolment")
+        return cls(parts[1], int(parts[2]), parts[3], parts[4], parts[5], parts[6], int(parts[7]))
+
 
 def sign_enrolment(private_key: bytes | SigningKey, enrolment: Enrolment) -> bytes:
     return sign_digest(private_key, personal_digest(enrolment.message()))

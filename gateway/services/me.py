@@ -125,8 +125,7 @@ def my_access(container: Container, resident: Resident, map_size: int | None = N
     documents = [json.loads(bytes(leaf)) for _, leaf in rows]
     grants = _grants(container, {d["grant_id"] for d in documents if _shown(d, resident)} - {None})
     entries = []
-    for idx, leaf in rows:
-        document = json.loads(bytes(leaf))
+    for (idx, leaf), document in zip(rows, documents, strict=True):
         proof = ["0x" + p.hex() for p in log.inclusion(idx, size)]
         if not _shown(document, resident):
             entries.append({"idx": idx, "redacted": True, "leaf_hash": "0x" + merkle.leaf_hash(bytes(leaf)).hex(),

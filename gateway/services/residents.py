@@ -47,13 +47,6 @@ class Resident:
     enrolment_id: str
 
 
-def _statement(message: bytes) -> Enrolment:
-    parts = message.decode().split("\n")
-    if len(parts) != 8 or parts[0] != "GridLedger enrolment v1":
-        raise ValueError("not an enrolment")
-    return Enrolment(parts[1], int(parts[2]), parts[3], parts[4], parts[5], parts[6], int(parts[7]))
-
-
 def require_enroller(member: Member) -> None:
     if member.kind is not OrgKind.COMMITTEE or not member.has(ENROLLERS):
         raise Forbidden(f"only a recorder or admin of a residents' committee may enrol residents, not {member.address}")
@@ -145,7 +138,7 @@ class ResidentDirectory:
             return None
         try:
             message = container.vault.open(row.enrolment_id, row.statement, row.wrapped_key)
-            enrolment = _statement(message)
+            enrolment = Enrolment.parse(message)
             signer = str(to_address("0x" + enrolment_signer(enrolment, bytes(row.signature)).hex()))
         except (VaultError, ValueError, UnicodeDecodeError):
             return None

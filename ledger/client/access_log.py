@@ -99,6 +99,17 @@ def _consistent(client: GatewayClient, old: tuple[int, bytes], new: tuple[int, b
     return None
 
 
+def signed_by_anchorer(
+    deployment: Deployment, org: str, log_id: bytes, size: int, root: bytes, signature: bytes
+) -> bool:
+    """Whether a signed log head's signer is, on the caller's own node, an anchorer of ``org`` (§L-2)."""
+    try:
+        signer_org, roles = deployment.membership.membership_of(head_signer(log_id, size, root, signature))
+    except ValueError:
+        return False
+    return signer_org == org and bool(roles & Role.ANCHORER)
+
+
 def verify_access_log(client: GatewayClient, deployment: Deployment, cache_dir: Path | None = None) -> LogVerdict:
     verdict = LogVerdict()
     head = client.request("GET", "/v1/audit/log/head")
@@ -106,12 +117,7 @@ def verify_access_log(client: GatewayClient, deployment: Deployment, cache_dir: 
     size, root = int(head["size"]), bytes.fromhex(head["root"][2:])
     verdict.size = size
     cache = VerifiedCache.load(cache_dir / f"{head['log_id']}.json" if cache_dir else None)
-    try:
-        signer = head_signer(log_id, size, root, bytes.fromhex(head["signature"][2:]))
-        signer_org, roles = deployment.membership.membership_of(signer)
-    except ValueError:
-        signer_org, roles = None, Role(0)
-    if signer_org != org or not roles & Role.ANCHORER:
+    if not signed_by_anchorer(deployment, org, log_id, size, root, bytes.fromhex(head["signature"][2:])):
         verdict.problems.append(f"the current head is not signed by an anchorer of {org}")
     registry = deployment.registry
     count = registry.log_head_count(org, log_id)

@@ -24,12 +24,12 @@ from urllib.parse import urlencode
 
 from ledger import merkle
 from ledger.chain.address_book import Deployment
+from ledger.client.access_log import signed_by_anchorer
 from ledger.client.gateway import GatewayClient
 from ledger.enrolment import Enrolment, sign_enrolment
 from ledger.errors import ProofError
-from ledger.log_heads import head_signer
 from ledger.subject_map import check_complete, map_log_id
-from ledger.types import Role, to_address
+from ledger.types import to_address
 
 
 def enrol(client: GatewayClient, resident: str, id_number: str) -> dict[str, Any]:
@@ -160,12 +160,7 @@ def verify_my_access(client: GatewayClient, deployment: Deployment, pins: Path |
     key = _b(listing["subject_key"])
     _pin(pins, str(client.account.address), {"log_id": head["log_id"], "org": org,
                                              "subject_key": listing["subject_key"]}, verdict)  # fmt: skip
-    try:
-        signer = head_signer(log_id, size, root, _b(head["signature"]))
-        signer_org, roles = deployment.membership.membership_of(signer)
-    except ValueError:
-        signer_org, roles = None, Role(0)
-    if signer_org != org or not roles & Role.ANCHORER:
+    if not signed_by_anchorer(deployment, org, log_id, size, root, _b(head["signature"])):
         verdict.problems.append(f"the log head is not signed by an anchorer of {org}")
     hashed: list[tuple[int, bytes]] = []
     for item in verdict.entries:

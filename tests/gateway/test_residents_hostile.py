@@ -28,9 +28,9 @@ from ledger import merkle
 from ledger.client import residents as sdk
 from ledger.client.gateway import GatewayClient, GatewayClientError
 from ledger.enrolment import Enrolment, sign_enrolment
-from ledger.subject_map import map_log_id
 from ledger.types import to_address
 from tests.gateway.conftest import Gateway
+from tests.gateway.test_residents import _wait_map_anchored
 
 RESIDENT = {"name": "Sun Li", "household": "2-4-602", "phone": "139 1111 2222", "health_status": "diabetic"}
 
@@ -67,20 +67,6 @@ def _wait_log_anchored_past(gw: Gateway, idx: int, timeout: float = 60) -> None:
         if head is not None and head.tree_size > idx and worker is not None and worker.map_refused > idx:
             return  # the head is anchored, and the worker has tried (and refused) the map at its size
         assert time.monotonic() < deadline, "log head not anchored"
-        time.sleep(0.1)
-
-
-def _wait_map_anchored(gw: Gateway, timeout: float = 60) -> None:
-    container = gw.container
-    container.request_log_anchor()
-    registry, log = container.deployment().registry, container.access_log
-    deadline = time.monotonic() + timeout
-    while True:
-        head = registry.latest_log_head(container.operator_org(), map_log_id(log.log_id))
-        if head is not None and head.tree_size >= log.size():
-            return
-        assert time.monotonic() < deadline, "subject map not anchored"
-        container.request_log_anchor()
         time.sleep(0.1)
 
 
