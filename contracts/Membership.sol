@@ -15,7 +15,8 @@ import {Texts} from "./Texts.sol";
  *
  * The consortium admin (`DEFAULT_ADMIN_ROLE`) onboards subdistrict offices, departments and
  * operators; an admin of a subdistrict office onboards the residents' committees under it
- * and their members. Only the consortium admin hands out the anchorer role. Every change
+ * and their members. Only the consortium admin hands out the anchorer role, and the sealed-reader
+ * role (to members of departments only). Every change
  * may be sent by the acting member or relayed with its EIP-712 signature ({RelayedCalls}).
  *
  * Deactivation is O(1) whatever the size of the organisation: it records the block, and
@@ -37,7 +38,13 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
     uint8 public constant ROLE_VERIFIER = 8;
     /// @notice Anchors batch roots and log heads (gateways).
     uint8 public constant ROLE_ANCHORER = 16;
-    uint8 private constant _ALL_ROLES = 31;
+    /// @notice Reads under seal: the read is logged at once but disclosed to the data subject only
+    /// after a date (an investigation). Held only by members of departments, handed out only by
+    /// the consortium admin.
+    uint8 public constant ROLE_SEALED_READER = 32;
+    uint8 private constant _ALL_ROLES = 63;
+    /// @dev The roles only the consortium admin hands out.
+    uint8 private constant _CONSORTIUM_ROLES = ROLE_ANCHORER | ROLE_SEALED_READER;
     uint256 private constant _MAX_NAME_BYTES = 64;
     uint256 private constant _MAX_URL_BYTES = 200;
 
@@ -129,7 +136,8 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
     /**
      * @notice Adds `account` to organisation `orgId` with `roles`.
      * Requirements: the caller may manage `orgId` ({canManage}); the account belongs to no
-     * (active) organisation; roles non-empty; only the consortium admin grants the anchorer role.
+     * (active) organisation; roles non-empty; only the consortium admin grants the anchorer and
+     * sealed-reader roles, the latter only in a department.
      * Emits {MemberAdded}.
      */
     function addMember(address account, bytes32 orgId, uint8 roles) external {
@@ -159,7 +167,8 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
     /**
      * @notice Replaces the roles of `account`.
      * Requirements: the account is a member; the caller may manage its organisation; roles
-     * non-empty; only the consortium admin grants the anchorer role.
+     * non-empty; only the consortium admin grants the anchorer and
+     * sealed-reader roles, the latter only in a department.
      * Emits {MemberRolesChanged}.
      */
     function setRoles(address account, uint8 roles) external {
@@ -373,8 +382,11 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
 
     function _requireManage(address actor, bytes32 orgId, uint8 roles) private view {
         if (roles == 0 || roles & ~_ALL_ROLES != 0) revert MembershipInvalidRoles(roles);
+        if (roles & ROLE_SEALED_READER != 0 && _orgs[orgId].kind != OrgKind.Department) {
+            revert MembershipInvalidRoles(roles);
+        }
         if (!canManage(actor, orgId)) revert MembershipUnauthorized(actor, orgId);
-        if (roles & ROLE_ANCHORER != 0 && !hasRole(DEFAULT_ADMIN_ROLE, actor)) {
+        if (roles & _CONSORTIUM_ROLES != 0 && !hasRole(DEFAULT_ADMIN_ROLE, actor)) {
             revert MembershipUnauthorized(actor, orgId);
         }
     }

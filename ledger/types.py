@@ -45,6 +45,7 @@ class Role(IntFlag):
     AUDITOR = 4
     VERIFIER = 8
     ANCHORER = 16
+    SEALED_READER = 32
 
 
 @lru_cache(maxsize=4096)

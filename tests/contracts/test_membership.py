@@ -122,6 +122,8 @@ def test_roles_must_be_known_bits(consortium: Consortium) -> None:
         m._send(consortium.c1_admin, "addMember", new_account().address, b32("rc-sunshine"), 0)
     with reverts("MembershipInvalidRoles", 64):
         m._send(consortium.c1_admin, "addMember", new_account().address, b32("rc-sunshine"), 64)
+    with reverts("MembershipInvalidRoles", 65):
+        m._send(consortium.admin, "addMember", new_account().address, b32("civil-affairs"), 65)
 
 
 def test_only_the_consortium_admin_hands_out_the_anchorer_role(consortium: Consortium) -> None:
@@ -131,6 +133,26 @@ def test_only_the_consortium_admin_hands_out_the_anchorer_role(consortium: Conso
     gateway = new_account()
     m.add_member(consortium.admin, gateway.address, "sd-east", Role.ANCHORER)
     assert m.membership_of(gateway.address) == ("sd-east", Role.ANCHORER)
+
+
+def test_only_the_consortium_admin_makes_a_sealed_reader_and_only_in_a_department(consortium: Consortium) -> None:
+    m = consortium.deployment.membership
+    investigator = new_account()
+    with reverts("MembershipUnauthorized", consortium.dept_admin.address, b32("civil-affairs")):
+        m.add_member(consortium.dept_admin, investigator.address, "civil-affairs", Role.VERIFIER | Role.SEALED_READER)
+    for org in ("sd-east", "rc-sunshine"):  # not even the consortium admin makes one outside a department
+        roles = int(Role.VERIFIER | Role.SEALED_READER)
+        with reverts("MembershipInvalidRoles", roles):
+            m.add_member(consortium.admin, investigator.address, org, Role.VERIFIER | Role.SEALED_READER)
+    receipt = m.add_member(consortium.admin, investigator.address, "civil-affairs", Role.VERIFIER | Role.SEALED_READER)
+    (event,) = m.events(receipt, "MemberAdded")
+    assert event["roles"] == Role.VERIFIER | Role.SEALED_READER and event["actor"] == consortium.admin.address
+    assert m.membership_of(investigator.address) == ("civil-affairs", Role.VERIFIER | Role.SEALED_READER)
+    # the department's own admin may take the role away, never give it back
+    m.set_roles(consortium.dept_admin, investigator.address, Role.VERIFIER)
+    assert m.membership_of(investigator.address) == ("civil-affairs", Role.VERIFIER)
+    with reverts("MembershipUnauthorized", consortium.dept_admin.address, b32("civil-affairs")):
+        m.set_roles(consortium.dept_admin, investigator.address, Role.VERIFIER | Role.SEALED_READER)
 
 
 def test_committee_admin_cannot_manage_another_committee_or_its_subdistrict(consortium: Consortium) -> None:
