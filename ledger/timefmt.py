@@ -22,3 +22,16 @@ def local_time_of(stamp: object) -> str:
         return local_time(datetime.fromisoformat(stamp).timestamp())
     except ValueError:
         return "-"
+
+
+def local_moment(text: str | None) -> str | None:
+    """A date or time a person typed (``2027-06-01``, ``2027-06-01 08:00``), read in this machine's
+    time zone unless it names its own, as RFC 3339 with the offset; unchanged when it is no such
+    time (the gateway then says what is wrong with it)."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text
+    return (moment.astimezone() if moment.tzinfo is None else moment).isoformat(timespec="seconds")

@@ -217,3 +217,11 @@ class DecideRequest(BaseModel):
 
     record_id: UUID | None = Field(None, description="accepting a correction: the new version that makes it")
     reason: str | None = Field(None, max_length=500, description="refusing: why, in words the resident reads")
+
+
+class ExtendSeal(BaseModel):
+    """A supervising office postponing the opening of a sealed read (docs/spec/access-log.md §L-5)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sealed_until: str = Field(..., max_length=40, description="the new date (RFC 3339; a bare date: midnight UTC)")

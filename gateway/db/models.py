@@ -147,7 +147,7 @@ class AccessLogEntry(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     accessor: Mapped[str] = mapped_column(String(42))
     accessor_org: Mapped[str] = mapped_column(String(32), index=True)
-    action: Mapped[str] = mapped_column(String(16))  # read | erase
+    action: Mapped[str] = mapped_column(String(16))  # read | erase | enrol | unenrol | request | decide | extend
     outcome: Mapped[str] = mapped_column(String(8), index=True)  # allowed | refused
     reason: Mapped[str] = mapped_column(String(200))
     record_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -157,6 +157,11 @@ class AccessLogEntry(Base):
     purpose: Mapped[str | None] = mapped_column(String(500), index=True)
     fields: Mapped[list[str]] = mapped_column(JSON)
     leaf: Mapped[bytes] = mapped_column(LargeBinary)  # the canonical bytes that were hashed
+    # a sealed read (ledger/seals.py): its date, legal basis and nonce; the leaf is then its stub
+    sealed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # also an extension's new date
+    legal_basis: Mapped[str | None] = mapped_column(String(64))
+    seal_nonce: Mapped[bytes | None] = mapped_column(LargeBinary)
+    seal_of: Mapped[int | None] = mapped_column(BigInteger, index=True)  # an extension: the sealed entry's idx
 
     __table_args__ = (
         Index("ix_access_log_owner_at", "owner_org", "at"),

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.db.models import AccessLogEntry, LogState, SubjectEntry
 from gateway.errors import IntegrityFailure
-from ledger import merkle, subject_map
+from ledger import merkle, seals, subject_map
 from ledger.commitments import canonical
 
 HeadSigner = Callable[[bytes, int, bytes], bytes]
@@ -52,9 +52,14 @@ def _utc(moment: datetime) -> str:
     return aware.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def leaf_document(entry: AccessLogEntry | Any) -> dict[str, Any]:
-    """The logged document of a row (an ORM object or a plain row with the same columns)."""
-    return {
+def _seal_date(moment: datetime | None) -> str:
+    """A seal's date as logged; empty where a row lost it (its document then differs from its leaf)."""
+    return "" if moment is None else _utc(moment)
+
+
+def entry_document(entry: AccessLogEntry | Any) -> dict[str, Any]:
+    """The whole document of a row: for a sealed read the opened document (ledger/seals.py), which its leaf hides."""
+    document = {
         "idx": entry.idx,
         "at": _utc(entry.at),
         "accessor": entry.accessor,
@@ -69,6 +74,19 @@ def leaf_document(entry: AccessLogEntry | Any) -> dict[str, Any]:
         "purpose": entry.purpose,
         "fields": entry.fields,
     }
+    if entry.action == seals.EXTEND_ACTION:
+        document |= {"sealed_idx": entry.seal_of, "sealed_until": _seal_date(entry.sealed_until)}
+    nonce = getattr(entry, "seal_nonce", None)  # plain rows of the ordinary columns carry no seal
+    if nonce is not None:
+        document = seals.opened_document(document, legal_basis=entry.legal_basis or "",
+                                         sealed_until=_seal_date(entry.sealed_until), nonce=bytes(nonce))  # fmt: skip
+    return document
+
+
+def leaf_document(entry: AccessLogEntry | Any) -> dict[str, Any]:
+    """The logged document of a row (an ORM object or a plain row with the same columns): a sealed read's stub."""
+    document = entry_document(entry)
+    return seals.stub(document) if getattr(entry, "seal_nonce", None) is not None else document
 
 
 class AccessLog:

@@ -14,6 +14,7 @@ from gateway.errors import Forbidden, ValidationFailed
 from gateway.services.grants import visible_orgs
 from gateway.services.integrity import sweep_batches, sweep_grants, sweep_log, sweep_records
 from gateway.services.members import Member
+from gateway.services.sealed_reads import annotate, openings, privy_rows, visible_clause
 from gateway.services.subject_sweep import sweep_enrolments, sweep_subjects
 from ledger.types import Role
 
@@ -37,10 +38,15 @@ def query_access(
     outcome: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    sealed: bool = False,
     limit: int = 100,
     offset: int = 0,
 ) -> dict[str, Any]:
-    """Access-log rows the member may see: of its (and its committees') records, or its own reads."""
+    """Access-log rows the member may see: of its (and its committees') records, or its own reads.
+
+    A sealed read shows as its stub (with ``opens_at``), and with its content (``opened``) to the
+    reading organisation and the supervising office, or to everyone once it has opened.
+    """
     require_auditor(member)
     orgs = visible_orgs(container, member)
     if subject:
@@ -75,17 +81,22 @@ def query_access(
         q = q.where(AccessLogEntry.at >= since)
     if until:
         q = q.where(AccessLogEntry.at < until)
+    if sealed:
+        q = q.where(AccessLogEntry.seal_nonce.is_not(None))
+    # a sealed read matches on its columns only for those privy to it, or once it has opened
+    q = q.where(visible_clause(container, member, orgs))
     with container.sessions() as session:
         # counting every match of a broad filter at millions of rows is slow; count up to a cap
         capped = select(func.count()).select_from(q.limit(TOTAL_CAP + 1).subquery())
         total = session.scalar(capped) or 0
         rows = session.scalars(q.order_by(AccessLogEntry.idx.desc()).limit(limit).offset(offset)).all()
+        seals = openings(container, session, rows, privy_rows(member, orgs, rows))
     return {
         "total": min(total, TOTAL_CAP),
         "total_capped": total > TOTAL_CAP,
         "limit": limit,
         "offset": offset,
-        "entries": [{**json.loads(r.leaf), "leaf": r.leaf.decode()} for r in rows],
+        "entries": [{**annotate(json.loads(r.leaf), seals.get(r.idx)), "leaf": r.leaf.decode()} for r in rows],
     }
 
 

@@ -55,7 +55,7 @@ from gateway.security.vault import VaultError
 from gateway.services.access_log import leaf_document
 from gateway.services.facts import copy_problems, entry_domain, entry_problems, parse_entry
 from gateway.services.records import open_payload, subject_keys_of
-from ledger import merkle
+from ledger import merkle, seals
 from ledger.commitments import canonical, commitment
 from ledger.entries import Entry, EntryDomain
 from ledger.errors import TransactionFailedError, VerificationError
@@ -64,7 +64,8 @@ from ledger.purposes import purpose_hash
 from ledger.types import Role
 
 LEAF_COLUMNS = ("idx", "at", "accessor", "accessor_org", "action", "outcome", "reason", "record_id", "owner_org",
-                "subject_keys", "grant_id", "purpose", "fields", "leaf")  # fmt: skip
+                "subject_keys", "grant_id", "purpose", "fields", "leaf", "sealed_until", "legal_basis", "seal_nonce",
+                "seal_of")  # fmt: skip
 Problem = dict[str, str]
 
 
@@ -189,7 +190,7 @@ class _RecordChecks:
         )
         wrong = [
             doc.get("idx") for doc in map(_document, leaves)
-            if doc.get("action") == "read" and sorted(doc.get("subject_keys") or []) != keys
+            if doc.get("action") in ("read", seals.SEAL_ACTION) and sorted(doc.get("subject_keys") or []) != keys
         ]  # fmt: skip
         return [f"access-log entries {wrong[:5]} name other subjects than the record's subject fields"] if wrong else []
 

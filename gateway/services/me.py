@@ -10,7 +10,9 @@ The access listing carries what lets the resident check it without trusting us
 (docs/spec/subject-map.md): each entry with an inclusion proof against the current signed
 head, a consistency proof from the anchored size N to that head, and the subject-map
 proof at N that says how many entries about them lie below N and what their chain is.
-Entries about other organisations' records are listed as their leaf hash only.
+Entries about other organisations' records are listed as their leaf hash only. A sealed
+read (docs/spec/access-log.md §L-5) is listed as its stub and the date it opens, and from
+that date with its content, which the resident checks against the stub.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from gateway.services.facts import signed_entry
 from gateway.services.grants import purpose_text
 from gateway.services.records import build_receipt, describe, open_payload, reveal
 from gateway.services.residents import RESIDENT_ORG, Resident
-from ledger import merkle
+from gateway.services.sealed_reads import openings
+from ledger import merkle, seals
 from ledger.types import role_names
 
 MAX_RECORDS = 500
@@ -79,7 +82,7 @@ def _shown(document: dict[str, Any], resident: Resident) -> bool:
     return (
         document.get("owner_org") == resident.org
         or document.get("accessor") == resident.address
-        or document.get("action") in ("enrol", "unenrol")
+        or document.get("action") in ("enrol", "unenrol", seals.EXTEND_ACTION)
     )
 
 
@@ -115,29 +118,40 @@ def my_access(container: Container, resident: Resident, map_size: int | None = N
     if not 0 <= anchored <= size:
         raise ValidationFailed(f"map_size must lie between 0 and the log's size {size}", path="map_size")
     with container.sessions() as session:
-        rows = session.execute(
-            select(AccessLogEntry.idx, AccessLogEntry.leaf)
+        rows = session.scalars(
+            select(AccessLogEntry)
             .join(SubjectEntry, SubjectEntry.idx == AccessLogEntry.idx)
             .where(SubjectEntry.subject_key == resident.subject_key, AccessLogEntry.idx < size)
             .order_by(AccessLogEntry.idx)
         ).all()
+        sealed = openings(container, session, rows)  # a resident is privy to nothing before its date
     subject_map = container.subject_maps.at(anchored)
-    documents = [json.loads(bytes(leaf)) for _, leaf in rows]
-    grants = _grants(container, {d["grant_id"] for d in documents if _shown(d, resident)} - {None})
+    documents = [json.loads(bytes(row.leaf)) for row in rows]
+    contents = [sealed[row.idx].opened if row.idx in sealed else doc for row, doc in zip(rows, documents, strict=True)]
+    grants = _grants(container, {c["grant_id"] for c in contents if c is not None and _shown(c, resident)} - {None})
     entries = []
-    for (idx, leaf), document in zip(rows, documents, strict=True):
+    for row, document, content in zip(rows, documents, contents, strict=True):
+        idx, leaf = row.idx, bytes(row.leaf)
         proof = ["0x" + p.hex() for p in log.inclusion(idx, size)]
-        if not _shown(document, resident):
-            entries.append({"idx": idx, "redacted": True, "leaf_hash": "0x" + merkle.leaf_hash(bytes(leaf)).hex(),
+        opening = sealed.get(idx)
+        if content is None and opening is not None:  # sealed, not yet open: the stub, and when it opens
+            entries.append({"idx": idx, "entry": document, "leaf": leaf.decode(), "proof": proof,
+                            "opens_at": opening.until})  # fmt: skip
+            continue
+        if content is None or not _shown(content, resident):
+            entries.append({"idx": idx, "redacted": True, "leaf_hash": "0x" + merkle.leaf_hash(leaf).hex(),
                             "proof": proof})  # fmt: skip
             continue
-        accessor = container.members.member(document["accessor"]) if document["accessor_org"] != RESIDENT_ORG else None
-        entries.append({
-            "idx": idx, "entry": document, "leaf": bytes(leaf).decode(),
+        accessor = container.members.member(content["accessor"]) if content["accessor_org"] != RESIDENT_ORG else None
+        item = {
+            "idx": idx, "entry": document, "leaf": leaf.decode(),
             "proof": proof,
             "accessor_roles": role_names(accessor.roles) if accessor is not None else [],
-            "grant": grants.get(document["grant_id"]),
-        })  # fmt: skip
+            "grant": grants.get(content["grant_id"]),
+        }  # fmt: skip
+        if opening is not None:
+            item |= {"opens_at": opening.until, "opened": content}
+        entries.append(item)
     head = {
         "log_id": "0x" + bytes(state.log_id).hex(), "org": _operator_org(container), "size": size,
         "root": "0x" + bytes(state.head_root or b"").hex(),

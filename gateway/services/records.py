@@ -31,6 +31,7 @@ from gateway.db.models import Batch, FeedEvent, OutboxItem, Payload, Record, Sub
 from gateway.errors import Conflict, Forbidden, GatewayError, Gone, NotFound, PayloadTooLarge, ValidationFailed
 from gateway.services.facts import LiveGrant, entry_domain, flag, live_grant, signed_entry
 from gateway.services.members import Member
+from gateway.services.sealed_reads import SealRequest, may_seal
 from gateway.services.subjects import subject_values
 from gateway.services.values import Accepted, RecordVersion
 from ledger import merkle
@@ -39,6 +40,7 @@ from ledger.eip712 import recover_raw
 from ledger.entries import Entry, EntryDomain
 from ledger.errors import PayloadError
 from ledger.receipts import Receipt
+from ledger.seals import rfc3339
 from ledger.types import Role, to_address
 
 log = logging.getLogger("gridledger.records")
@@ -405,11 +407,15 @@ def reveal(body: dict[str, Any], record: Record, sealed: Sealed, grant: LiveGran
         body.pop("versions", None)
 
 
-def read_record(container: Container, member: Member, record_id: str) -> dict[str, Any]:
+def read_record(
+    container: Container, member: Member, record_id: str, seal: SealRequest | None = None
+) -> dict[str, Any]:
     """Read a record as ``member`` may: whole, or only a grant's fields; every attempt is logged.
 
     Who may read is decided from the signed entry (owner, type) and the chain (grants);
-    which subjects the read concerns from the sealed payload when it is still there.
+    which subjects the read concerns from the sealed payload when it is still there. A read
+    under ``seal`` is judged the same way and logged sealed (gateway/services/sealed_reads.py),
+    only for a member the chain names a sealed reader: anyone else's ask is refused in the open.
     """
     with container.sessions() as session:
         record = load_record(session, record_id)
@@ -423,11 +429,19 @@ def read_record(container: Container, member: Member, record_id: str) -> dict[st
     logged, error, fields = judge_read(member, entry, record, sealed, whole, grant)
     if sealed is None:
         logged["subject_keys"] = sealed_subjects
-    container.access_log.record(**logged)
+    if seal is not None and not may_seal(member):
+        refused = "sealed read without the sealed-reader role"
+        logged |= {"outcome": "refused", "reason": refused, "fields": []}
+        error = Forbidden(f"{member.address} may not read under seal: the chain names it no sealed reader")
+    elif seal is not None:
+        logged |= seal.columns()
+    done = container.access_log.record(**logged)
     if error is not None:
         raise error
     assert sealed is not None
     reveal(body, record, sealed, grant, fields)
+    if seal is not None:
+        body["sealed"] = {"log_idx": done.idx, "sealed_until": rfc3339(seal.until), "legal_basis": seal.legal_basis}
     return body
 
 

@@ -9,14 +9,17 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from ledger import seals
 from ledger.cli.common import BookOpt, GatewayOpt, KeyOpt, PasswordFileOpt, RpcOpt, call, client, connect, say, settings
 from ledger.client.access_log import verify_access_log
+from ledger.timefmt import local_moment, local_time_of
 
 
 def audit_access(
     record: Annotated[str | None, typer.Option(help="only this record")] = None,
     subject: Annotated[str | None, typer.Option(help="only records about this data subject")] = None,
     outcome: Annotated[str | None, typer.Option(help="allowed or refused")] = None,
+    sealed: Annotated[bool, typer.Option("--sealed", help="only sealed reads")] = False,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     gateway: GatewayOpt = None,
@@ -25,15 +28,40 @@ def audit_access(
 ) -> None:
     """Who read (or tried to read, or erased) the records you oversee, newest first."""
     with client(gateway, key, password_file) as gw:
-        page = call(gw.access_log, record=record, subject=subject, outcome=outcome, limit=limit)
+        page = call(gw.access_log, record=record, subject=subject, outcome=outcome, sealed=sealed or None, limit=limit)
     if as_json:
         say(json.dumps(page, indent=2))
         return
-    for e in page["entries"]:
-        fields = ",".join(e["fields"]) or "-"
-        say(f"{e['at']} #{e['idx']} {e['outcome']:<7} {e['action']:<5} {e['record_id']} by {e['accessor_org']} "
-            f"({e['accessor']}) fields={fields} purpose={e['purpose'] or '-'}")  # fmt: skip
+    for entry in page["entries"]:
+        say(_line(entry))
     say(f"{len(page['entries'])} of {page['total']} entries")
+
+
+def _line(entry: dict[str, Any]) -> str:
+    """One access-log entry in a line; a sealed read you are not privy to, as only that."""
+    if seals.is_stub(entry) and "opened" not in entry:
+        return f"{local_time_of(entry['at'])} #{entry['idx']} sealed read, opens at {local_time_of(entry['opens_at'])}"
+    e = entry.get("opened") or entry
+    seal = f" sealed until {local_time_of(entry['opens_at'])} ({e['legal_basis']})" if "opened" in entry else ""
+    if e["action"] == seals.EXTEND_ACTION:
+        seal = f" entry #{e['sealed_idx']} to {local_time_of(e['sealed_until'])}"
+    fields = ",".join(e["fields"]) or "-"
+    return (f"{local_time_of(e['at'])} #{e['idx']} {e['outcome']:<7} {e['action']:<5} {e['record_id']} by "
+            f"{e['accessor_org']} ({e['accessor']}) fields={fields} purpose={e['purpose'] or '-'}{seal}")  # fmt: skip
+
+
+def audit_extend_seal(
+    idx: Annotated[int, typer.Argument(min=0, help="the sealed entry's position in the access log")],
+    until: Annotated[str, typer.Option("--until", help="the new date it opens (local time unless it says)")],
+    gateway: GatewayOpt = None,
+    key: KeyOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Postpone the opening of a sealed read (an admin or auditor of the supervising office); logged."""
+    with client(gateway, key, password_file) as gw:
+        done = call(gw.extend_seal, idx, local_moment(until) or until)
+    say(f"sealed entry #{done['sealed_idx']} now opens at {local_time_of(done['sealed_until'])} "
+        f"(logged as entry #{done['idx']})")  # fmt: skip
 
 
 def audit_verify(
@@ -91,4 +119,5 @@ def register(app: typer.Typer) -> None:
     audit_app.command("access")(audit_access)
     audit_app.command("verify")(audit_verify)
     audit_app.command("integrity")(audit_integrity)
+    audit_app.command("extend-seal")(audit_extend_seal)
     app.add_typer(audit_app, name="audit")

@@ -34,7 +34,7 @@ from ledger.cli.common import (
     say,
     settings,
 )
-from ledger.timefmt import local_time_of
+from ledger.timefmt import local_moment, local_time_of
 from ledger.verify import verify_texts
 
 IMPORT_NAMESPACE = uuid.UUID("6f1c2a4e-8a52-4b53-9a0e-6b9d0c1f7e21")
@@ -67,13 +67,22 @@ def get_cmd(
     record_id: Annotated[str, typer.Argument(help="record id")],
     out: Annotated[Path | None, typer.Option("--out", help="write the verifiable record (disclosure) here")] = None,
     receipt: Annotated[Path | None, typer.Option("--receipt", help="write its receipt here")] = None,
+    sealed_until: Annotated[
+        str | None, typer.Option(help="read under seal until this date (sealed readers of a department only)")
+    ] = None,
+    legal_basis: Annotated[str | None, typer.Option(help="the legal basis of a sealed read")] = None,
     gateway: GatewayOpt = None,
     key: KeyOpt = None,
     password_file: PasswordFileOpt = None,
 ) -> None:
     """Fetch a record (and its receipt) as its owner, supervisor or grantee."""
+    seal = {"sealed_until": local_moment(sealed_until), "legal_basis": legal_basis}
     with client(gateway, key, password_file) as gw:
-        record = call(gw.get, record_id)
+        record = call(gw.get, record_id, **seal)
+        if "sealed" in record:
+            sealed = record["sealed"]
+            typer.echo(f"read under seal: log entry #{sealed['log_idx']} opens at "
+                       f"{local_time_of(sealed['sealed_until'])}", err=True)  # fmt: skip
         if out is not None:
             out.write_text(json.dumps(record["disclosure"], indent=2, ensure_ascii=False) + "\n")
         if receipt is not None:

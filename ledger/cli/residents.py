@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ledger import seals
 from ledger.cli.common import (
     BookOpt,
     GatewayOpt,
@@ -90,7 +91,14 @@ def me_records(as_json: JsonOpt = False, gateway: GatewayOpt = None, key: KeyOpt
 def _line(item: dict[str, Any], me: str) -> str:
     if item.get("redacted"):
         return f"#{item['idx']} an entry about a record of another organisation (enrol a key there to see it)"
-    e = item["entry"]
+    if "opened" not in item and seals.is_stub(item["entry"]):
+        e = item["entry"]
+        return (f"{local_time_of(e['at'])} #{e['idx']} sealed: a read about you that will be shown from "
+                f"{local_time_of(item['opens_at'])}")  # fmt: skip
+    e = item.get("opened") or item["entry"]
+    if e["action"] == seals.EXTEND_ACTION:
+        return (f"{local_time_of(e['at'])} #{e['idx']} {e['accessor_org']} extended the seal of entry "
+                f"#{e['sealed_idx']} to {local_time_of(e['sealed_until'])}")  # fmt: skip
     roles = ", ".join(item["accessor_roles"]) or "-"
     if e["accessor_org"] == "resident":
         who = "you" if e["accessor"] == me else f"another resident's key {e['accessor']}"
@@ -100,8 +108,9 @@ def _line(item: dict[str, Any], me: str) -> str:
     purpose = grant.get("purpose") or e["purpose"] or "-"
     fields = ",".join(e["fields"]) or "-"
     grant_id = f" grant={e['grant_id']}" if e["grant_id"] is not None else ""
+    basis = f" (sealed until {local_time_of(e['sealed_until'])}, basis {e['legal_basis']})" if "opened" in item else ""
     return (f"{local_time_of(e['at'])} #{e['idx']} {e['action']} {e['outcome']} by {who}: record {e['record_id']} "
-            f"fields={fields} purpose={purpose}{grant_id}")  # fmt: skip
+            f"fields={fields} purpose={purpose}{grant_id}{basis}")  # fmt: skip
 
 
 def me_access(

@@ -112,7 +112,9 @@ class GatewayClient:
         backoff: float = 0.2,
         max_wait: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``clock`` stamps each signed request (the gateway refuses stale ones); tests inject a moved one."""
         self.account = account
         self._key = signing_key(bytes(account.key))  # parsed once: every prepare() reuses it
         if http is None:
@@ -124,6 +126,7 @@ class GatewayClient:
         self.backoff = backoff
         self.max_wait = max_wait
         self._sleep = sleep
+        self.clock = clock
         self._info: dict[str, Any] | None = None
         self._me: dict[str, Any] | None = None
 
@@ -174,7 +177,8 @@ class GatewayClient:
         if signed:
             target, authority = request.url.raw_path.decode("ascii"), request.headers["Host"]
             key, address = bytes(self.account.key), self.account.address
-            request.headers.update(sign_request(key, address, request.method, target, content, authority=authority))
+            request.headers.update(sign_request(key, address, request.method, target, content, authority=authority,
+                                                created=int(self.clock())))  # fmt: skip
         response = self.http.send(request)
         if response.status_code >= 400:
             try:
@@ -233,8 +237,16 @@ class GatewayClient:
         result: BatchAccepted = self.request("POST", "/v1/records:batch", {"records": list(items)})
         return result
 
-    def get(self, record_id: str) -> RecordView:
-        result: RecordView = self.request("GET", f"/v1/records/{record_id}")
+    def get(self, record_id: str, *, sealed_until: str | None = None, legal_basis: str | None = None) -> RecordView:
+        """Read a record; with ``sealed_until`` and ``legal_basis``, under seal (sealed readers only: §L-5)."""
+        seal = {"sealed_until": sealed_until, "legal_basis": legal_basis}
+        query = urlencode({k: v for k, v in seal.items() if v is not None})  # signed exactly as sent
+        result: RecordView = self.request("GET", f"/v1/records/{record_id}" + (f"?{query}" if query else ""))
+        return result
+
+    def extend_seal(self, idx: int, sealed_until: str) -> dict[str, Any]:
+        """Postpone the opening of sealed entry ``idx`` (an admin or auditor of the supervising office)."""
+        result: dict[str, Any] = self.request("POST", f"/v1/audit/seals/{idx}:extend", {"sealed_until": sealed_until})
         return result
 
     def list_records(
@@ -338,7 +350,7 @@ class GatewayClient:
         request = GrantsClient.request(
             owner, grantee, scope_kind, scope, fields, purpose_code, purpose_hash(salt, purpose), expires_at
         )
-        auth = self._relay_signature("Grant", GrantsClient.message(request), int(time.time()) + 600)
+        auth = self._relay_signature("Grant", GrantsClient.message(request), int(self.clock()) + 600)
         body = {"owner": owner, "grantee": grantee, "record": record, "type": record_type, "fields": fields,
                 "purpose_code": purpose_code, "purpose": purpose, "purpose_salt": "0x" + salt.hex(),
                 "expires_at": expires_at, **auth}  # fmt: skip
@@ -346,7 +358,7 @@ class GatewayClient:
         return result
 
     def revoke(self, grant_id: int) -> dict[str, Any]:
-        auth = self._relay_signature("Revoke", {"grantId": grant_id}, int(time.time()) + 600)
+        auth = self._relay_signature("Revoke", {"grantId": grant_id}, int(self.clock()) + 600)
         result: dict[str, Any] = self.request("DELETE", f"/v1/grants/{grant_id}", auth)
         return result
 

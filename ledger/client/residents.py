@@ -15,14 +15,14 @@ signature, never the gateway's word (docs/spec/subject-map.md).
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from ledger import merkle
+from ledger import merkle, seals
 from ledger.chain.address_book import Deployment
 from ledger.client.access_log import signed_by_anchorer
 from ledger.client.gateway import GatewayClient
@@ -37,7 +37,7 @@ def enrol(client: GatewayClient, resident: str, id_number: str) -> dict[str, Any
     info, org = client.info(), client.me()["org"]
     enrolment = Enrolment(
         id=str(uuid.uuid4()), chain_id=int(info["chain_id"]), registry=str(to_address(info["registry"])), org=org,
-        resident=str(to_address(resident)), id_number=id_number, at=int(time.time()),
+        resident=str(to_address(resident)), id_number=id_number, at=int(client.clock()),
     )  # fmt: skip
     signature = sign_enrolment(bytes(client.account.key), enrolment)
     body = {"id": enrolment.id, "resident": enrolment.resident, "id_number": id_number, "at": enrolment.at,
@@ -136,7 +136,9 @@ def _b(value: str) -> bytes:
     return bytes.fromhex(value.removeprefix("0x"))
 
 
-def verify_my_access(client: GatewayClient, deployment: Deployment, pins: Path | None = None) -> AccessVerdict:
+def verify_my_access(
+    client: GatewayClient, deployment: Deployment, pins: Path | None = None, now: int | None = None
+) -> AccessVerdict:
     """Fetch the resident's access history and check it against the chain.
 
     The anchored subject map (read from the chain under the log's map id) fixes how many
@@ -144,7 +146,8 @@ def verify_my_access(client: GatewayClient, deployment: Deployment, pins: Path |
     entry must be included in the operator-signed head, which must extend the anchored log
     head of the map's size. ``pins`` (a JSON file) remembers, per resident key, the log and
     subject key first verified, and refuses an answer about another: a gateway cannot switch
-    a resident to an empty history.
+    a resident to an empty history. A sealed entry must open on its date (by the chain's
+    clock, ``now`` when given), and its content must hash to the seal anchored earlier.
     """
     verdict = AccessVerdict()
     first = my_access(client)
@@ -163,6 +166,7 @@ def verify_my_access(client: GatewayClient, deployment: Deployment, pins: Path |
     if not signed_by_anchorer(deployment, org, log_id, size, root, _b(head["signature"])):
         verdict.problems.append(f"the log head is not signed by an anchorer of {org}")
     hashed: list[tuple[int, bytes]] = []
+    _check_seals(verdict, deployment.chain.latest_block_time() if now is None else now)
     for item in verdict.entries:
         if item.get("redacted"):
             leaf_hash = _b(item["leaf_hash"])
@@ -185,6 +189,23 @@ def verify_my_access(client: GatewayClient, deployment: Deployment, pins: Path |
     below = [(idx, leaf_hash) for idx, leaf_hash in hashed if idx < verdict.map_size]
     _check_anchored(registry, org, log_id, verdict, listing, map_head.root, key, (size, root), below)
     return verdict
+
+
+def _check_seals(verdict: AccessVerdict, now: int) -> None:
+    """Every opened seal is what was sealed; none is kept shut past its date (from the entries' own dates)."""
+    shown = [json.loads(item["leaf"]) for item in verdict.entries if "leaf" in item]
+    late = seals.rfc3339(datetime.fromtimestamp(now, UTC) - seals.OPENING_GRACE)
+    for item in verdict.entries:
+        document = json.loads(item["leaf"]) if "leaf" in item else {}
+        if not seals.is_stub(document):
+            continue
+        until, idx = seals.effective_until(document, shown), item["idx"]
+        if "opened" in item:
+            verdict.problems += [f"sealed entry {idx}: {p}" for p in seals.check_opening(document, item["opened"])]
+        elif until <= late:
+            verdict.problems.append(f"sealed entry {idx} was due to open at {until} but is still withheld")
+        if item.get("opens_at") != until:
+            verdict.problems.append(f"sealed entry {idx} opens at {until} by the log, not {item.get('opens_at')}")
 
 
 def _pin(path: Path | None, address: str, seen: dict[str, str], verdict: AccessVerdict) -> None:

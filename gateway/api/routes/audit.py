@@ -6,14 +6,16 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from gateway.api.deps import ContainerDep, CurrentMember
-from gateway.api.schemas import MAX_INT63
+from gateway.api.schemas import MAX_INT63, ExtendSeal
 from gateway.services.audit import integrity_page, log_head, log_proof, query_access, require_auditor
+from gateway.services.sealed_reads import extend_seal
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 LogIndex = Annotated[int, Query(ge=0, le=MAX_INT63, description="a position or size in the access log")]
+LogIndexPath = Annotated[int, Path(ge=0, le=MAX_INT63, description="a position in the access log")]
 
 
 @router.get("/access")
@@ -27,14 +29,25 @@ def access(
     outcome: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    sealed: Annotated[bool, Query(description="only sealed reads")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_INT63)] = 0,
 ) -> dict[str, Any]:
-    """Reads, refused reads and erasures of the records this auditor oversees (newest first)."""
+    """Reads, refused reads and erasures of the records this auditor oversees (newest first).
+
+    A sealed read (§L-5) is its stub with `opens_at`; its content (`opened`) is shown to the
+    organisation that read and the supervising office, and to everyone once it opens."""
     return query_access(
         container, member, record=str(record) if record else None, subject=subject, accessor_org=accessor_org,
-        purpose=purpose, outcome=outcome, since=since, until=until, limit=limit, offset=offset,
+        purpose=purpose, outcome=outcome, since=since, until=until, sealed=sealed, limit=limit, offset=offset,
     )  # fmt: skip
+
+
+@router.post("/seals/{idx}:extend")
+def extend(idx: LogIndexPath, body: ExtendSeal, member: CurrentMember, container: ContainerDep) -> dict[str, Any]:
+    """Postpone the opening of sealed entry `idx` (an admin or auditor of the supervising office);
+    logged as an `extend` entry about the same data subjects, so they see that it was extended."""
+    return extend_seal(container, member, idx, body.sealed_until)
 
 
 @router.get("/log/head")

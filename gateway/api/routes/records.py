@@ -12,6 +12,7 @@ from gateway.api.schemas import SLUG, Accepted, BatchAccepted, CommitBatch, Comm
 from gateway.services import listing
 from gateway.services.bulk_read import read_records
 from gateway.services.records import commit_records, read_receipt, read_record
+from gateway.services.sealed_reads import seal_request
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -68,9 +69,22 @@ def read_many(request: ReadMany, member: CurrentMember, container: ContainerDep)
 
 
 @router.get("/records/{record_id}")
-def get_record(record_id: UUID, member: CurrentMember, container: ContainerDep) -> dict[str, Any]:
-    """The record with its versions, payload and a full disclosure (salts and proofs) for verification."""
-    return read_record(container, member, str(record_id))
+def get_record(
+    record_id: UUID,
+    member: CurrentMember,
+    container: ContainerDep,
+    sealed_until: Annotated[
+        str | None, Query(max_length=40, description="read under seal until this date or time (sealed readers only)")
+    ] = None,
+    legal_basis: Annotated[str | None, Query(pattern=SLUG, description="the legal basis of a sealed read")] = None,
+) -> dict[str, Any]:
+    """The record with its versions, payload and a full disclosure (salts and proofs) for verification.
+
+    With `sealed_until` and `legal_basis`, a department's sealed reader reads under seal: the
+    read is logged and anchored at once, but its entry shows only as sealed until that date
+    (docs/spec/access-log.md §L-5)."""
+    seal = seal_request(container, sealed_until, legal_basis)
+    return read_record(container, member, str(record_id), seal)
 
 
 @router.get("/records/{record_id}/receipt")
