@@ -24,7 +24,7 @@ def upgrade() -> None:
         table.add_column(sa.Column("sealed_until", sa.DateTime(timezone=True), nullable=True))
         table.add_column(sa.Column("legal_basis", sa.String(length=64), nullable=True))
         table.add_column(sa.Column("seal_nonce", sa.LargeBinary(), nullable=True))
-        table.add_column(sa.Column("seal_of", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True))
+        table.add_column(sa.Column("seal_of", sa.BigInteger(), nullable=True))
         table.create_index("ix_access_log_seal_of", ["seal_of"])
 
 
