@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
 from eth_account.signers.local import LocalAccount
 
+from ledger import seals
 from ledger.client import residents
 from ledger.client.gateway import GatewayClientError
+from ledger.types import Role
 from tests.conftest import new_account
 from tests.gateway.conftest import Gateway
 
+DAY = 86_400
 STATES = ("plain", "granted", "expired", "revoked", "erased")
 # expected status of GET /v1/records/{id} and of its receipt, per actor and record state
 READ = {
@@ -48,9 +54,24 @@ INBOX = {  # GET /v1/requests: residents' requests on one's own organisation's r
     "owner recorder": 200, "owner admin": 200, "sibling committee": 200, "supervising office": 200,
     "other office": 200, "department verifier": 403, "department admin": 200, "stranger": 403, "resident": 403,
 }  # fmt: skip
+SEALED = {  # GET /v1/records/{granted}?sealed_until=…&legal_basis=…: only a department's sealed reader
+    **{actor: 403 for actor in READ}, "sealed reader": 200,
+}  # fmt: skip
+EXTEND = {  # POST /v1/audit/seals/{idx}:extend: only the office supervising the record's owner (another: not found)
+    **{actor: 403 for actor in READ}, "sealed reader": 403, "supervising office": 200, "other office": 404,
+}  # fmt: skip
 ME = {  # GET /v1/me/records, /v1/me/access, /v1/me/requests, /v1/me/keys: enrolled residents only
     **{actor: 403 for actor in ENROL if actor != "resident"}, "resident": 200, "revoked resident": 403,
 }  # fmt: skip
+
+
+def _iso(unix: int) -> str:
+    return seals.rfc3339(datetime.fromtimestamp(unix, UTC))
+
+
+def _doc(entry: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry's document: a sealed read's content where it is shown (else its stub)."""
+    return entry.get("opened") or entry
 
 
 def _status(call: object) -> int:
@@ -68,8 +89,10 @@ def world(gateway: Gateway) -> tuple[dict[str, LocalAccount], dict[str, str]]:
         "owner recorder": org.c1_recorder, "owner admin": org.c1_admin, "supervising office": org.sd_admin,
         "sibling committee": org.c2_admin, "other office": org.other_sd_admin,
         "department verifier": org.dept_verifier, "department admin": org.dept_admin, "stranger": new_account(),
-        "resident": new_account(), "revoked resident": new_account(),
+        "resident": new_account(), "revoked resident": new_account(), "sealed reader": new_account(),
     }  # fmt: skip
+    sealer = (actors["sealed reader"].address, "civil-affairs", Role.VERIFIER | Role.SEALED_READER)
+    org.deployment.membership.add_member(org.admin, *sealer)
     recorder, admin = gateway.client(org.c1_recorder), gateway.client(org.c1_admin)
     records = {}
     for state in STATES:
@@ -87,6 +110,9 @@ def world(gateway: Gateway) -> tuple[dict[str, LocalAccount], dict[str, str]]:
     residents.enrol(recorder, actors["resident"].address, "110101199001010011")
     residents.enrol(recorder, actors["revoked resident"].address, "110101199001010022")
     residents.revoke_resident(recorder, actors["revoked resident"].address)
+    sealed = gateway.client(actors["sealed reader"]).get(records["granted"], sealed_until=_iso(now + 30 * DAY),
+                                                        legal_basis="court-order")  # fmt: skip
+    records["sealed idx"] = str(sealed["sealed"]["log_idx"])
     w3 = gateway.container.chain.w3  # move the chain's clock past the short grant's expiry
     w3.provider.make_request("evm_setNextBlockTimestamp", [now + 60])  # type: ignore[arg-type]
     w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
@@ -155,11 +181,16 @@ def test_audit_shows_each_office_only_its_own_committees(
     actors, records = world
     other = gateway.client(actors["other office"]).access_log(record=records["plain"])
     # the west office oversees none of the east's committees: it sees only its own attempts
-    assert other["total"] > 0 and {e["accessor_org"] for e in other["entries"]} == {"sd-west"}
+    assert other["total"] > 0 and {_doc(e)["accessor_org"] for e in other["entries"]} == {"sd-west"}
     mine = gateway.client(actors["supervising office"]).access_log(record=records["granted"])
-    assert {e["accessor_org"] for e in mine["entries"]} >= {"civil-affairs", "rc-sunshine", "sd-east"}
+    assert {_doc(e)["accessor_org"] for e in mine["entries"]} >= {"civil-affairs", "rc-sunshine", "sd-east"}
     dept = gateway.client(actors["department admin"]).access_log()
-    assert dept["total"] > 0 and all(e["accessor_org"] == "civil-affairs" for e in dept["entries"])
+    assert dept["total"] > 0 and all(_doc(e)["accessor_org"] == "civil-affairs" for e in dept["entries"])
+    # the sealed read: its content shown to the office and the department, not to the owning committee
+    assert [e for e in mine["entries"] if e["action"] == "sealed" and "opened" in e]
+    assert [e for e in dept["entries"] if e["action"] == "sealed" and "opened" in e]
+    committee = gateway.client(actors["owner admin"]).access_log(limit=1000)["entries"]
+    assert not [e for e in committee if e["action"] == "sealed"]
 
 
 def test_no_refused_read_is_logged_as_allowed(
@@ -168,7 +199,7 @@ def test_no_refused_read_is_logged_as_allowed(
     _, records = world
     entries = gateway.client(gateway.org.sd_admin).access_log(limit=1000)["entries"]
     under_revoked = [
-        e for e in entries if e["record_id"] == records["revoked"] and e["accessor_org"] == "civil-affairs"
+        e for e in map(_doc, entries) if e["record_id"] == records["revoked"] and e["accessor_org"] == "civil-affairs"
     ]
     assert under_revoked and {e["outcome"] for e in under_revoked} == {"refused"}
 
@@ -199,3 +230,24 @@ def test_resident_view_matrix(
     views = (residents.my_records, residents.my_access, residents.my_requests, residents.my_keys)
     got = {call.__name__: _status(lambda call=call: call(client)) for call in views}
     assert set(got.values()) == {ME[actor]}, f"{actor}: {got}"
+
+
+@pytest.mark.parametrize("actor", list(SEALED))
+def test_sealed_read_matrix(
+    gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]], actor: str
+) -> None:
+    actors, records = world
+    until = _iso(gateway.container.now() + 30 * DAY)
+    client = gateway.client(actors[actor])
+    got = _status(lambda: client.get(records["granted"], sealed_until=until, legal_basis="court-order"))
+    assert got == SEALED[actor]
+
+
+@pytest.mark.parametrize("actor", list(EXTEND))
+def test_extend_seal_matrix(
+    gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]], actor: str
+) -> None:
+    actors, records = world
+    until = _iso(gateway.container.now() + 100 * DAY)
+    client = gateway.client(actors[actor])
+    assert _status(lambda: client.extend_seal(int(records["sealed idx"]), until)) == EXTEND[actor]

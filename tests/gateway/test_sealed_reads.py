@@ -28,6 +28,7 @@ from ledger.client.gateway import GatewayClient, GatewayClientError
 from ledger.types import Role
 from tests.conftest import Consortium
 from tests.gateway.conftest import Gateway
+from tests.gateway.test_published_schemas import validator
 from tests.gateway.test_residents import _wait_map_anchored
 
 DAY = 86_400
@@ -191,6 +192,9 @@ def test_the_supervising_office_extends_a_seal_in_the_open_and_only_it(
 
     listing = sdk.my_access(_client(gw, resident))["entries"]
     extension = _item(listing, done["idx"])["entry"]  # the resident sees who extended it, and to when
+    for leaf in (_item(listing, idx)["leaf"], _item(listing, done["idx"])["leaf"]):  # both leaves as published
+        validator(gw, "log-entry").validate(json.loads(leaf))
+    assert not validator(gw, "log-entry").is_valid({**extension, "sealed_idx": None})
     assert (extension["action"], extension["accessor_org"], extension["sealed_idx"]) == ("extend", "sd-east", idx)
     assert _item(listing, idx)["opens_at"] == _iso(now + 60 * DAY)
     _later(gw, 11 * DAY)  # past the first date: still sealed
