@@ -29,7 +29,8 @@ DEMO_ORGS: list[tuple[str, OrgKind, str | None, str, list[tuple[str, Role]]]] = 
     ("rc-harmony", OrgKind.COMMITTEE, "sd-east", "Harmony Residents' Committee",
      [("rc-harmony-admin", Role.ADMIN), ("rc-harmony-recorder", Role.RECORDER)]),
     ("civil-affairs", OrgKind.DEPARTMENT, None, "Civil Affairs Bureau",
-     [("civil-affairs-admin", Role.ADMIN), ("civil-affairs-verifier", Role.VERIFIER)]),
+     [("civil-affairs-admin", Role.ADMIN), ("civil-affairs-verifier", Role.VERIFIER),
+      ("civil-affairs-investigator", Role.VERIFIER | Role.SEALED_READER)]),
 ]  # fmt: skip
 
 
@@ -153,6 +154,8 @@ def seed_demo(settings: Settings) -> Deployment:
           "(in a second terminal: gridledger webhooks add http://127.0.0.1:8765/hook)", flush=True)  # fmt: skip
     print("    civil-affairs-verifier: gridledger sync civil-affairs-mirror --once   "
           "(again after a new household is committed; after a revoke, its fields are gone)", flush=True)  # fmt: skip
+    print("    civil-affairs-investigator: gridledger get HOUSEHOLD_ID --sealed-until 2027-06-01 --legal-basis "
+          "criminal-investigation   (logged now; residents see it only as sealed until that date)", flush=True)
     print(f"  the demo resident Zhang Min (enrolled by rc-sunshine): GRIDLEDGER_KEY={keys}/resident-zhang-min.json",
           flush=True)  # fmt: skip
     print("    gridledger me records;  gridledger me access --verify;  "

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -39,7 +40,7 @@ def _share_with_civil_affairs(cli: Callable[..., subprocess.CompletedProcess[str
     and reaches civil-affairs' webhook receiver; revoking the grant removes them."""
     as_ = {name: {"GRIDLEDGER_KEY": str(keys / f"{name}.json"), "GRIDLEDGER_KEY_PASSWORD": PASSWORD}
            for name in ("rc-sunshine-admin", "rc-sunshine-recorder", "civil-affairs-admin",
-                        "civil-affairs-verifier")}  # fmt: skip
+                        "civil-affairs-verifier", "civil-affairs-investigator")}  # fmt: skip
     granted = cli("grant", "civil-affairs", "--type", "household", "--fields", "head,members",
                   "--purpose", "winter subsidy review", **as_["rc-sunshine-admin"])  # fmt: skip
     assert granted.returncode == 0, granted.stderr
@@ -82,6 +83,11 @@ def _share_with_civil_affairs(cli: Callable[..., subprocess.CompletedProcess[str
     again = cli("sync", str(mirror), "--once", **as_["civil-affairs-verifier"])
     assert again.returncode == 0 and "1 new" in again.stdout
     assert newer.stdout.split()[2] in {p.stem for p in (mirror / "records").glob("*.json")}
+    until = (datetime.now() + timedelta(days=30)).date().isoformat()
+    for household in sorted(households):  # an investigation reads under seal: residents see it only as sealed
+        sealed = cli("get", household, "--sealed-until", until, "--legal-basis", "criminal-investigation",
+                     **as_["civil-affairs-investigator"])  # fmt: skip
+        assert sealed.returncode == 0 and "read under seal" in sealed.stderr, sealed.stderr
     assert cli("revoke", grant_id, **as_["rc-sunshine-admin"]).returncode == 0
     after = cli("sync", str(mirror), "--once", **as_["civil-affairs-verifier"])
     assert after.returncode == 0 and not list((mirror / "records").glob("*.json")), after.stdout
@@ -112,6 +118,8 @@ def _the_resident(cli: Callable[..., subprocess.CompletedProcess[str]], keys: Pa
     assert "read allowed by civil-affairs (verifier)" in history  # the sync read the household
     assert "purpose=winter subsidy review" in history and "access history verified" in history
     assert f"erase allowed by rc-sunshine (admin): record {records['resident']['id']}" in history, history
+    assert "sealed: a read about you that will be shown from" in history  # the investigation's read, and no more
+    assert "criminal-investigation" not in history
 
 
 def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) -> None:
