@@ -776,7 +776,22 @@ def main() -> None:
         "--sign-in-flight", action="store_true", help="--commit-only with the client signing as it sends"
     )
     parser.add_argument("--stored", type=int, default=0, help="records stored before a --commit-only run")
+    parser.add_argument(
+        "--residents-only", action="store_true",
+        help="only the residents' access-history run (full sizes unless --quick); print it",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.residents_only:
+        entries, subjects = cast(tuple[int, int], (QUICK if args.quick else FULL)["residents"])
+        with tempfile.TemporaryDirectory() as tmp:
+            stack = Stack(Path(tmp))
+            try:
+                r = bench_residents.bench_residents(stack, Path(tmp), database, BENCH_PASSWORD, entries, subjects)
+            finally:
+                stack.chain.stop()
+        print(json.dumps(r, indent=2))
+        print("\n".join(bench_residents.residents_lines(r)))
+        return
     if args.commit_only:
         with tempfile.TemporaryDirectory() as tmp:
             stack = Stack(Path(tmp))
