@@ -1,6 +1,6 @@
 """Record types and their JSON Schemas.
 
-Built-in types (``gateway/record_types/*.json``) are registered at start when missing.
+Built-in types (``ledger/record_types/*.json``) are registered at start when missing.
 Every commit is validated against its type's schema; an error names the failing path and
 the schema rule, never the value: jsonschema's own messages quote the instance (an ID
 number that fails its pattern, a phone number), and they would reach the client and the
@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, cast
 
 import jsonschema_rs
@@ -32,8 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.db.models import RecordType
 from gateway.services.subjects import Path as SubjectPath
 from gateway.services.subjects import subject_paths, subject_schemas
-
-BUILTIN_DIR = Path(__file__).resolve().parents[1] / "record_types"
+from ledger.type_versions import BUILTIN_DIR
 
 
 def builtin_types() -> dict[str, dict[str, Any]]:
