@@ -59,12 +59,12 @@ def rfc3339(moment: datetime) -> str:
 
 def parse_time(text: str) -> datetime:
     """An RFC 3339 time or a bare date (midnight UTC); raise ``ValueError`` in words otherwise."""
+    hint = "use e.g. 2027-06-01 or 2027-06-01T08:00:00+08:00"
     try:
         moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        hint = "use e.g. 2027-06-01 or 2027-06-01T08:00:00+08:00"
+        return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: a far offset pushes it past year 1 or 9999
         raise ValueError(f"not a date or time: {text[:40]!r} ({hint})") from None
-    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(UTC)
 
 
 def check_until(until: datetime, now: datetime) -> None:
@@ -73,6 +73,14 @@ def check_until(until: datetime, now: datetime) -> None:
         raise ValueError(f"a seal must end in the future, not at {rfc3339(until)}")
     if until > now + MAX_SEAL:
         raise ValueError(f"a seal may reach at most {MAX_SEAL.days} days ahead, to {rfc3339(now + MAX_SEAL)}")
+
+
+def within_reach(at: str, until: str) -> bool:
+    """Whether a seal (or an extension) dated ``at`` reaches no further than :data:`MAX_SEAL` past it."""
+    try:
+        return parse_time(until) <= parse_time(at) + MAX_SEAL
+    except ValueError:
+        return False
 
 
 def new_nonce() -> bytes:

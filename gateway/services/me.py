@@ -134,9 +134,12 @@ def my_access(container: Container, resident: Resident, map_size: int | None = N
         idx, leaf = row.idx, bytes(row.leaf)
         proof = ["0x" + p.hex() for p in log.inclusion(idx, size)]
         opening = sealed.get(idx)
-        if content is None and opening is not None:  # sealed, not yet open: the stub, and when it opens
+        if opening is not None and (content is None or not _shown(content, resident)):
+            # sealed and not yet open, or open but about another committee's record: the stub, when it
+            # opens, and (once open) that it is open elsewhere — never a bare hash, so a resident's
+            # check can tell a seal kept shut from one shown to the key of the record's committee
             entries.append({"idx": idx, "entry": document, "leaf": leaf.decode(), "proof": proof,
-                            "opens_at": opening.until})  # fmt: skip
+                            "opens_at": opening.until, **({"opened_elsewhere": True} if content else {})})  # fmt: skip
             continue
         if content is None or not _shown(content, resident):
             entries.append({"idx": idx, "redacted": True, "leaf_hash": "0x" + merkle.leaf_hash(leaf).hex(),

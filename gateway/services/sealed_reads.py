@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import LargeBinary, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from gateway.container import Container
 from gateway.db.models import AccessLogEntry
-from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from gateway.errors import Conflict, Forbidden, GatewayError, NotFound, ValidationFailed
 from gateway.services.access_log import entry_document
 from gateway.services.members import Member
 from ledger import seals
@@ -57,12 +57,15 @@ def _now(container: Container) -> datetime:
 
 
 def _until(container: Container, text: str, path: str) -> datetime:
+    """A seal date to the second (as logged), after the gateway's now and at most two years past the wall
+    clock that stamps entries (so a verifier can bound it by the entry's own ``at``)."""
     try:
-        until = seals.parse_time(text)
+        until = seals.parse_time(text).replace(microsecond=0)
         seals.check_until(until, _now(container))
+        seals.check_until(until, datetime.now(UTC))
     except ValueError as exc:
         raise ValidationFailed(f"{path}: {exc}", path=path) from None
-    return until.replace(microsecond=0)
+    return until
 
 
 def seal_request(container: Container, until: str | None, legal_basis: str | None) -> SealRequest | None:
@@ -113,9 +116,24 @@ def open_clause(now: datetime) -> ColumnElement[bool]:
     return and_(AccessLogEntry.sealed_until <= now, ~extended)
 
 
+STUB_PREFIX = b'{"action":"sealed",'
+"""How every stub leaf begins (JCS sorts ``action`` first; an ordinary entry begins with ``accessor``)."""
+
+
+def stub_clause() -> ColumnElement[bool]:
+    """SQL: the rows whose *leaf* is a stub (the seal columns a DBA can set do not make a row sealed)."""
+    return func.substr(AccessLogEntry.leaf, 1, len(STUB_PREFIX)) == literal(STUB_PREFIX, LargeBinary)
+
+
 def visible_clause(container: Container, member: Member, overseen: set[str]) -> ColumnElement[bool]:
-    """SQL: the rows ``member`` may match on their columns: unsealed ones, opened ones, and its privy ones."""
-    return or_(AccessLogEntry.seal_nonce.is_(None), privy_clause(member, overseen), open_clause(_now(container)))
+    """SQL: the rows ``member`` may match on their columns: ordinary ones, opened ones, and its privy ones.
+
+    Whether a row is sealed is read from its leaf, which the signed head binds: a DBA cannot hide
+    an ordinary read by marking it sealed. When it opens and who is privy are read from the
+    columns, which a DBA could move — but a DBA already holds the log in the clear, so this
+    decides only what members see sooner, never what a sealed entry says (:func:`openings`).
+    """
+    return or_(~stub_clause(), privy_clause(member, overseen), open_clause(_now(container)))
 
 
 def extensions(session: Session, idxs: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -148,12 +166,12 @@ def openings(
     The content is shown only when it hashes to the stub in the leaf; otherwise it is withheld
     (the integrity sweep reports the row).
     """
-    sealed = [row for row in rows if row.seal_nonce is not None]
-    found = extensions(session, (row.idx for row in sealed))
+    sealed = [(row, stub) for row in rows if bytes(row.leaf).startswith(STUB_PREFIX)
+              for stub in [json.loads(bytes(row.leaf))] if seals.is_stub(stub) and "sealed_until" in stub]  # fmt: skip
+    found = extensions(session, (row.idx for row, _ in sealed))
     now = seals.rfc3339(_now(container))
     out: dict[int, Opening] = {}
-    for row in sealed:
-        stub = json.loads(bytes(row.leaf))
+    for row, stub in sealed:
         until = seals.effective_until(stub, found[row.idx])
         opened = entry_document(row)
         shown = (until <= now or row.idx in privy) and not seals.check_opening(stub, opened)
@@ -176,31 +194,43 @@ def annotate(document: Mapping[str, Any], opening: Opening | None) -> dict[str, 
 
 def extend_seal(container: Container, member: Member, idx: int, until_text: str) -> dict[str, Any]:
     """Postpone the opening of sealed entry ``idx``, as an admin or auditor of the office that supervises
-    its record's owner; logged as an ``extend`` entry about the same subjects."""
+    its record's owner; logged as an ``extend`` entry about the same subjects.
+
+    The entry is appended first, holding the log's lock, and the seal is judged again in that
+    transaction: an extension racing the opening date (or another extension) cannot re-close a
+    seal that has opened. An entry that does not match its seal is answered as absent: to an
+    office, tampering is the integrity sweep's to report, not this answer's.
+    """
     if member.kind is not OrgKind.SUBDISTRICT or not member.has(OFFICE_ROLES):
         raise Forbidden("only an admin or auditor of a subdistrict office extends a seal")
     hidden = NotFound(f"no sealed entry {idx} of a record your office supervises")
     until = _until(container, until_text, "sealed_until")
+    log = container.access_log
     with container.sessions() as session:
         row = session.get(AccessLogEntry, idx)
-        if row is None or row.seal_nonce is None:
-            raise hidden
-        opening = openings(container, session, [row], privy={idx})[idx]
-        if opening.opened is None:
-            raise Conflict(f"sealed entry {idx} does not match its seal: run the integrity sweep")
-        owner = opening.opened["owner_org"]
+        opening = openings(container, session, [row], privy={idx}).get(idx) if row is not None else None
+        owner = opening.opened["owner_org"] if opening is not None and opening.opened is not None else None
         if owner is None or not (owner == member.org or container.members.supervises(member, owner)):
             raise hidden
-        if opening.until <= seals.rfc3339(_now(container)):
-            raise Conflict(f"sealed entry {idx} opened at {opening.until}: an open seal cannot be closed again")
-        if seals.rfc3339(until) <= opening.until:
-            raise ValidationFailed(f"sealed_until: an extension must reach past {opening.until}", path="sealed_until")
-        subjects = list(opening.opened["subject_keys"])
-    entry = container.access_log.record(
-        accessor=member.address, accessor_org=member.org, action=seals.EXTEND_ACTION, outcome="allowed",
-        reason="seal extended", record_id=str(uuid.uuid4()), owner_org=None, subject_keys=subjects,
-        grant_id=None, purpose=None, fields=[], sealed_until=until, seal_of=idx,
-    )  # fmt: skip
+        subjects = list(opening.opened["subject_keys"]) if opening and opening.opened else []
+        entry = log.append(
+            session, accessor=member.address, accessor_org=member.org, action=seals.EXTEND_ACTION,
+            outcome="allowed", reason="seal extended", record_id=str(uuid.uuid4()), owner_org=None,
+            subject_keys=subjects, grant_id=None, purpose=None, fields=[], sealed_until=until, seal_of=idx,
+        )  # fmt: skip
+        session.flush()
+        assert row is not None
+        before = [d for d in extensions(session, [idx])[idx] if d.get("idx") != entry.idx]  # all but ours
+        current = seals.effective_until(json.loads(bytes(row.leaf)), before)
+        now = seals.rfc3339(_now(container))
+        refusal: GatewayError | None = None
+        if current <= now:
+            refusal = Conflict(f"sealed entry {idx} opened at {current}: an open seal cannot be closed again")
+        elif seals.rfc3339(until) <= current:
+            refusal = ValidationFailed(f"sealed_until: an extension must reach past {current}", path="sealed_until")
+        if refusal is not None:
+            session.rollback()
+            raise refusal
+        session.commit()
+    log.saw(entry.idx + 1)
     return {"idx": entry.idx, "sealed_idx": idx, "sealed_until": seals.rfc3339(until)}
-
-

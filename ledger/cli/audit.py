@@ -41,6 +41,8 @@ def _line(entry: dict[str, Any]) -> str:
     """One access-log entry in a line; a sealed read you are not privy to, as only that."""
     if seals.is_stub(entry) and "opened" not in entry:
         return f"{local_time_of(entry['at'])} #{entry['idx']} sealed read, opens at {local_time_of(entry['opens_at'])}"
+    if "opened" in entry and seals.check_opening(json.loads(entry["leaf"]), entry["opened"]):  # not what was sealed
+        return f"{local_time_of(entry['at'])} #{entry['idx']} sealed read: its shown content does not match its seal"
     e = entry.get("opened") or entry
     seal = f" sealed until {local_time_of(entry['opens_at'])} ({e['legal_basis']})" if "opened" in entry else ""
     if e["action"] == seals.EXTEND_ACTION:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger import merkle
+from ledger import merkle, seals
 from ledger.chain.address_book import Deployment
 from ledger.chain.contracts import LogHeadInfo
 from ledger.client.gateway import GatewayClient
@@ -153,12 +153,17 @@ def verify_access_log(client: GatewayClient, deployment: Deployment, cache_dir: 
 
 
 def _check_entries(client: GatewayClient, verdict: LogVerdict, size: int, root: bytes, below: int) -> None:
-    """Every visible entry at or above ``below`` (newest first) is included in the current head."""
+    """Every visible entry at or above ``below`` (newest first) is included in the current head, and every
+    sealed read shown whole matches its seal."""
     offset = 0
     while size:
         page: dict[str, Any] = client.request("GET", f"/v1/audit/access?limit=1000&offset={offset}")
         entries = page["entries"]
         for entry in entries:
+            if "opened" in entry:  # a sealed read shown whole: it must be what was sealed (§L-5)
+                stub = json.loads(entry["leaf"])
+                mismatch = seals.check_opening(stub, entry["opened"])
+                verdict.problems += [f"sealed entry {entry['idx']}: {p}" for p in mismatch]
             if entry["idx"] >= size or entry["idx"] < below:
                 continue
             proof = client.request("GET", f"/v1/audit/log/inclusion?idx={entry['idx']}&size={size}")

@@ -29,7 +29,7 @@ from ledger.client.gateway import GatewayClient
 from ledger.enrolment import Enrolment, sign_enrolment
 from ledger.errors import ProofError
 from ledger.subject_map import check_complete, map_log_id
-from ledger.types import to_address
+from ledger.types import OrgKind, Role, to_address
 
 
 def enrol(client: GatewayClient, resident: str, id_number: str) -> dict[str, Any]:
@@ -166,7 +166,8 @@ def verify_my_access(
     if not signed_by_anchorer(deployment, org, log_id, size, root, _b(head["signature"])):
         verdict.problems.append(f"the log head is not signed by an anchorer of {org}")
     hashed: list[tuple[int, bytes]] = []
-    _check_seals(verdict, deployment.chain.latest_block_time() if now is None else now)
+    _check_seals(verdict, deployment.chain.latest_block_time() if now is None else now, deployment)
+    _remember_seals(pins, str(client.account.address), verdict)
     for item in verdict.entries:
         if item.get("redacted"):
             leaf_hash = _b(item["leaf_hash"])
@@ -191,21 +192,63 @@ def verify_my_access(
     return verdict
 
 
-def _check_seals(verdict: AccessVerdict, now: int) -> None:
-    """Every opened seal is what was sealed; none is kept shut past its date (from the entries' own dates)."""
+def _check_seals(verdict: AccessVerdict, now: int, deployment: Deployment) -> None:
+    """Every opened seal is what was sealed; none is kept shut past its date (from the entries' own dates,
+    counting only extensions made by an admin or auditor of a subdistrict office, each within two years)."""
     shown = [json.loads(item["leaf"]) for item in verdict.entries if "leaf" in item]
-    late = seals.rfc3339(datetime.fromtimestamp(now, UTC) - seals.OPENING_GRACE)
+    extensions = [d for d in shown if d.get("action") == seals.EXTEND_ACTION and _office_act(deployment, d, verdict)]
+    moment = datetime.fromtimestamp(now, UTC)
+    late, early = seals.rfc3339(moment - seals.OPENING_GRACE), seals.rfc3339(moment + seals.OPENING_GRACE)
     for item in verdict.entries:
         document = json.loads(item["leaf"]) if "leaf" in item else {}
         if not seals.is_stub(document):
             continue
-        until, idx = seals.effective_until(document, shown), item["idx"]
+        idx = item["idx"]
+        if not seals.within_reach(document["at"], document["sealed_until"]):
+            verdict.problems.append(f"sealed entry {idx} is sealed for longer than two years")
+        until = seals.effective_until(document, extensions)
         if "opened" in item:
             verdict.problems += [f"sealed entry {idx}: {p}" for p in seals.check_opening(document, item["opened"])]
+        elif item.get("opened_elsewhere"):
+            if until > early:
+                verdict.problems.append(f"sealed entry {idx} is said to be open before its date {until}")
         elif until <= late:
             verdict.problems.append(f"sealed entry {idx} was due to open at {until} but is still withheld")
         if item.get("opens_at") != until:
             verdict.problems.append(f"sealed entry {idx} opens at {until} by the log, not {item.get('opens_at')}")
+
+
+def _office_act(deployment: Deployment, document: dict[str, Any], verdict: AccessVerdict) -> bool:
+    """Whether an ``extend`` entry counts: made by an admin or auditor of a subdistrict office (by the chain,
+    now), reaching at most two years past its own time. One that does not is reported and ignored."""
+    org, roles = deployment.membership.membership_of(str(document.get("accessor")))
+    info = deployment.membership.get_org(org) if org else None
+    by_office = info is not None and info.kind is OrgKind.SUBDISTRICT and bool(roles & (Role.ADMIN | Role.AUDITOR))
+    in_reach = seals.within_reach(str(document.get("at")), str(document.get("sealed_until")))
+    if not (by_office and in_reach):
+        why = "not by an office's admin or auditor" if not by_office else "reaching past two years"
+        verdict.problems.append(f"extension {document.get('idx')} of sealed entry {document.get('sealed_idx')} "
+                                f"does not count: {why}")  # fmt: skip
+    return by_office and in_reach
+
+
+def _remember_seals(path: Path | None, address: str, verdict: AccessVerdict) -> None:
+    """Remember every stub this key was shown (in the pins file); a seal shown later as a bare hash is withheld."""
+    if path is None or not path.exists():
+        return
+    pins: dict[str, Any] = json.loads(path.read_text())
+    mine = pins.get(address)
+    if not isinstance(mine, dict):
+        return
+    seen: dict[str, str] = dict(mine.get("seals", {}))
+    for item in verdict.entries:
+        if item.get("redacted") and str(item["idx"]) in seen:
+            verdict.problems.append(f"sealed entry {item['idx']} is now shown only as a hash: it is withheld")
+        elif "leaf" in item and seals.is_stub(json.loads(item["leaf"])):
+            seen[str(item["idx"])] = "0x" + merkle.leaf_hash(item["leaf"].encode()).hex()
+    if seen != mine.get("seals", {}):
+        pins[address] = {**mine, "seals": seen}
+        path.write_text(json.dumps(pins, indent=2) + "\n")
 
 
 def _pin(path: Path | None, address: str, seen: dict[str, str], verdict: AccessVerdict) -> None:
@@ -218,7 +261,7 @@ def _pin(path: Path | None, address: str, seen: dict[str, str], verdict: AccessV
         pins[address] = seen
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(pins, indent=2) + "\n")
-    elif pinned != seen:
+    elif {name: pinned.get(name) for name in seen} != seen:  # the pin also remembers seals (_remember_seals)
         verdict.problems.append(
             f"the gateway now answers about another log or subject key than it did before ({path}): "
             "ask your committee; do not trust this history"

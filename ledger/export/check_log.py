@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ledger import fields, merkle
+from ledger import fields, merkle, seals
 from ledger.errors import ProofError, VerificationError
 from ledger.export import layout
 from ledger.export.context import Context
@@ -136,11 +136,20 @@ def _entry(ctx: Context, line: bytes, number: int, size: int) -> tuple[int, byte
     where = f"{layout.ENTRIES} line {number}"
     try:
         data = obj(layout.load_json(line, where), where)
-        layout.closed(data, {"idx", "leaf", "proof"}, where)
+        layout.closed(data, {"idx", "leaf", "proof", "opened"}, where)
         idx = field(data, "idx", integer(0, max(size - 1, 0)))
         leaf = field(data, "leaf", text).encode("utf-8")
         proof = field(data, "proof", _proof)
         document = obj(layout.load_json(leaf, f"{where}'s leaf"), f"{where}'s leaf")
+        if seals.is_stub(document):  # a sealed read: judged by its opened document, which must match its seal
+            opened = obj(data.get("opened"), f"{where}'s opened document")
+            problems = seals.check_opening(document, opened)
+            if problems:
+                ctx.problem(f"{where}: sealed entry {problems[0]}")
+                return None
+            document = {**opened, "idx": document["idx"]}
+        elif "opened" in data:
+            ctx.problem(f"{where}: only a sealed entry carries an opened document")
     except FieldError as exc:
         ctx.problem(f"{where} is malformed: {exc}")
         return None

@@ -257,7 +257,8 @@ def _write_log(
     lines = []
     for idx in sorted(entries):
         proof = client.request("GET", f"/v1/audit/log/inclusion?idx={idx}&size={size}")["proof"]
-        line = {"idx": idx, "leaf": entries[idx], "proof": proof}
+        leaf, opened = entries[idx]
+        line = {"idx": idx, "leaf": leaf, "proof": proof, **({"opened": opened} if opened is not None else {})}
         lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
         bar.advance()
     files.put(layout.ENTRIES, "".join(lines).encode())
@@ -272,15 +273,16 @@ def _consistency(client: GatewayClient, first: int, second: int) -> list[str]:
     return proof
 
 
-def _visible_entries(client: GatewayClient, size: int) -> dict[int, str]:
-    """The leaf text of every entry below ``size`` the member may audit (newest first, offsets may shift)."""
-    found: dict[int, str] = {}
+def _visible_entries(client: GatewayClient, size: int) -> dict[int, tuple[str, dict[str, Any] | None]]:
+    """The leaf text (and a sealed read's opened document, where shown) of every entry below ``size`` the
+    member may audit (newest first, offsets may shift)."""
+    found: dict[int, tuple[str, dict[str, Any] | None]] = {}
     offset = 0
     while size:
         page = client.request("GET", f"/v1/audit/access?limit={ACCESS_PAGE}&offset={offset}")
         for entry in page["entries"]:
             if entry["idx"] < size:
-                found[int(entry["idx"])] = str(entry["leaf"])
+                found[int(entry["idx"])] = (str(entry["leaf"]), entry.get("opened"))
         offset += len(page["entries"])
         if not page["entries"] or page["entries"][-1]["idx"] == 0:
             break

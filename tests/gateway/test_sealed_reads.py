@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +22,11 @@ from sqlalchemy import update
 
 from gateway.db.models import AccessLogEntry
 from gateway.services.integrity import sweep_log
-from ledger import seals
+from ledger import merkle, seals
 from ledger.client import residents as sdk
 from ledger.client.gateway import GatewayClient, GatewayClientError
+from ledger.export import check_export, write_export
+from ledger.export.checker import open_export
 from ledger.types import Role
 from tests.conftest import Consortium
 from tests.gateway.conftest import Gateway
@@ -58,26 +60,17 @@ def _iso(unix: int) -> str:
 @pytest.fixture
 def gw(gateway: Gateway) -> Gateway:
     """The gateway with its clock set to the chain's, which earlier tests here moved ahead (never back)."""
-    container = gateway.container
-    offset = max(0.0, container.now() - time.time())
-    container.clock = lambda: time.time() + offset
+    gateway.follow_chain()
     return gateway
 
 
 def _client(gw: Gateway, account: LocalAccount) -> GatewayClient:
-    """A client that signs by the gateway's clock, wherever it is moved."""
-    return GatewayClient("http://testserver", account, http=gw.http, clock=lambda: gw.container.clock())
+    return gw.client(account)
 
 
 def _later(gw: Gateway, seconds: int) -> None:
     """Move the chain's clock and the gateway's ``seconds`` ahead, for the rest of the module."""
-    container = gw.container
-    target = container.now() + seconds
-    provider = container.chain.w3.provider
-    provider.make_request("evm_setNextBlockTimestamp", [target])  # type: ignore[arg-type]
-    provider.make_request("evm_mine", [])  # type: ignore[arg-type]
-    offset = target - time.time()
-    container.clock = lambda: time.time() + offset
+    gw.move_clocks(gw.container.now() + seconds)
 
 
 def _setup(gw: Gateway, id_number: str) -> tuple[str, LocalAccount]:
@@ -144,7 +137,7 @@ def test_a_sealed_read_shows_only_as_sealed_until_its_date_then_opens_as_it_was_
 
 
 def test_a_verifier_catches_a_seal_kept_shut_past_its_date_or_opened_to_other_content(
-    gw: Gateway, investigator: LocalAccount
+    gw: Gateway, investigator: LocalAccount, tmp_path: Path
 ) -> None:
     record, resident = _setup(gw, "110101198807150027")
     until = gw.container.now() + 3 * DAY
@@ -171,6 +164,24 @@ def test_a_verifier_catches_a_seal_kept_shut_past_its_date_or_opened_to_other_co
     finally:
         sdk.my_access = real  # type: ignore[assignment]
     assert f"sealed entry {idx}: the opened entry does not hash to its seal" in verdict.problems
+    # a gateway that later shows the seal as a bare hash is caught by what the resident's check remembers
+    pins = tmp_path / "pins.json"
+    assert sdk.verify_my_access(client, deployment, pins).valid
+
+    def hashed(gw_: GatewayClient, map_size: int | None = None) -> dict[str, Any]:
+        listing = real(gw_, map_size)
+        item = _item(listing["entries"], idx)
+        listing["entries"] = [e if e is not item else {"idx": idx, "redacted": True, "proof": item["proof"],
+                              "leaf_hash": "0x" + merkle.leaf_hash(item["leaf"].encode()).hex()}
+                              for e in listing["entries"]]  # fmt: skip
+        return listing
+
+    sdk.my_access = hashed  # type: ignore[assignment]
+    try:
+        verdict = sdk.verify_my_access(client, deployment, pins)
+    finally:
+        sdk.my_access = real  # type: ignore[assignment]
+    assert f"sealed entry {idx} is now shown only as a hash: it is withheld" in verdict.problems
 
 
 def test_the_supervising_office_extends_a_seal_in_the_open_and_only_it(
@@ -236,6 +247,47 @@ def test_only_a_sealed_reader_reads_under_seal_and_bad_asks_are_refused_in_words
     refused = [e for e in sdk.my_access(_client(gw, resident))["entries"] if e["idx"] == size]
     assert refused[0]["entry"]["outcome"] == "refused" and refused[0]["entry"]["accessor"] == org.dept_verifier.address
     assert refused[0]["entry"]["reason"] == "sealed read without the sealed-reader role"
+
+
+def test_an_export_holding_a_sealed_read_verifies_with_its_opened_content(
+    gw: Gateway, investigator: LocalAccount, tmp_path: Path
+) -> None:
+    container = gw.container
+    record, _ = _setup(gw, "110101198807150078")
+    _client(gw, investigator).get(record, sealed_until=_iso(container.now() + 30 * DAY), legal_basis="court-order")
+    office = _client(gw, gw.org.sd_admin)
+    out = tmp_path / "export"
+    write_export(office, container.deployment(), out, anchor_wait=60)
+    verdict = check_export(open_export(out), container.deployment())
+    assert verdict.valid, verdict.problems
+    lines = [json.loads(line) for line in (out / "access-log" / "entries.jsonl").read_text().splitlines()]
+    assert [line for line in lines if "opened" in line and line["opened"]["record_id"] == record]
+    # an export whose opened content was softened fails its seal
+    softened = [{**line, "opened": {**line["opened"], "legal_basis": "general"}} if "opened" in line else line
+                for line in lines]  # fmt: skip
+    (out / "access-log" / "entries.jsonl").write_text("".join(json.dumps(x, separators=(",", ":")) + "\n"
+                                                               for x in softened))  # fmt: skip
+    problems = check_export(open_export(out), container.deployment()).problems
+    assert any("does not hash to its seal" in p for p in problems), problems
+
+
+def test_a_dba_cannot_hide_an_ordinary_read_by_marking_it_sealed(gw: Gateway) -> None:
+    container = gw.container
+    record = _client(gw, gw.org.c1_recorder).commit("meeting", {"date": "2026-12-03", "topic": "hide"})["id"]
+    committee = _client(gw, gw.org.c1_admin)
+    committee.get(record)
+    (read,) = committee.access_log(record=record)["entries"]
+    with container.sessions() as session:
+        session.execute(update(AccessLogEntry).where(AccessLogEntry.idx == read["idx"])
+                        .values(seal_nonce=b"\x01" * 32, sealed_until=datetime(2099, 1, 1, tzinfo=UTC)))  # fmt: skip
+        session.commit()
+    assert [e["idx"] for e in committee.access_log(record=record)["entries"]] == [read["idx"]]  # still listed
+    problems = sweep_log(container)["mismatches"]
+    assert any(p["id"] == str(read["idx"]) and "differs from its logged leaf" in p["problem"] for p in problems)
+    with container.sessions() as session:  # put it back: later tests sweep this log
+        session.execute(update(AccessLogEntry).where(AccessLogEntry.idx == read["idx"])
+                        .values(seal_nonce=None, sealed_until=None))  # fmt: skip
+        session.commit()
 
 
 def test_a_dba_neither_opens_a_seal_early_nor_changes_what_it_says(
