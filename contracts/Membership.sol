@@ -15,8 +15,9 @@ import {Texts} from "./Texts.sol";
  *
  * The consortium admin (`DEFAULT_ADMIN_ROLE`) onboards subdistrict offices, departments and
  * operators; an admin of a subdistrict office onboards the residents' committees under it
- * and their members. Only the consortium admin hands out the anchorer role, and the sealed-reader
- * role (to members of departments only). Every change
+ * and their members. Only the consortium admin hands out the anchorer and standards roles, and
+ * the sealed-reader role (to members of departments only); the privacy-reviewer role is held
+ * only in subdistrict offices. Every change
  * may be sent by the acting member or relayed with its EIP-712 signature ({RelayedCalls}).
  *
  * Deactivation is O(1) whatever the size of the organisation: it records the block, and
@@ -42,9 +43,15 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
     /// after a date (an investigation). Held only by members of departments, handed out only by
     /// the consortium admin.
     uint8 public constant ROLE_SEALED_READER = 32;
-    uint8 private constant _ALL_ROLES = 63;
+    /// @notice Registers record-type versions and purpose codes ({RecordTypes}): the standards body.
+    /// Handed out only by the consortium admin, in an organisation of any kind.
+    uint8 public constant ROLE_STANDARDS = 64;
+    /// @notice Approves or refuses proposed grants of sensitive fields ({AccessGrants}) of its office
+    /// and the committees it supervises. Held only by members of subdistrict offices.
+    uint8 public constant ROLE_PRIVACY_REVIEWER = 128;
+    uint8 private constant _ALL_ROLES = 255;
     /// @dev The roles only the consortium admin hands out.
-    uint8 private constant _CONSORTIUM_ROLES = ROLE_ANCHORER | ROLE_SEALED_READER;
+    uint8 private constant _CONSORTIUM_ROLES = ROLE_ANCHORER | ROLE_SEALED_READER | ROLE_STANDARDS;
     uint256 private constant _MAX_NAME_BYTES = 64;
     uint256 private constant _MAX_URL_BYTES = 200;
 
@@ -136,8 +143,9 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
     /**
      * @notice Adds `account` to organisation `orgId` with `roles`.
      * Requirements: the caller may manage `orgId` ({canManage}); the account belongs to no
-     * (active) organisation; roles non-empty; only the consortium admin grants the anchorer and
-     * sealed-reader roles, the latter only in a department.
+     * (active) organisation; roles non-empty; only the consortium admin grants the anchorer,
+     * sealed-reader and standards roles; the sealed-reader role only in a department, the
+     * privacy-reviewer role only in a subdistrict.
      * Emits {MemberAdded}.
      */
     function addMember(address account, bytes32 orgId, uint8 roles) external {
@@ -167,8 +175,9 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
     /**
      * @notice Replaces the roles of `account`.
      * Requirements: the account is a member; the caller may manage its organisation; roles
-     * non-empty; only the consortium admin grants the anchorer and
-     * sealed-reader roles, the latter only in a department.
+     * non-empty; only the consortium admin grants the anchorer, sealed-reader and standards
+     * roles; the sealed-reader role only in a department, the privacy-reviewer role only in a
+     * subdistrict.
      * Emits {MemberRolesChanged}.
      */
     function setRoles(address account, uint8 roles) external {
@@ -382,9 +391,9 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
 
     function _requireManage(address actor, bytes32 orgId, uint8 roles) private view {
         if (roles == 0 || roles & ~_ALL_ROLES != 0) revert MembershipInvalidRoles(roles);
-        if (roles & ROLE_SEALED_READER != 0 && _orgs[orgId].kind != OrgKind.Department) {
-            revert MembershipInvalidRoles(roles);
-        }
+        OrgKind kind = _orgs[orgId].kind;
+        if (roles & ROLE_SEALED_READER != 0 && kind != OrgKind.Department) revert MembershipInvalidRoles(roles);
+        if (roles & ROLE_PRIVACY_REVIEWER != 0 && kind != OrgKind.Subdistrict) revert MembershipInvalidRoles(roles);
         if (!canManage(actor, orgId)) revert MembershipUnauthorized(actor, orgId);
         if (roles & _CONSORTIUM_ROLES != 0 && !hasRole(DEFAULT_ADMIN_ROLE, actor)) {
             revert MembershipUnauthorized(actor, orgId);

@@ -18,7 +18,7 @@ from gateway.security.vault import Vault
 from gateway.services.access_log import AccessLog
 from gateway.services.grant_index import GrantIndex
 from gateway.services.members import MemberDirectory
-from gateway.services.record_types import RecordTypes, register_builtin
+from gateway.services.record_types import RecordTypes, store_builtin
 from gateway.services.residents import ResidentDirectory
 from gateway.services.subject_maps import SubjectMaps
 from gateway.settings import Settings
@@ -26,12 +26,12 @@ from ledger.chain.client import ChainClient
 
 
 def build_container(settings: Settings, *, clock: Callable[[], float] = time.time) -> Container:
-    """Migrate the database, register the built-in record types and wire the services."""
+    """Migrate the database, keep the built-in type versions' documents and wire the services."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
     sessions = session_factory(engine)
-    register_builtin(sessions)
+    store_builtin(sessions)
     container = Container(
         settings=settings,
         chain=ChainClient(settings.resolved_rpc_url, confirmations=settings.confirmations),
@@ -42,7 +42,7 @@ def build_container(settings: Settings, *, clock: Callable[[], float] = time.tim
         clock=clock,
     )
     container.access_log = AccessLog(sessions, container.sign_log_head, container.operator_signed_head)
-    container.record_types = RecordTypes(sessions)
+    container.record_types = RecordTypes(sessions, lambda: container.deployment().record_types)
     container.members = MemberDirectory(lambda: container.deployment().membership)
     container.grant_index = GrantIndex(container)
     container.residents = ResidentDirectory(container)

@@ -24,6 +24,7 @@ def _keccak(data: bytes) -> bytes:
 
 MEMBERSHIP_DOMAIN = ("GridLedger Membership", "1")
 GRANTS_DOMAIN = ("GridLedger AccessGrants", "1")
+TYPES_DOMAIN = ("GridLedger RecordTypes", "1")
 
 _TYPES: dict[str, list[dict[str, str]]] = {
     "RegisterOrg": [
@@ -51,6 +52,19 @@ _TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "expiresAt", "type": "uint64"},
     ],
     "Revoke": [{"name": "grantId", "type": "uint256"}],
+    "ReviewGrant": [
+        {"name": "grantId", "type": "uint256"},
+        {"name": "approved", "type": "bool"},
+        {"name": "reasonHash", "type": "bytes32"},
+    ],
+    # RecordTypes (TYPES_DOMAIN); sensitiveFields is the EIP-712 hash of the string[], as the contract takes it
+    "RegisterVersion": [
+        {"name": "name", "type": "bytes32"},
+        {"name": "versionHash", "type": "bytes32"},
+        {"name": "supersedes", "type": "bytes32"},
+        {"name": "sensitiveFields", "type": "bytes32"},
+    ],
+    "RegisterPurpose": [{"name": "code", "type": "bytes32"}],
 }
 _AUTH = [
     {"name": "signer", "type": "address"},
@@ -113,9 +127,28 @@ ENTRY_FIELDS = [
     {"name": "supersedes", "type": "bytes32"},
     {"name": "commitment", "type": "bytes32"},
 ]
+ENTRY2_TYPE = (
+    "RecordEntry2(uint16 format,bytes32 recordId,bytes32 org,bytes32 recordType,uint32 version,"
+    "bytes32 supersedes,bytes32 commitment,bytes32 typeVersion)"
+)
+ENTRY2_FIELDS = [*ENTRY_FIELDS, {"name": "typeVersion", "type": "bytes32"}]
+ENTRY_PRIMARY_TYPES = {1: "RecordEntry", 2: "RecordEntry2"}
+"""The EIP-712 struct each entry format signs: a distinct name per format, so that a signature over
+one format can never verify as another (§P-4)."""
+ENTRY_TYPE_FIELDS = {1: ENTRY_FIELDS, 2: ENTRY2_FIELDS}
+
+EntryWords = (
+    tuple[int, bytes, bytes, bytes, int, bytes, bytes] | tuple[int, bytes, bytes, bytes, int, bytes, bytes, bytes]
+)
+"""The struct's members as words: format, recordId, org, recordType, version, supersedes, commitment, and for
+format 2 typeVersion."""
+
 _SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _DOMAIN_TYPEHASH = _keccak(b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
 _ENTRY_TYPEHASH = _keccak(ENTRY_TYPE.encode())
+_ENTRY2_TYPEHASH = _keccak(ENTRY2_TYPE.encode())
+ENTRY_TYPEHASHES = {1: _ENTRY_TYPEHASH, 2: _ENTRY2_TYPEHASH}
+_WORD_COUNT = {1: 7, 2: 8}
 
 
 def entry_domain_separator(chain_id: int, registry: str) -> bytes:
@@ -129,11 +162,16 @@ def entry_domain_separator(chain_id: int, registry: str) -> bytes:
     )
 
 
-def entry_digest(domain_separator: bytes, words: tuple[int, bytes, bytes, bytes, int, bytes, bytes]) -> bytes:
-    """EIP-712 digest of a ``RecordEntry`` (format, recordId, org, recordType, version, supersedes, commitment)."""
-    fmt, record_id, org, record_type, version, supersedes, commitment = words
+def entry_digest(domain_separator: bytes, words: EntryWords) -> bytes:
+    """EIP-712 digest of an entry: a ``RecordEntry`` (format 1: seven words) or a ``RecordEntry2`` (format 2:
+    the same seven, then ``typeVersion``). The struct is chosen by the format word, and the number of words
+    must be that format's; ``ValueError`` otherwise."""
+    fmt = words[0]
+    if _WORD_COUNT.get(fmt) != len(words):
+        raise ValueError(f"an entry of format {fmt} is not {len(words)} words")
+    _, record_id, org, record_type, version, supersedes, commitment, *type_version = words
     struct = _keccak(
-        _ENTRY_TYPEHASH
+        ENTRY_TYPEHASHES[fmt]
         + fmt.to_bytes(32, "big")
         + record_id
         + org
@@ -141,6 +179,7 @@ def entry_digest(domain_separator: bytes, words: tuple[int, bytes, bytes, bytes,
         + version.to_bytes(32, "big")
         + supersedes
         + commitment
+        + b"".join(type_version)
     )
     return _keccak(b"\x19\x01" + domain_separator + struct)
 

@@ -10,6 +10,10 @@ two words instead:
 - ``purposeHash``: ``SHA-256("gridledger-purpose-v1" || 0x00 || salt || UTF-8(text))``
   with a fresh 32-byte salt per grant, kept off-chain beside the text.
 
+The codes are registered on-chain in ``RecordTypes`` (a grant naming an unregistered code
+is refused); :data:`PURPOSE_CODES` is the list a new deployment registers, and the
+consortium's standards body may add more.
+
 The hash binds the grant to its text: whoever is later shown the text and salt can check
 that this is the purpose that was granted, and a gateway cannot swap it. The salt makes
 the hash unguessable: without it, a short text ("check Qiu Xiaoyan") could be found by
@@ -27,6 +31,19 @@ PURPOSE_SALT_BYTES = 32
 """Length of a purpose salt: as long as the hash, so the salt is never the weak part."""
 
 _DOMAIN = b"gridledger-purpose-v1\x00"
+
+PURPOSE_CODES: dict[str, str] = {
+    "general": "General administration of the owner's own services, where no narrower code fits",
+    "other": "A purpose no code names; the free text says which",
+    "subsidy-review": "Checking a claim for a subsidy or allowance",
+    "eligibility-check": "Checking whether a resident or household qualifies for a service",
+    "case-handling": "Handling a case: a complaint, a dispute, a request for help",
+    "epidemic-response": "Public-health measures during an epidemic",
+    "statistics": "Statistics and planning, with nothing published about any one person",
+    "investigation": "An investigation by an authority empowered by law to conduct one",
+    "statutory": "A duty the law places on the reading organisation itself",
+}
+"""Purpose code -> one line saying what it covers: the codes every new deployment registers."""
 
 
 def new_purpose_salt() -> bytes:

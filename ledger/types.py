@@ -46,6 +46,8 @@ class Role(IntFlag):
     VERIFIER = 8
     ANCHORER = 16
     SEALED_READER = 32
+    STANDARDS = 64
+    PRIVACY_REVIEWER = 128
 
 
 @lru_cache(maxsize=4096)

@@ -17,6 +17,10 @@ JavaScript verifier (``verifier-js/``) reports the same codes on the same vector
     §V-11    batch-facts              tree size, block and time as the registry says
     §V-12    anchor-transaction       the transaction anchored that batch in that block
     §V-13    committer-role           the committer was a recorder of the owner then
+    §V-14    type-version             a format-2 entry's type version is registered under its type
+
+§V-14 reads ``RecordTypes``; a chain view that cannot (a deployment or address book from before
+that contract) leaves it unmade and says so in a note. A format-1 entry never needs it.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from ledger.chain.address_book import AddressBook, Deployment
 from ledger.chain.contracts import BatchInfo
 from ledger.chain.view import ChainView, DeploymentChain, TransactionFacts
 from ledger.commitments import DISCLOSURE_FORMAT, Disclosure, verify_disclosure
-from ledger.entries import ENTRY_FORMAT, EntryDomain
+from ledger.entries import ENTRY_FORMATS, EntryDomain, entry_format
 from ledger.errors import DocumentError, ProofError, VerificationError
 from ledger.receipts import RECEIPT_FORMAT, Receipt, batch_id_for
 from ledger.timefmt import local_time
@@ -39,8 +43,12 @@ from ledger.types import OrgId, Role, to_address
 CHECKS = (
     "json", "format", "schema", "version-rule", "trust-domain", "signature", "disclosure-record",
     "disclosure-proof", "inclusion", "batch-anchored", "batch-facts", "anchor-transaction", "committer-role",
+    "type-version",
 )  # fmt: skip
-"""Every check code, in the order of docs/spec/verification.md (§V-1 … §V-13)."""
+"""Every check code, in the order of docs/spec/verification.md (§V-1 … §V-14)."""
+
+TypeVersionNames = Callable[[bytes], str | None]
+"""The type name ``RecordTypes`` registers a version hash under, ``None`` when it registers none (§V-14)."""
 
 
 @dataclass
@@ -61,6 +69,7 @@ class Verdict:
     block_number: int | None = None
     anchored_at: int | None = None
     batch_id: str = ""
+    type_version: str | None = None  # the entry's record-type version, "0x" + 64 hex (format 2)
 
     @property
     def valid(self) -> bool:
@@ -79,7 +88,10 @@ class Verdict:
     def summary(self) -> str:
         if not self.record_id:  # a document that could not be read: nothing about the record is known
             return f"INVALID: {'; '.join(self.problems)}"
-        what = f"record {self.record_id} v{self.version} ({self.record_type}) of {self.org}"
+        kind = self.record_type
+        if self.type_version is not None:
+            kind += f", type version {self.type_version}"
+        what = f"record {self.record_id} v{self.version} ({kind}) of {self.org}"
         if not self.valid:
             return f"INVALID: {what}: {'; '.join(self.problems)}"
         if not self.payload_checked:
@@ -115,6 +127,7 @@ def _verdict_for(receipt: Receipt) -> Verdict:
         block_number=receipt.block_number,
         anchored_at=receipt.anchored_at,
         batch_id="0x" + receipt.batch_id.hex(),
+        type_version=None if entry.type_version is None else "0x" + entry.type_version.hex(),
     )
 
 
@@ -175,8 +188,19 @@ def _local_checks(verdict: Verdict, receipt: Receipt, disclosure: Disclosure | N
     _check_inclusion(verdict, receipt)
 
 
-def verify_with(receipt: Receipt, disclosure: Disclosure | None, book: AddressBook, chain: ChainView) -> Verdict:
-    """Every check of §V-4 to §V-13 against ``book`` (the verifier's own) and ``chain`` (its node)."""
+def verify_with(
+    receipt: Receipt,
+    disclosure: Disclosure | None,
+    book: AddressBook,
+    chain: ChainView,
+    *,
+    type_versions: TypeVersionNames | None = None,
+) -> Verdict:
+    """Every check of §V-4 to §V-14 against ``book`` (the verifier's own) and ``chain`` (its node).
+
+    ``type_versions`` answers §V-14 for a format-2 entry; without it, it is asked of ``chain``
+    (a view with a ``type_version`` read, or one over a deployment with ``record_types``).
+    """
     verdict = _verdict_for(receipt)
     if receipt.chain_id != book.chain_id or receipt.registry.lower() != book.registry.lower():  # §V-5
         verdict.fail(
@@ -189,12 +213,14 @@ def verify_with(receipt: Receipt, disclosure: Disclosure | None, book: AddressBo
     _local_checks(verdict, receipt, disclosure, EntryDomain(book.chain_id, to_address(book.registry)))
     if "trust-domain" in verdict.checks:
         return verdict  # no chain read for a receipt of another deployment (§V-5)
-    _chain_checks(verdict, receipt, book, chain)
+    _chain_checks(verdict, receipt, book, chain, type_versions)
     return verdict
 
 
-def _chain_checks(verdict: Verdict, receipt: Receipt, book: AddressBook, chain: ChainView) -> None:
-    """§V-10 to §V-13; every fact is read from ``chain`` and compared, never taken from the receipt."""
+def _chain_checks(
+    verdict: Verdict, receipt: Receipt, book: AddressBook, chain: ChainView, type_versions: TypeVersionNames | None
+) -> None:
+    """§V-10 to §V-14; every fact is read from ``chain`` and compared, never taken from the receipt."""
     chain.prefetch(receipt.batch_id, receipt.tx_hash, receipt.entry.committer, receipt.block_number)
     batch = chain.batch(receipt.batch_id)
     if batch is None:
@@ -228,11 +254,52 @@ def _chain_checks(verdict: Verdict, receipt: Receipt, book: AddressBook, chain: 
         )
     if batch.batch_id != batch_id_for(receipt.batch_root):  # §P-6: adopted, not refused
         verdict.notes.append("the batch id is not derived from its root: another anchorer anchored this root first")
+    if receipt.entry.type_version is not None:  # format 2 only: a format-1 entry never reads RecordTypes
+        _check_type_version(verdict, receipt.entry.type_version, receipt.entry.record_type,
+                            type_versions or _type_versions_of(chain))  # fmt: skip
+
+
+def _check_type_version(
+    verdict: Verdict, type_version: bytes, record_type: str, type_versions: TypeVersionNames | None
+) -> None:
+    """§V-14: ``RecordTypes`` registers the entry's type version, under the entry's type."""
+    shown = "0x" + type_version.hex()
+    if type_versions is None:
+        verdict.notes.append("the type version was not checked on-chain: the address book names no RecordTypes")
+        return
+    name = type_versions(type_version)
+    if name is None:
+        verdict.fail("type-version", f"type version {shown} is not registered on-chain")
+    elif name != record_type:
+        verdict.fail("type-version", f"type version {shown} is registered for type {name}, not {record_type}")
+
+
+def _type_versions_of(chain: ChainView) -> TypeVersionNames | None:
+    """How ``chain`` answers §V-14, if it can: its own ``type_version`` read (a vector file's static chain),
+    or the ``RecordTypes`` client of the deployment it reads through; ``None`` before that contract existed."""
+    view: object = chain._get() if isinstance(chain, _Lazy) else chain
+    own = getattr(view, "type_version", None)
+    if callable(own):
+        return own  # type: ignore[no-any-return]
+    record_types = getattr(getattr(view, "deployment", None), "record_types", None)
+    return None if record_types is None else _names_from(record_types)
+
+
+def _names_from(record_types: Any) -> TypeVersionNames:
+    """A :data:`TypeVersionNames` over a ``RecordTypes`` client (``version_info(hash) -> TypeVersionInfo | None``)."""
+
+    def name_of(version_hash: bytes) -> str | None:
+        info = record_types.version_info(version_hash)
+        return None if info is None else str(info.name)
+
+    return name_of
 
 
 def verify(receipt: Receipt, disclosure: Disclosure | None, deployment: Deployment) -> Verdict:
     """All the checks; ``deployment`` is the verifier's own address book on its own node."""
-    return verify_with(receipt, disclosure, deployment.book, DeploymentChain(deployment))
+    record_types = getattr(deployment, "record_types", None)  # None on a deployment from before RecordTypes
+    names = None if record_types is None else _names_from(record_types)
+    return verify_with(receipt, disclosure, deployment.book, DeploymentChain(deployment), type_versions=names)
 
 
 def verify_texts(
@@ -301,12 +368,8 @@ def check_formats(receipt: Any, disclosure: Any, *, disclosure_given: bool = Tru
     """
     if not isinstance(receipt, dict) or receipt.get("format") != RECEIPT_FORMAT:
         raise DocumentError("format", f"not a receipt (format must be {RECEIPT_FORMAT!r})")
-    entry = receipt.get("entry", {"format": ENTRY_FORMAT})  # a missing entry is a schema matter (§V-3)
-    if not isinstance(entry, dict) or not _is_entry_format(entry.get("format")):
-        raise DocumentError("format", f"not an entry of format {ENTRY_FORMAT}")
+    entry = receipt.get("entry", {"format": ENTRY_FORMATS[0]})  # a missing entry is a schema matter (§V-3)
+    if not isinstance(entry, dict) or entry_format(entry.get("format")) is None:
+        raise DocumentError("format", "not an entry of a format this verifier implements (1 or 2)")
     if disclosure_given and (not isinstance(disclosure, dict) or disclosure.get("format") != DISCLOSURE_FORMAT):
         raise DocumentError("format", f"not a disclosure (format must be {DISCLOSURE_FORMAT!r})")
-
-
-def _is_entry_format(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and value == ENTRY_FORMAT

@@ -34,13 +34,16 @@ class CommitRecord(BaseModel):
     record_secret: str = Field(pattern=HEX32, description="32 random bytes that salt the field commitments")
     version: int = Field(1, ge=1, le=MAX_UINT32, description="1, or the superseded record's version + 1")
     supersedes: UUID | None = Field(None, description="the record version this one corrects")
-    signature: str = Field(pattern=HEX65, description="the committer's EIP-712 signature over the entry")
+    type_version: str = Field(
+        pattern=HEX32, description="the registered type version the payload was checked against (/v1/record-types)"
+    )
+    signature: str = Field(pattern=HEX65, description="the committer's EIP-712 signature over the entry (format 2)")
 
     def to_domain(self) -> values.RecordVersion:
         return values.RecordVersion(
             id=str(self.id), type=self.type, payload=self.payload, record_secret=_hex(self.record_secret),
             signature=_hex(self.signature), version=self.version,
-            supersedes=str(self.supersedes) if self.supersedes else None,
+            supersedes=str(self.supersedes) if self.supersedes else None, type_version=self.type_version.lower(),
         )  # fmt: skip
 
 
@@ -124,6 +127,7 @@ class Info(BaseModel):
     registry: str
     membership: str
     grants: str
+    type_registry: str = Field(description="the RecordTypes contract: record-type versions and purpose codes")
     deployment_block: int
     record_types: list[str]
     operator: str = Field(description="this gateway's operator address: it signs log heads and webhook deliveries")
@@ -225,3 +229,51 @@ class ExtendSeal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sealed_until: str = Field(..., max_length=40, description="the new date (RFC 3339; a bare date: midnight UTC)")
+
+
+class TypeRegistration(BaseModel):
+    """A record-type version to register, with the standards member's EIP-712 signature (the SDK builds it)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(pattern=SLUG, description="the type name, e.g. household")
+    schema_: dict[str, Any] = Field(alias="schema", description="the JSON Schema, every field labelled")
+    supersedes: str | None = Field(None, pattern=HEX32, description="the newest version of this name (none: new)")
+    nonce: int = Field(ge=0, le=MAX_INT63, description="the member's next RecordTypes nonce")
+    deadline: int = Field(gt=0, le=MAX_TIME)
+    signature: str = Field(pattern=HEX65)
+
+    def relay(self) -> values.RelayedSignature:
+        return values.RelayedSignature(self.nonce, self.deadline, _hex(self.signature))
+
+
+class PurposeRegistration(BaseModel):
+    """A purpose code to register, with the standards member's EIP-712 signature."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=SLUG, description="the purpose code, e.g. subsidy-review")
+    nonce: int = Field(ge=0, le=MAX_INT63)
+    deadline: int = Field(gt=0, le=MAX_TIME)
+    signature: str = Field(pattern=HEX65)
+
+    def relay(self) -> values.RelayedSignature:
+        return values.RelayedSignature(self.nonce, self.deadline, _hex(self.signature))
+
+
+class GrantReview(BaseModel):
+    """A privacy reviewer's decision on a proposed grant, with its EIP-712 signature (the SDK builds it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(None, max_length=200, description="why (required to refuse); kept off-chain")
+    reason_salt: str | None = Field(None, pattern=HEX32, description="32 random bytes salting the reason's hash")
+    nonce: int = Field(ge=0, le=MAX_INT63, description="the reviewer's next AccessGrants nonce")
+    deadline: int = Field(gt=0, le=MAX_TIME)
+    signature: str = Field(pattern=HEX65)
+
+    def salt(self) -> bytes | None:
+        return _hex(self.reason_salt) if self.reason_salt else None
+
+    def relay(self) -> values.RelayedSignature:
+        return values.RelayedSignature(self.nonce, self.deadline, _hex(self.signature))

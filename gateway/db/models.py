@@ -7,7 +7,7 @@
 - ``batches``: one row per anchoring transaction, written *before* it is sent, so a
   crash between sending and recording is recognised by the batch's root.
 - ``request_nonces``: seen signed-request nonces (replay protection).
-- ``record_types``: the JSON Schema each record type is validated against.
+- ``type_versions``: each record-type version's labelled JSON Schema, by hash (registered on-chain).
 """
 
 from __future__ import annotations
@@ -88,12 +88,19 @@ class RequestNonce(Base):
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
-class RecordType(Base):
-    __tablename__ = "record_types"
+class TypeVersionDocument(Base):
+    """A record-type version's labelled JSON Schema, by its hash (ledger/type_versions.py).
 
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    Only a copy: a version is usable when ``RecordTypes`` on-chain registers this hash under
+    this name, and the hash is recomputed from the schema before it is trusted.
+    """
+
+    __tablename__ = "type_versions"
+
+    version_hash: Mapped[str] = mapped_column(String(66), primary_key=True)  # 0x + SHA-256(JCS(schema))
+    name: Mapped[str] = mapped_column(String(32), index=True)
     schema: Mapped[dict[str, object]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Grant(Base):
@@ -114,6 +121,12 @@ class Grant(Base):
     granted_block: Mapped[int] = mapped_column(BigInteger)
     revoked_block: Mapped[int | None] = mapped_column(BigInteger)
     revoked_by: Mapped[str | None] = mapped_column(String(42))
+    # two-person review of sensitive fields (AccessGrants): none | proposed | approved | refused
+    review: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
+    review_deadline: Mapped[int | None] = mapped_column(BigInteger)
+    reviewer: Mapped[str | None] = mapped_column(String(42))
+    reviewed_block: Mapped[int | None] = mapped_column(BigInteger)
+    review_reason_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class GrantPurpose(Base):

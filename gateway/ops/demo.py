@@ -23,7 +23,7 @@ DEMO_PASSWORD = "demo-password-not-secret"  # noqa: S105 - demo keys only, print
 # (org id, kind, parent, display name, members: (key name, roles))
 DEMO_ORGS: list[tuple[str, OrgKind, str | None, str, list[tuple[str, Role]]]] = [
     ("sd-east", OrgKind.SUBDISTRICT, None, "East Subdistrict Office",
-     [("sd-east-admin", Role.ADMIN | Role.AUDITOR)]),
+     [("sd-east-admin", Role.ADMIN | Role.AUDITOR), ("sd-east-reviewer", Role.PRIVACY_REVIEWER)]),
     ("rc-sunshine", OrgKind.COMMITTEE, "sd-east", "Sunshine Residents' Committee",
      [("rc-sunshine-admin", Role.ADMIN), ("rc-sunshine-recorder", Role.RECORDER)]),
     ("rc-harmony", OrgKind.COMMITTEE, "sd-east", "Harmony Residents' Committee",
@@ -31,6 +31,8 @@ DEMO_ORGS: list[tuple[str, OrgKind, str | None, str, list[tuple[str, Role]]]] = 
     ("civil-affairs", OrgKind.DEPARTMENT, None, "Civil Affairs Bureau",
      [("civil-affairs-admin", Role.ADMIN), ("civil-affairs-verifier", Role.VERIFIER),
       ("civil-affairs-investigator", Role.VERIFIER | Role.SEALED_READER)]),
+    ("data-standards", OrgKind.DEPARTMENT, None, "Municipal Data Standards Office",
+     [("standards-officer", Role.STANDARDS)]),
 ]  # fmt: skip
 
 
@@ -88,10 +90,12 @@ def _seed_records(settings: Settings, recorder: LocalAccount) -> int:
         member = container.members.member(recorder.address)
         assert member is not None
         domain = entry_domain(container)
+        latest = {name: container.record_types.latest_hash(name) for name, _ in DEMO_RECORDS}
         items = [
-            CommitRecord.model_validate(prepare_commit(recorder, member.org, domain, record_type, payload)).to_domain()
+            CommitRecord.model_validate(prepare_commit(recorder, member.org, domain, record_type, payload,
+                                                       type_version=str(latest[record_type]))).to_domain()
             for record_type, payload in DEMO_RECORDS
-        ]
+        ]  # fmt: skip
         return len(commit_records(container, member, items, batch=True))
     finally:
         container.close()
@@ -156,6 +160,13 @@ def seed_demo(settings: Settings) -> Deployment:
           "(again after a new household is committed; after a revoke, its fields are gone)", flush=True)  # fmt: skip
     print("    civil-affairs-investigator: gridledger get HOUSEHOLD_ID --sealed-until 2027-06-01 --legal-basis "
           "criminal-investigation   (logged now; residents see it only as sealed until that date)", flush=True)
+    print("  shared standards and privacy review (docs/standards.md):", flush=True)
+    print("    standards-officer:      gridledger types show household > v2.json; (add a labelled field); "
+          "gridledger types register v2.json --name household", flush=True)  # fmt: skip
+    print("    rc-sunshine-admin:      gridledger grant civil-affairs --type household --fields head,low_income "
+          '--purpose "winter subsidy review" --purpose-code subsidy-review   (low_income is sensitive: proposed)',
+          flush=True)  # fmt: skip
+    print("    sd-east-reviewer:       gridledger grants review;  gridledger grants approve GRANT_ID", flush=True)
     print(f"  the demo resident Zhang Min (enrolled by rc-sunshine): GRIDLEDGER_KEY={keys}/resident-zhang-min.json",
           flush=True)  # fmt: skip
     print("    gridledger me records;  gridledger me access --verify;  "

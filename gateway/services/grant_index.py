@@ -72,6 +72,8 @@ class GrantIndex:
     def _apply(session: Session, deployment: Deployment, lo: int, hi: int) -> None:
         created = deployment.grants.logs("GrantCreated", lo, hi)
         revoked = deployment.grants.logs("GrantRevoked", lo, hi)
+        proposed = {int(log["args"]["grantId"]): log for log in deployment.grants.logs("GrantProposed", lo, hi)}
+        decided = [*deployment.grants.logs("GrantApproved", lo, hi), *deployment.grants.logs("GrantRefused", lo, hi)]
         times: dict[int, datetime] = {}
 
         def at(log: Any) -> datetime:  # the block's time: when the grant changed, as the chain says
@@ -92,13 +94,27 @@ class GrantIndex:
                     fields=list(args["fields"]), purpose_code=bytes32_to_slug(args["purposeCode"]),
                     purpose_hash=bytes(args["purposeHash"]), expires_at=int(args["expiresAt"]),
                     grantor=args["grantor"], granted_block=int(log["blockNumber"]), revoked_block=None, revoked_by=None,
+                    **_proposal(proposed.get(int(args["grantId"]))),
                 )
             )  # fmt: skip
+            if int(args["grantId"]) in proposed:
+                continue  # told when a reviewer approves it: until then it gives nothing
             events.append({"key": event_key(GRANT_GIVEN, int(args["grantId"])), "kind": GRANT_GIVEN, "at": at(log),
                            "owner_org": bytes32_to_slug(args["ownerOrg"]),
                            "grantee_org": bytes32_to_slug(args["granteeOrg"]), "grant_id": int(args["grantId"]),
                            "block": int(log["blockNumber"])})  # fmt: skip
         session.flush()
+        for log in sorted(decided, key=lambda entry: (int(entry["blockNumber"]), int(entry["logIndex"]))):
+            grant = session.get(Grant, int(log["args"]["grantId"]))
+            if grant is None:
+                continue
+            approved = log["event"] == "GrantApproved"
+            grant.review, grant.reviewer = ("approved" if approved else "refused"), log["args"]["reviewer"]
+            grant.reviewed_block, grant.review_reason_hash = int(log["blockNumber"]), bytes(log["args"]["reasonHash"])
+            if approved:
+                events.append({"key": event_key(GRANT_GIVEN, grant.id), "kind": GRANT_GIVEN, "at": at(log),
+                               "owner_org": grant.owner_org, "grantee_org": grant.grantee_org, "grant_id": grant.id,
+                               "block": int(log["blockNumber"])})  # fmt: skip
         for log in revoked:
             grant = session.get(Grant, int(log["args"]["grantId"]))
             if grant is not None:
@@ -108,6 +124,13 @@ class GrantIndex:
                                "owner_org": grant.owner_org, "grantee_org": grant.grantee_org, "grant_id": grant.id,
                                "block": int(log["blockNumber"])})  # fmt: skip
         add_events(session, events)
+
+
+def _proposal(log: Any) -> dict[str, Any]:
+    """The review columns of a grant created proposed (``log``: its GrantProposed event), or of one that needed none."""
+    if log is None:
+        return {"review": "none", "review_deadline": None}
+    return {"review": "proposed", "review_deadline": int(log["args"]["reviewDeadline"])}
 
 
 def _scope_text(kind: str, raw: bytes) -> str:

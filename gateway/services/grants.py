@@ -4,15 +4,16 @@ The gateway checks a grant request fully before it touches the chain (organisati
 fields, expiry, the admin's authority and EIP-712 signature), then relays it with the
 admin's signature: the contract, not the gateway, records who granted. Reads under a
 grant ask ``AccessGrants.isAllowed`` every time, so a revocation or an expiry stops
-reads from the next block on.
+reads from the next block on. A grant naming a field that a registered type version labels
+sensitive is created *proposed* by the contract and gives nothing until the supervising
+office's privacy reviewer approves it (gateway/services/grant_reviews.py); its purpose code
+must be one the consortium registered (gateway/services/purposes.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -22,11 +23,12 @@ from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from gateway.services.facts import signed_entry
 from gateway.services.members import Member
 from gateway.services.records import open_payload
+from gateway.services.relaying import relay, signer_of
 from gateway.services.values import GrantRequest, RelayedSignature
 from ledger.chain.contracts import GrantsClient
 from ledger.eip712 import GRANTS_DOMAIN, relay_typed_data
-from ledger.errors import TransactionFailedError
 from ledger.purposes import purpose_hash
+from ledger.reviews import reason_hash
 from ledger.types import Role, record_id_to_bytes32, slug_to_bytes32
 
 
@@ -58,13 +60,6 @@ def _require_grant_admin(container: Container, member: Member, owner: str) -> No
         raise Forbidden(f"only an admin of {owner} or of its supervising subdistrict may grant or revoke its records")
 
 
-def _recover(document: dict[str, Any], signature: bytes) -> str | None:
-    try:
-        return str(Account.recover_message(encode_typed_data(full_message=document), signature=signature))
-    except Exception:
-        return None
-
-
 def create_grant(container: Container, member: Member, request: GrantRequest) -> dict[str, Any]:
     _require_grant_admin(container, member, request.owner)
     directory = container.members
@@ -90,6 +85,11 @@ def create_grant(container: Container, member: Member, request: GrantRequest) ->
     if request.expires_at <= container.now():
         raise ValidationFailed("expires_at: the expiry is in the past", path="expires_at")
     deployment = container.deployment()
+    if not deployment.record_types.is_purpose(request.purpose_code):
+        raise ValidationFailed(
+            f"purpose_code: {request.purpose_code} is not a purpose the consortium registered (see GET /v1/purposes)",
+            path="purpose_code",
+        )
     salt = request.purpose_salt
     hashed = purpose_hash(salt, request.purpose)
     call_request = GrantsClient.request(
@@ -107,7 +107,7 @@ def create_grant(container: Container, member: Member, request: GrantRequest) ->
         "Grant", message, domain=GRANTS_DOMAIN, chain_id=deployment.book.chain_id, contract=deployment.book.grants,
         signer=member.address, nonce=request.relay.nonce, deadline=request.relay.deadline,
     )  # fmt: skip
-    if _recover(document, request.relay.signature) != member.address:
+    if signer_of(document, request.relay.signature) != member.address:
         raise ValidationFailed(
             "signature: not the requesting admin's EIP-712 signature over this grant", path="signature"
         )
@@ -115,7 +115,7 @@ def create_grant(container: Container, member: Member, request: GrantRequest) ->
     with container.sessions() as session:  # the text first: a grant on-chain must never lack its purpose here
         session.merge(GrantPurpose(purpose_hash=hashed, text=request.purpose, salt=salt))
         session.commit()
-    receipt = _relay(container, call)
+    receipt = relay(container, call)
     (event,) = deployment.grants.events(receipt, "GrantCreated")
     grant_id = int(event["grantId"])
     container.grant_index.sync()
@@ -134,37 +134,20 @@ def revoke_grant(container: Container, member: Member, grant_id: int, request: R
         "Revoke", {"grantId": grant_id}, domain=GRANTS_DOMAIN, chain_id=deployment.book.chain_id,
         contract=deployment.book.grants, signer=member.address, nonce=request.nonce, deadline=request.deadline,
     )  # fmt: skip
-    if _recover(document, request.signature) != member.address:
+    if signer_of(document, request.signature) != member.address:
         raise ValidationFailed(
             "signature: not the requesting admin's EIP-712 signature over this revocation", path="signature"
         )
     call = deployment.grants.revoke_by_sig(grant_id, member.address, request)
-    _relay(container, call)
+    relay(container, call)
     container.grant_index.sync()
     return _view(container, grant_id)
-
-
-def _relay(container: Container, call: Any) -> Any:
-    try:
-        return container.chain.transact(container.operator(), call)
-    except TransactionFailedError as exc:
-        if exc.error_name == "InvalidAccountNonce":
-            raise Conflict("the signature's nonce was already used: sign again with the current nonce") from exc
-        if exc.error_name == "RelayExpiredSignature":
-            raise ValidationFailed("deadline: the signature's deadline has passed", path="deadline") from exc
-        if exc.error_name == "RelayInvalidSignature":
-            raise ValidationFailed("signature: the chain did not accept the signature", path="signature") from exc
-        if exc.error_name in ("GrantsInvalidFields", "GrantsInvalidField"):
-            raise ValidationFailed("fields: 1 to 64 field names of at most 64 bytes each", path="fields") from exc
-        if exc.error_name == "GrantsInvalidPurpose":
-            raise ValidationFailed("purpose_code: give a purpose code", path="purpose_code") from exc
-        raise
 
 
 def _view(container: Container, grant_id: int) -> dict[str, Any]:
     grant = _load(container, grant_id)
     with container.sessions() as session:
-        return grant_view(grant, container.now(), purpose_text(session, grant))
+        return grant_view(grant, container.now(), purpose_text(session, grant), review_reason(session, grant))
 
 
 def _load(container: Container, grant_id: int) -> Grant:
@@ -183,8 +166,25 @@ def purpose_text(session: Session, grant: Grant) -> str | None:
     return kept.text
 
 
-def grant_view(grant: Grant, now: int, text: str | None) -> dict[str, Any]:
-    state = "revoked" if grant.revoked_block is not None else ("expired" if grant.expires_at <= now else "active")
+def grant_state(grant: Grant, now: int) -> str:
+    """``revoked``, ``refused``, ``expired``, ``proposal-expired``, ``proposed`` or ``active``, as the copy says."""
+    if grant.revoked_block is not None:
+        return "revoked"
+    if grant.review == "refused":
+        return "refused"
+    if grant.expires_at <= now:
+        return "expired"
+    if grant.review == "proposed":
+        return "proposal-expired" if (grant.review_deadline or 0) <= now else "proposed"
+    return "active"
+
+
+def grant_view(grant: Grant, now: int, text: str | None, reason: str | None = None) -> dict[str, Any]:
+    state = grant_state(grant, now)
+    review = None if grant.review == "none" else {
+        "state": grant.review, "deadline": grant.review_deadline, "reviewer": grant.reviewer,
+        "reviewed_block": grant.reviewed_block, "reason": reason,
+    }  # fmt: skip
     return {
         "id": grant.id, "owner": grant.owner_org, "grantee": grant.grantee_org,
         "record": grant.scope if grant.scope_kind == "record" else None,
@@ -193,11 +193,13 @@ def grant_view(grant: Grant, now: int, text: str | None) -> dict[str, Any]:
         "purpose_hash": "0x" + bytes(grant.purpose_hash).hex(), "expires_at": grant.expires_at,
         "grantor": grant.grantor,
         "granted_block": grant.granted_block, "revoked_block": grant.revoked_block, "revoked_by": grant.revoked_by,
-        "state": state,
+        "state": state, "review": review,
     }  # fmt: skip
 
 
-def list_grants(container: Container, member: Member) -> list[dict[str, Any]]:
+def list_grants(container: Container, member: Member, state: str | None = None) -> list[dict[str, Any]]:
+    """Grants given by the member's organisation (or its committees) and grants it received; ``state``
+    keeps only those in that state (``proposed``: the proposals a reviewer of the office decides)."""
     container.grant_index.sync()
     orgs = visible_orgs(container, member)
     with container.sessions() as session:
@@ -205,4 +207,17 @@ def list_grants(container: Container, member: Member) -> list[dict[str, Any]]:
             select(Grant).where(or_(Grant.owner_org.in_(orgs), Grant.grantee_org == member.org)).order_by(Grant.id)
         ).all()
         now = container.now()
-        return [grant_view(g, now, purpose_text(session, g)) for g in rows]
+        return [
+            grant_view(g, now, purpose_text(session, g), review_reason(session, g)) for g in rows
+            if state is None or grant_state(g, now) == state
+        ]  # fmt: skip
+
+
+def review_reason(session: Session, grant: Grant) -> str | None:
+    """A review's reason in words, if kept here and it hashes to what the chain holds."""
+    if grant.review_reason_hash is None:
+        return None
+    kept = session.get(GrantPurpose, bytes(grant.review_reason_hash))
+    if kept is None or reason_hash(bytes(kept.salt), kept.text) != bytes(grant.review_reason_hash):
+        return None
+    return kept.text

@@ -65,10 +65,18 @@ def _check(
         raise ValidationFailed(f"{where}payload: {exc}", path=f"{where}payload") from exc
     if size > limit:
         raise PayloadTooLarge(f"{where}payload is {size} bytes; the limit is {limit}", path=f"{where}payload")
-    if container.record_types.validator(item.type) is None:
-        known = ", ".join(container.record_types.names())
+    types = container.record_types
+    if item.type not in types.names():
+        known = ", ".join(types.names())
         raise ValidationFailed(f"{where}type: unknown record type {item.type!r} (known: {known})", path=f"{where}type")
-    errors = container.record_types.errors(item.type, item.payload)
+    version = types.version(item.type, item.type_version)
+    if version is None:
+        latest = types.latest_hash(item.type)
+        raise ValidationFailed(
+            f"{where}type_version: {item.type_version[:18]}… is not a registered version of {item.type} held by this "
+            f"gateway (the newest is {latest})", path=f"{where}type_version",
+        )  # fmt: skip
+    errors = types.errors(version, item.payload)
     if errors:
         pointer, message = errors[0]
         path = f"{where}payload{pointer if pointer != '/' else ''}"
@@ -89,6 +97,7 @@ def _check(
         commitment=value,
         committer=to_address(member.address),
         signature=item.signature,
+        type_version=version.version.version_hash,
     )
     try:  # the signer's 20 bytes against the member's: the same check as Entry.signer, without the spelling
         signer = recover_raw(entry.digest(domain), item.signature)
@@ -97,7 +106,7 @@ def _check(
     if signer != signer_raw:
         raise ValidationFailed(
             f"{where}signature: the entry signature is not {member.address}'s over this record "
-            "(id, organisation, type, version, supersedes, commitment)",
+            "(id, organisation, type, version, supersedes, commitment, type version)",
             path=f"{where}signature",
         )
     return _Checked(item, entry, secret, sorted(item.payload), where)

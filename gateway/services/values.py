@@ -22,6 +22,7 @@ class RecordVersion:
     signature: bytes
     version: int = 1
     supersedes: str | None = None
+    type_version: str = ""  # 0x + the SHA-256 naming the type version it was validated against
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 from ledger import fields as f
 from ledger import ijson
 from ledger.chain.client import ChainClient
-from ledger.chain.contracts import GrantsClient, MembershipClient, RegistryClient
+from ledger.chain.contracts import GrantsClient, MembershipClient, RecordTypesClient, RegistryClient
 from ledger.errors import AddressBookError, ChainMismatchError, DocumentError
 
 ADDRESS_BOOK_FORMAT = "gridledger-address-book/1"
@@ -34,6 +34,7 @@ class AddressBook:
     membership: str
     registry: str
     grants: str
+    record_types: str
     deployment_block: int
     deployer: str
     deployed_at: int
@@ -50,6 +51,11 @@ class AddressBook:
         try:
             if not isinstance(data, dict) or data.get("format") != ADDRESS_BOOK_FORMAT:
                 raise f.FieldError(f"the format must be {ADDRESS_BOOK_FORMAT!r}")
+            if "record_types" not in data:
+                raise f.FieldError(
+                    "it names no record_types contract: it is from before RecordTypes was deployed, so its "
+                    "contracts lack record types and grant review; redeploy with `gridledger deploy --force`"
+                )
             f.closed(data, {"format", *cls.__dataclass_fields__}, "the address book")
             artifacts = f.field(data, "artifacts", f.mapping)
             for name, digest in artifacts.items():
@@ -60,6 +66,7 @@ class AddressBook:
                 membership=f.field(data, "membership", f.address),
                 registry=f.field(data, "registry", f.address),
                 grants=f.field(data, "grants", f.address),
+                record_types=f.field(data, "record_types", f.address),
                 deployment_block=f.field(data, "deployment_block", f.integer(0, f.MAX_SAFE)),
                 deployer=f.field(data, "deployer", f.address),
                 deployed_at=f.field(data, "deployed_at", f.integer(0, f.MAX_SAFE)),
@@ -78,6 +85,7 @@ class Deployment:
     membership: MembershipClient
     registry: RegistryClient
     grants: GrantsClient
+    record_types: RecordTypesClient
 
     @classmethod
     def connect(cls, chain: ChainClient, book: AddressBook, *, check_chain_id: bool = True) -> Deployment:
@@ -92,6 +100,7 @@ class Deployment:
             MembershipClient(chain, book.membership),
             RegistryClient(chain, book.registry),
             GrantsClient(chain, book.grants),
+            RecordTypesClient(chain, book.record_types),
         )
 
 
@@ -130,6 +139,7 @@ def check_deployed(deployment: Deployment) -> list[str]:
         ("Membership", deployment.book.membership),
         ("RecordRegistry", deployment.book.registry),
         ("AccessGrants", deployment.book.grants),
+        ("RecordTypes", deployment.book.record_types),
     ):
         if len(deployment.chain.code_at(address)) == 0:
             missing.append(name)

@@ -17,7 +17,7 @@ from typing import Any
 from ledger.errors import ArtifactError
 
 ARTIFACTS_DIR = Path(__file__).with_name("artifacts")
-CONTRACT_NAMES = ("Membership", "RecordRegistry", "AccessGrants")
+CONTRACT_NAMES = ("Membership", "RecordTypes", "RecordRegistry", "AccessGrants")
 
 
 @dataclass(frozen=True)

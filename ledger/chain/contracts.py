@@ -1,4 +1,4 @@
-"""Typed clients for the three GridLedger contracts.
+"""Typed clients for the four GridLedger contracts.
 
 Each method is one contract function with Python types in and out: organisation ids and
 record types as slugs, addresses checksummed, roles as :class:`~ledger.types.Role`.
@@ -9,16 +9,32 @@ Writes take the sending account and return the mined receipt; reverts arrive as
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from web3.logs import DISCARD
 from web3.types import TxReceipt
 
-from ledger.chain.client import ChainClient, paged_logs
+from ledger.chain.base import ZERO32, ContractClient, Relayed, hash32
+from ledger.chain.record_types import RecordTypesClient, TypeVersionInfo
 from ledger.types import Address, OrgId, OrgKind, Role, bytes32_to_slug, slug_to_bytes32, to_address
 
-ZERO32 = b"\0" * 32
+__all__ = [
+    "REVIEW_STATES",
+    "ZERO32",
+    "BatchInfo",
+    "GrantInfo",
+    "GrantsClient",
+    "LogHeadInfo",
+    "MembershipClient",
+    "OrgInfo",
+    "RecordTypesClient",
+    "RegistryClient",
+    "Relayed",
+    "TypeVersionInfo",
+]
+
+REVIEW_STATES = ("none", "proposed", "approved", "refused")
+"""``IAccessGrants.Review`` by value: where a grant stands in two-person review."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +76,10 @@ class GrantInfo:
     """A grant as stored in ``AccessGrants``.
 
     The purpose is only its code and salted hash (see :mod:`ledger.purposes`): the free
-    text stays off-chain with the gateway.
+    text stays off-chain with the gateway. ``review`` is one of :data:`REVIEW_STATES`:
+    ``"none"`` for a grant that named no sensitive field; a ``"proposed"`` or ``"refused"``
+    grant allows nothing. The reviewer, its time and reason hash (:mod:`ledger.reviews`) are
+    ``None``/zero until a proposal is decided.
     """
 
     grant_id: int
@@ -75,51 +94,14 @@ class GrantInfo:
     purpose_code: str
     purpose_hash: bytes
     fields: tuple[str, ...]
+    review: str
+    review_deadline: int
+    reviewer: Address | None
+    reviewed_at: int
+    review_reason_hash: bytes
 
 
-class Relayed(Protocol):
-    """A member's EIP-712 signature with the nonce and deadline it covers."""
-
-    @property
-    def nonce(self) -> int: ...
-    @property
-    def deadline(self) -> int: ...
-    @property
-    def signature(self) -> bytes: ...
-
-
-class _Client:
-    name = ""
-
-    def __init__(self, chain: ChainClient, address: str) -> None:
-        self.chain = chain
-        self.address = to_address(address)
-        self.contract = chain.contract(self.name, self.address)
-
-    def _call(self, fn: str, *args: Any, block: int | str = "latest") -> Any:
-        return self.chain.call(getattr(self.contract.functions, fn)(*args), block)
-
-    def _send(self, sender: LocalAccount, fn: str, *args: Any) -> TxReceipt:
-        return self.chain.transact(sender, getattr(self.contract.functions, fn)(*args))
-
-    def nonce(self, account: str) -> int:
-        """The next EIP-712 nonce of ``account`` for calls relayed to this contract."""
-        return int(self._call("nonces", to_address(account)))
-
-    def logs(
-        self, event: str, start: int, end: int, *, argument_filters: dict[str, Any] | None = None
-    ) -> list[Any]:
-        """Every ``event`` log of this contract in blocks ``start..end``, through the one pager."""
-        bound = getattr(self.contract.events, event)()
-        return paged_logs(self.chain, bound, start, end, argument_filters=argument_filters)
-
-    def events(self, receipt: TxReceipt, event: str) -> list[dict[str, Any]]:
-        """The decoded ``event`` logs of this contract in ``receipt``."""
-        logs = getattr(self.contract.events, event)().process_receipt(receipt, errors=DISCARD)
-        return [dict(log["args"]) for log in logs if log["address"] == self.address]
-
-
-class MembershipClient(_Client):
+class MembershipClient(ContractClient):
     name = "Membership"
 
     def register_org(
@@ -178,7 +160,7 @@ class MembershipClient(_Client):
         return (OrgId(bytes32_to_slug(org)) if org != ZERO32 else None), Role(roles)
 
 
-class RegistryClient(_Client):
+class RegistryClient(ContractClient):
     name = "RecordRegistry"
 
     def anchor(self, sender: LocalAccount, batch_id: bytes, root: bytes, size: int) -> TxReceipt:
@@ -211,7 +193,7 @@ class RegistryClient(_Client):
         return self.log_head_at(org, log_id, count - 1) if count else None
 
 
-class GrantsClient(_Client):
+class GrantsClient(ContractClient):
     name = "AccessGrants"
 
     @staticmethod
@@ -253,6 +235,34 @@ class GrantsClient(_Client):
     def revoke(self, sender: LocalAccount, grant_id: int) -> TxReceipt:
         return self._send(sender, "revoke", grant_id)
 
+    def approve(self, sender: LocalAccount, grant_id: int, reason_hash: bytes) -> TxReceipt:
+        """Approve a proposed grant as a privacy reviewer; ``reason_hash`` may be 32 zero bytes (no reason)."""
+        return self._send(sender, "approve", grant_id, hash32(reason_hash, "reason hash"))
+
+    def refuse(self, sender: LocalAccount, grant_id: int, reason_hash: bytes) -> TxReceipt:
+        """Refuse a proposed grant as a privacy reviewer; ``reason_hash`` from :func:`ledger.reviews.reason_hash`."""
+        return self._send(sender, "refuse", grant_id, hash32(reason_hash, "reason hash"))
+
+    @staticmethod
+    def review_message(grant_id: int, approved: bool, reason_hash: bytes) -> dict[str, Any]:
+        """The EIP-712 ``ReviewGrant`` message (without signer, nonce, deadline)."""
+        return {"grantId": grant_id, "approved": approved, "reasonHash": hash32(reason_hash, "reason hash")}
+
+    def review_by_sig(self, grant_id: int, approved: bool, reason_hash: bytes, signer: str, relay: Relayed) -> Any:
+        """The ``reviewBySig`` call a gateway relays for ``signer`` (send it with ``ChainClient.transact``)."""
+        return self.contract.functions.reviewBySig(
+            grant_id, approved, hash32(reason_hash, "reason hash"), signer, relay.nonce, relay.deadline,
+            relay.signature,
+        )  # fmt: skip
+
+    def set_review_window(self, sender: LocalAccount, seconds: int) -> TxReceipt:
+        """Set how long new proposals await review (the consortium admin only; 1 hour to 90 days)."""
+        return self._send(sender, "setReviewWindow", seconds)
+
+    def review_window(self) -> int:
+        """How long, in seconds, a proposed grant awaits review."""
+        return int(self._call("reviewWindow"))
+
     def grant_by_sig(self, request: tuple[Any, ...], signer: str, relay: Relayed) -> Any:
         """The ``grantBySig`` call a gateway relays for ``signer`` (send it with ``ChainClient.transact``)."""
         return self.contract.functions.grantBySig(request, signer, relay.nonce, relay.deadline, relay.signature)
@@ -262,9 +272,10 @@ class GrantsClient(_Client):
         return self.contract.functions.revokeBySig(grant_id, signer, relay.nonce, relay.deadline, relay.signature)
 
     def get_grant(self, grant_id: int) -> GrantInfo:
-        owner, grantee, kind, scope, expires, granted, revoked, grantor, code, purpose_hash, fields = self._call(
-            "getGrant", grant_id
-        )
+        (
+            owner, grantee, kind, scope, expires, granted, revoked, grantor, code, purpose_hash, fields,
+            review, review_deadline, reviewer, reviewed_at, reason_hash,
+        ) = self._call("getGrant", grant_id)  # fmt: skip
         return GrantInfo(
             grant_id,
             OrgId(bytes32_to_slug(owner)),
@@ -278,6 +289,11 @@ class GrantsClient(_Client):
             bytes32_to_slug(code),
             bytes(purpose_hash),
             tuple(fields),
+            REVIEW_STATES[review],
+            int(review_deadline),
+            None if int(reviewer, 16) == 0 else to_address(reviewer),
+            int(reviewed_at),
+            bytes(reason_hash),
         )
 
     def grant_count(self) -> int:

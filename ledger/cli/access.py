@@ -1,14 +1,15 @@
-"""``gridledger grant | revoke | erase``: who may read what, from a terminal."""
+"""``gridledger grant | revoke | erase | grants``: who may read what, and the privacy review, from a terminal."""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ledger.cli.common import GatewayOpt, KeyOpt, PasswordFileOpt, UserError, call, client, say
+from ledger.timefmt import local_time
 
 
 def _expiry(text: str) -> int:
@@ -54,6 +55,10 @@ def grant_cmd(
             purpose_code=purpose_code,
         )
     scope = f"record {record}" if record else f"{record_type} records"
+    if made.get("state") == "proposed":
+        say(f"grant {made['id']} proposed: {', '.join(names)} include sensitive fields, so it takes effect only when "
+            f"a privacy reviewer of the supervising office approves it (`gridledger grants review`)")  # fmt: skip
+        return
     say(f"grant {made['id']}: {grantee} may read {', '.join(names)} of {owner_org}'s {scope} for {purpose!r}")
 
 
@@ -81,8 +86,83 @@ def erase_cmd(
     say(f"record {record_id} erased at {done['erased_at']}")
 
 
+def _grant_line(g: dict[str, Any]) -> str:
+    scope = f"record {g['record']}" if g["record"] else f"{g['type']} records"
+    review = g.get("review") or {}
+    line = (f"grant {g['id']} [{g['state']}]: {g['grantee']} may read {', '.join(g['fields'])} of {g['owner']}'s "
+            f"{scope}; purpose {g['purpose_code']} ({g['purpose'] or 'text not kept here'}); "
+            f"expires {local_time(g['expires_at'])}")  # fmt: skip
+    if review.get("deadline") and g["state"] == "proposed":
+        line += f"; review by {local_time(review['deadline'])}"
+    if review.get("reason"):
+        line += f"; reviewer's reason: {review['reason']}"
+    return line
+
+
+def grants_list(
+    state: Annotated[str | None, typer.Option(help="only this state: proposed, active, refused, …")] = None,
+    gateway: GatewayOpt = None,
+    key: KeyOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Grants your organisation (or its committees) gave, and those it received."""
+    with client(gateway, key, password_file) as gw:
+        for g in call(gw.grants, state):
+            say(_grant_line(g))
+
+
+def grants_review(
+    gateway: GatewayOpt = None,
+    key: KeyOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Proposed grants of sensitive fields awaiting your office's privacy reviewer, each with the
+    grantee, fields (sensitivity), purpose and expiry: decide with `grants approve` or `grants refuse`."""
+    with client(gateway, key, password_file) as gw:
+        proposals = call(gw.grants, "proposed")
+        sensitivity = {t["name"]: {f["name"]: f["sensitivity"] for f in t["fields"]} for t in call(gw.record_types)}
+    for g in proposals:
+        labels = sensitivity.get(g["type"] or "", {})
+        fields = ", ".join(f"{f} ({labels[f]})" if f in labels else f for f in g["fields"])
+        say(f"{_grant_line(g)}\n    fields: {fields}; granted by {g['grantor']}")
+    say(f"{len(proposals)} proposal(s) awaiting review")
+
+
+def grants_approve(
+    grant_id: Annotated[int, typer.Argument(help="grant id")],
+    reason: Annotated[str | None, typer.Option(help="why (optional; kept off-chain)")] = None,
+    gateway: GatewayOpt = None,
+    key: KeyOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Approve a proposed grant as a privacy reviewer of the supervising office: it takes effect now."""
+    with client(gateway, key, password_file) as gw:
+        done = call(gw.review_grant, grant_id, approved=True, reason=reason)
+    say(f"grant {grant_id} approved: {done['grantee']} may now read {', '.join(done['fields'])}")
+
+
+def grants_refuse(
+    grant_id: Annotated[int, typer.Argument(help="grant id")],
+    reason: Annotated[str, typer.Option(help="why (kept off-chain; its salted hash on-chain)")],
+    gateway: GatewayOpt = None,
+    key: KeyOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Refuse a proposed grant, with a reason: it never takes effect."""
+    with client(gateway, key, password_file) as gw:
+        call(gw.review_grant, grant_id, approved=False, reason=reason)
+    say(f"grant {grant_id} refused")
+
+
 def register(app: typer.Typer) -> None:
-    """Add the grant, revoke and erase commands to ``app``."""
+    """Add the grant, revoke and erase commands and the ``grants`` group to ``app``."""
     app.command("grant")(grant_cmd)
     app.command("revoke")(revoke_cmd)
     app.command("erase")(erase_cmd)
+    grants_app = typer.Typer(help="Grants given and received, and the privacy review of proposals.",
+                             no_args_is_help=True)  # fmt: skip
+    grants_app.command("list")(grants_list)
+    grants_app.command("review")(grants_review)
+    grants_app.command("approve")(grants_approve)
+    grants_app.command("refuse")(grants_refuse)
+    app.add_typer(grants_app, name="grants")

@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from ledger.cli import access, audit, export, orgs, records, residents, sync, webhooks
+from ledger.cli import access, audit, export, orgs, records, residents, sync, types, webhooks
 from ledger.cli.common import UserError
 from ledger.errors import LedgerError
 
@@ -31,7 +31,7 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
         add_completion=False,
     )
-    for module in (orgs, records, access, audit, residents, export, sync, webhooks):
+    for module in (orgs, records, types, access, audit, residents, export, sync, webhooks):
         module.register(app)
     for point in sorted(entry_points(group=ENTRY_POINTS), key=lambda p: p.name):
         try:

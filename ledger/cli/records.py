@@ -121,11 +121,12 @@ def verify_cmd(
         raise typer.Exit(1)
 
 
-def _rows(path: Path) -> Iterator[dict[str, Any]]:
+def _rows(path: Path, schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
     if path.suffix.lower() == ".csv":
+        properties: dict[str, Any] = schema.get("properties", {})
         with path.open(newline="", encoding="utf-8-sig") as fh:
             for row in csv.DictReader(fh):
-                yield {k: _csv_value(v) for k, v in row.items() if k and v not in (None, "")}
+                yield {k: _csv_value(v, properties.get(k)) for k, v in row.items() if k and v not in (None, "")}
         return
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
@@ -142,12 +143,26 @@ def _rows(path: Path) -> Iterator[dict[str, Any]]:
 _INT = re.compile(r"^-?[0-9]{1,15}$")
 
 
-def _csv_value(text: str) -> Any:
-    """CSV cells are text; whole numbers and true/false become JSON numbers and booleans."""
-    if _INT.match(text):
+def _csv_value(text: str, rule: Any) -> Any:
+    """A CSV cell as the type's schema says the field is: text stays text (an id number or a phone
+    number with leading zeros is no integer), and only an integer, number, boolean or array field
+    reads its cell as one; a cell that does not read so stays text, for validation to name."""
+    kind = rule.get("type") if isinstance(rule, dict) else None
+    if kind == "integer" and _INT.match(text):
         return int(text)
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
+    if kind == "number":
+        try:
+            return int(text) if _INT.match(text) else float(text)
+        except ValueError:
+            return text
+    if kind == "boolean" and text.strip().lower() in ("true", "false"):
+        return text.strip().lower() == "true"
+    if kind == "array":
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return [part.strip() for part in text.split(";") if part.strip()]
+        return value if isinstance(value, list) else text
     return text
 
 
@@ -161,18 +176,21 @@ def import_cmd(
 ) -> None:
     """Bulk-import records through the batch API; safe to re-run after an interruption.
 
+    CSV cells are read as the record type's schema types each column (ids and phone numbers
+    stay text; an array cell is JSON or items separated by ``;``).
+
     Each row's id and record secret are derived from the file's content, the row number and
     the committer's key, so a re-run sends byte-identical records and the gateway counts
     them as already present instead of duplicating them.
     """
     if not source.is_file():
         raise UserError(f"{source} does not exist")
-    rows = list(_rows(source))
-    if not rows:
-        raise UserError(f"{source} holds no records")
     file_id = hashlib.sha256(source.read_bytes()).hexdigest()
     accepted = duplicates = 0
     with client(gateway, key, password_file) as gw:
+        rows = list(_rows(source, call(gw.type_schema, record_type)))  # cells read as the schema types them
+        if not rows:
+            raise UserError(f"{source} holds no records")
         private = bytes(gw.account.key)
         columns = [TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
         with Progress(*columns, disable=not os.isatty(2), transient=True) as progress:

@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 import httpx
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain.contracts import GrantsClient
+from ledger.chain.contracts import GrantsClient, RecordTypesClient
 from ledger.client.errors import GatewayClientError, UnavailableError, error_for
 from ledger.client.request_signing import sign_request
 from ledger.client.types import (
@@ -44,9 +44,19 @@ from ledger.client.types import (
     RecordView,
 )
 from ledger.commitments import commitment, new_secret
-from ledger.eip712 import GRANTS_DOMAIN, SigningKey, relay_typed_data, sign_digest, sign_typed, signing_key
+from ledger.eip712 import (
+    GRANTS_DOMAIN,
+    TYPES_DOMAIN,
+    SigningKey,
+    relay_typed_data,
+    sign_digest,
+    sign_typed,
+    signing_key,
+)
 from ledger.entries import Entry, EntryDomain
 from ledger.purposes import new_purpose_salt, purpose_hash
+from ledger.reviews import new_reason_salt, reason_hash
+from ledger.type_versions import type_version as checked_version
 from ledger.types import record_id_to_bytes32, slug_to_bytes32, to_address
 
 
@@ -57,6 +67,7 @@ def prepare_commit(
     record_type: str,
     payload: dict[str, Any],
     *,
+    type_version: str,
     supersedes: str | None = None,
     version: int | None = None,
     record_id: str | None = None,
@@ -65,8 +76,10 @@ def prepare_commit(
 ) -> dict[str, Any]:
     """The body of ``POST /v1/records`` for one record version, signed by ``account``.
 
-    ``key`` is ``account``'s key already parsed (:func:`ledger.eip712.signing_key`); a caller
-    preparing many records passes it so the key is not rebuilt per record.
+    ``type_version`` (``0x`` + 64 hex) names the registered type version the payload is
+    meant for; the entry (format 2) signs it. ``key`` is ``account``'s key already parsed
+    (:func:`ledger.eip712.signing_key`); a caller preparing many records passes it so the
+    key is not rebuilt per record.
     """
     secret = secret or new_secret()
     entry = Entry(
@@ -77,6 +90,7 @@ def prepare_commit(
         supersedes=supersedes,
         commitment=commitment(payload, secret),
         committer=to_address(account.address),
+        type_version=bytes.fromhex(type_version[2:]),
     )
     signature = sign_digest(key or bytes(account.key), entry.digest(domain))  # what Entry.signed does, minus a copy
     return {
@@ -86,6 +100,7 @@ def prepare_commit(
         "record_secret": "0x" + secret.hex(),
         "version": entry.version,
         "supersedes": supersedes,
+        "type_version": type_version,
         "signature": "0x" + signature.hex(),
     }
 
@@ -128,6 +143,7 @@ class GatewayClient:
         self._sleep = sleep
         self.clock = clock
         self._info: dict[str, Any] | None = None
+        self._type_versions: dict[str, str] = {}
         self._me: dict[str, Any] | None = None
 
     def close(self) -> None:
@@ -225,7 +241,7 @@ class GatewayClient:
             version = int(self.get(supersedes)["version"]) + 1
         domain = EntryDomain(int(info["chain_id"]), to_address(info["registry"]))
         return prepare_commit(
-            self.account, org, domain, record_type, payload,
+            self.account, org, domain, record_type, payload, type_version=self.latest_type_version(record_type),
             supersedes=supersedes, version=version, record_id=record_id, secret=secret, key=self._key,
         )  # fmt: skip
 
@@ -319,11 +335,15 @@ class GatewayClient:
 
     # -- grants, erasure, audit --------------------------------------------------------------
 
-    def _relay_signature(self, primary: str, message: dict[str, Any], deadline: int) -> dict[str, Any]:
+    def _relay_signature(
+        self, primary: str, message: dict[str, Any], deadline: int, *, types: bool = False
+    ) -> dict[str, Any]:
+        """The EIP-712 signature of one relayed call to AccessGrants (or, with ``types``, RecordTypes)."""
         info = self.info()
-        nonce = int(self.request("GET", "/v1/me")["grants_nonce"])
+        nonce = int(self.request("GET", "/v1/me")["types_nonce" if types else "grants_nonce"])
+        domain, contract = (TYPES_DOMAIN, info["type_registry"]) if types else (GRANTS_DOMAIN, info["grants"])
         document = relay_typed_data(
-            primary, message, domain=GRANTS_DOMAIN, chain_id=int(info["chain_id"]), contract=info["grants"],
+            primary, message, domain=domain, chain_id=int(info["chain_id"]), contract=contract,
             signer=self.account.address, nonce=nonce, deadline=deadline,
         )  # fmt: skip
         return {"nonce": nonce, "deadline": deadline, "signature": "0x" + sign_typed(self.account, document).hex()}
@@ -362,8 +382,61 @@ class GatewayClient:
         result: dict[str, Any] = self.request("DELETE", f"/v1/grants/{grant_id}", auth)
         return result
 
-    def grants(self) -> list[GrantView]:
-        result: list[GrantView] = self.request("GET", "/v1/grants")
+    def grants(self, state: str | None = None) -> list[GrantView]:
+        """Grants given or received; ``state="proposed"``: those awaiting a privacy reviewer."""
+        result: list[GrantView] = self.request("GET", "/v1/grants" + (f"?state={state}" if state else ""))
+        return result
+
+    def review_grant(self, grant_id: int, *, approved: bool, reason: str | None = None) -> GrantView:
+        """Approve or refuse a proposed grant as a privacy reviewer (signed here, relayed by the gateway).
+
+        The reason's words go only to the gateway; the chain holds their salted hash (ledger/reviews.py).
+        """
+        text = (reason or "").strip()
+        salt = new_reason_salt() if text else None
+        hashed = reason_hash(salt, text) if salt is not None else bytes(32)
+        message = GrantsClient.review_message(grant_id, approved, hashed)
+        auth = self._relay_signature("ReviewGrant", message, int(self.clock()) + 600)
+        body = {"reason": text or None, "reason_salt": "0x" + salt.hex() if salt else None, **auth}
+        result: GrantView = self.request("POST", f"/v1/grants/{grant_id}:{'approve' if approved else 'refuse'}", body)
+        return result
+
+    def record_types(self) -> list[dict[str, Any]]:
+        """Every registered record type: newest version, fields with their sensitivity, versions."""
+        result: list[dict[str, Any]] = self.request("GET", "/v1/record-types", signed=False)["items"]
+        return result
+
+    def type_schema(self, name: str, version: str | None = None) -> dict[str, Any]:
+        """The labelled JSON Schema of ``name``'s newest (or the named) version."""
+        suffix = f"?version={version}" if version else ""
+        result: dict[str, Any] = self.request("GET", f"/v1/record-types/{name}{suffix}", signed=False)
+        return result
+
+    def latest_type_version(self, name: str) -> str:
+        """``0x`` + the hash of ``name``'s newest registered version (what :meth:`prepare` signs), cached."""
+        if name not in self._type_versions:
+            for item in self.record_types():
+                self._type_versions[item["name"]] = item["latest"]
+        if name not in self._type_versions:
+            raise GatewayClientError(422, {"title": "unknown record type",
+                                           "detail": f"type: no registered record type {name!r}"})  # fmt: skip
+        return self._type_versions[name]
+
+    def register_type(self, name: str, schema: dict[str, Any], *, supersedes: str | None = None) -> dict[str, Any]:
+        """Register a version of record type ``name`` as the standards body (signed here, relayed by the gateway)."""
+        version = checked_version(name, schema)
+        raw = bytes.fromhex(supersedes[2:]) if supersedes else None
+        message = RecordTypesClient.register_version_message(name, version.version_hash, raw, version.sensitive_fields)
+        auth = self._relay_signature("RegisterVersion", message, int(self.clock()) + 600, types=True)
+        result: dict[str, Any] = self.request(
+            "POST", "/v1/record-types", {"name": name, "schema": schema, "supersedes": supersedes, **auth}
+        )
+        self._type_versions.pop(name, None)
+        return result
+
+    def purposes(self) -> list[dict[str, Any]]:
+        """The purpose codes the consortium registered."""
+        result: list[dict[str, Any]] = self.request("GET", "/v1/purposes", signed=False)["items"]
         return result
 
     def erase(self, record_id: str) -> dict[str, Any]:

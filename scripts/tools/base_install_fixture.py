@@ -24,8 +24,9 @@ from ledger.chain.client import ChainClient  # noqa: E402
 from ledger.commitments import commitment, disclose  # noqa: E402
 from ledger.entries import Entry, EntryDomain  # noqa: E402
 from ledger.ops.deploy import deploy  # noqa: E402
-from ledger.ops.localchain import LocalChain  # noqa: E402
+from ledger.ops.localchain import LocalChain, free_port  # noqa: E402
 from ledger.receipts import Receipt  # noqa: E402
+from ledger.type_versions import builtin_versions  # noqa: E402
 from ledger.types import OrgKind, Role, to_address  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "base-install"
@@ -39,7 +40,7 @@ def main() -> None:
     recorder = Account.from_key("0x" + "b2" * 32)
     with tempfile.TemporaryDirectory() as tmp:
         local = LocalChain(Path(tmp))
-        status = local.start()
+        status = local.start(port=free_port())
         try:
             chain = ChainClient(str(status.rpc_url))  # zero gas price: fixed test keys need no funds
             deployment = deploy(chain, deployer, operator_org="operator")
@@ -49,9 +50,10 @@ def main() -> None:
             m.add_member(deployer, recorder.address, "rc-sunshine", Role.RECORDER)
             domain = EntryDomain(chain.chain_id, to_address(deployment.book.registry))
             secret = bytes(range(32))
+            household = next(v for v in builtin_versions() if v.name == "household")  # registered at deploy
             entry = Entry(
                 RECORD_ID, "rc-sunshine", "household", 1, None, commitment(PAYLOAD, secret),
-                to_address(recorder.address),
+                to_address(recorder.address), type_version=household.version_hash,
             ).signed(bytes(recorder.key), domain)
             root = merkle.root([entry.leaf()])
             batch_id = hashlib.sha256(b"gridledger-batch-v1" + root).digest()

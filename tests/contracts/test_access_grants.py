@@ -56,7 +56,7 @@ def test_the_purpose_text_never_reaches_the_chain(consortium: Consortium) -> Non
 def test_a_record_grant_covers_that_record_only(consortium: Consortium) -> None:
     g, chain = consortium.deployment.grants, consortium.deployment.chain
     request = GrantsClient.request(
-        "rc-sunshine", "civil-affairs", 0, record_id_to_bytes32(RECORD), ["name"], "case-check",
+        "rc-sunshine", "civil-affairs", 0, record_id_to_bytes32(RECORD), ["name"], "case-handling",
         purpose_hash(SALT, "case check"), chain_now(chain) + 3600,
     )  # fmt: skip
     grant_id, _ = g.grant(consortium.c1_admin, request)

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.chain.address_book import Deployment
-from ledger.types import OrgKind, Role
+from ledger.types import OrgKind, Role, role_names
 from tests.conftest import Consortium, b32, new_account, reverts
 from tests.contracts.helpers import raw_call
 
@@ -116,14 +116,52 @@ def test_an_account_belongs_to_one_organisation(consortium: Consortium) -> None:
         m._send(consortium.admin, "addMember", "0x" + "00" * 20, b32("sd-east"), 1)
 
 
-def test_roles_must_be_known_bits(consortium: Consortium) -> None:
+def test_roles_must_not_be_empty_and_every_bit_is_a_role(consortium: Consortium) -> None:
     m = consortium.deployment.membership
     with reverts("MembershipInvalidRoles", 0):
         m._send(consortium.c1_admin, "addMember", new_account().address, b32("rc-sunshine"), 0)
-    with reverts("MembershipInvalidRoles", 64):
-        m._send(consortium.c1_admin, "addMember", new_account().address, b32("rc-sunshine"), 64)
-    with reverts("MembershipInvalidRoles", 65):
-        m._send(consortium.admin, "addMember", new_account().address, b32("civil-affairs"), 65)
+    with reverts("MembershipInvalidRoles", 0):
+        m._send(consortium.admin, "setRoles", consortium.c1_recorder.address, 0)
+    assert [int(r) for r in Role] == [1 << bit for bit in range(8)]  # the Python mirror names all eight bits
+    assert role_names(255) == ["admin", "recorder", "auditor", "verifier", "anchorer", "sealed_reader",
+                               "standards", "privacy_reviewer"]  # fmt: skip
+
+
+def test_only_the_consortium_admin_hands_out_the_standards_role_in_any_kind_of_org(consortium: Consortium) -> None:
+    m = consortium.deployment.membership
+    for manager, org in ((consortium.sd_admin, "sd-east"), (consortium.c1_admin, "rc-sunshine"),
+                         (consortium.dept_admin, "civil-affairs")):  # fmt: skip
+        with reverts("MembershipUnauthorized", manager.address, b32(org)):
+            m.add_member(manager, new_account().address, org, Role.STANDARDS)
+    for org in ("sd-east", "rc-sunshine", "civil-affairs", "operator"):
+        body = new_account()
+        receipt = m.add_member(consortium.admin, body.address, org, Role.STANDARDS)
+        assert m.events(receipt, "MemberAdded")[0]["roles"] == Role.STANDARDS
+        assert m.membership_of(body.address) == (org, Role.STANDARDS)
+    member = new_account()  # an org admin may take the role away, never give it back
+    m.add_member(consortium.admin, member.address, "civil-affairs", Role.VERIFIER | Role.STANDARDS)
+    m.set_roles(consortium.dept_admin, member.address, Role.VERIFIER)
+    with reverts("MembershipUnauthorized", consortium.dept_admin.address, b32("civil-affairs")):
+        m.set_roles(consortium.dept_admin, member.address, Role.VERIFIER | Role.STANDARDS)
+
+
+def test_a_privacy_reviewer_sits_only_in_a_subdistrict_office(consortium: Consortium) -> None:
+    m = consortium.deployment.membership
+    roles = int(Role.PRIVACY_REVIEWER)
+    for org in ("rc-sunshine", "civil-affairs", "operator"):  # not even the consortium admin makes one elsewhere
+        with reverts("MembershipInvalidRoles", roles):
+            m.add_member(consortium.admin, new_account().address, org, Role.PRIVACY_REVIEWER)
+    with reverts("MembershipInvalidRoles", roles | 2):
+        m.set_roles(consortium.c1_admin, consortium.c1_recorder.address, Role.RECORDER | Role.PRIVACY_REVIEWER)
+    # the office's own admin hands it out (the normal manage rules), another office's admin does not
+    with reverts("MembershipUnauthorized", consortium.other_sd_admin.address, b32("sd-east")):
+        m.add_member(consortium.other_sd_admin, new_account().address, "sd-east", Role.PRIVACY_REVIEWER)
+    reviewer = new_account()
+    receipt = m.add_member(consortium.sd_admin, reviewer.address, "sd-east", Role.PRIVACY_REVIEWER)
+    (event,) = m.events(receipt, "MemberAdded")
+    assert (event["roles"], event["actor"]) == (roles, consortium.sd_admin.address)
+    assert m.membership_of(reviewer.address) == ("sd-east", Role.PRIVACY_REVIEWER)
+    m.add_member(consortium.admin, new_account().address, "sd-west", Role.PRIVACY_REVIEWER)
 
 
 def test_only_the_consortium_admin_hands_out_the_anchorer_role(consortium: Consortium) -> None:

@@ -1,7 +1,7 @@
 """Relayed calls: a gateway sends, the contract decides who acted from an EIP-712 signature.
 
-Membership and AccessGrants check every relayed call through one base (``RelayedCalls``),
-so the same refusals, with the same errors, hold on both.
+Membership, AccessGrants and RecordTypes check every relayed call through one base
+(``RelayedCalls``), so the same refusals, with the same errors, hold on all three.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from ledger.chain.contracts import GrantsClient, MembershipClient
+from ledger.chain.contracts import GrantsClient, MembershipClient, RecordTypesClient
 from ledger.eip712 import GRANTS_DOMAIN, MEMBERSHIP_DOMAIN, relay_typed_data, sign_typed
 from ledger.purposes import purpose_hash
 from ledger.types import Role
@@ -29,7 +29,7 @@ GRANT_TYPE = (
 class Relayed:
     """One relayable call on one contract: its typed message, its ``...BySig`` function and arguments."""
 
-    client: MembershipClient | GrantsClient
+    client: MembershipClient | GrantsClient | RecordTypesClient
     domain: tuple[str, str]
     primary: str
     message: dict[str, Any]

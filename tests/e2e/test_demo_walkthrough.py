@@ -122,6 +122,45 @@ def _the_resident(cli: Callable[..., subprocess.CompletedProcess[str]], keys: Pa
     assert "criminal-investigation" not in history
 
 
+def _standards_and_review(cli: Callable[..., subprocess.CompletedProcess[str]], keys: Path, tmp_path: Path) -> None:
+    """Issue 13's walkthrough: the standards body registers a new household version, a recorder commits
+    against it; a grant of a sensitive field stays ineffective (the read refused and logged) until the
+    office's privacy reviewer approves it, after which the read returns exactly the granted fields."""
+    as_ = {name: {"GRIDLEDGER_KEY": str(keys / f"{name}.json"), "GRIDLEDGER_KEY_PASSWORD": PASSWORD}
+           for name in ("standards-officer", "rc-sunshine-recorder", "rc-sunshine-admin", "civil-affairs-verifier",
+                        "sd-east-reviewer", "sd-east-admin")}  # fmt: skip
+    shown = cli("types", "show", "household", **as_["standards-officer"])
+    assert shown.returncode == 0, shown.stderr
+    schema = json.loads(shown.stdout)
+    schema["properties"]["building"] = {"x-gridledger-sensitivity": "public", "type": "string", "maxLength": 20}
+    (tmp_path / "household-v2.json").write_text(json.dumps(schema, ensure_ascii=False))
+    registered = cli("types", "register", str(tmp_path / "household-v2.json"), "--name", "household",
+                     **as_["standards-officer"])  # fmt: skip
+    assert registered.returncode == 0 and "registered household version 2" in registered.stdout, registered.stderr
+    assert "building" in cli("types", "list", **as_["rc-sunshine-recorder"]).stdout
+    record = tmp_path / "household-v2-record.json"
+    record.write_text(json.dumps({"address": "Sunshine Road 9-1-101", "head": "Qian Hua", "members": 2,
+                                  "low_income": True, "building": "9"}))  # fmt: skip
+    committed = cli("commit", str(record), "--type", "household", "--wait", **as_["rc-sunshine-recorder"])
+    assert committed.returncode == 0, committed.stderr
+    new_id = committed.stdout.split()[2]
+    granted = cli("grant", "civil-affairs", "--record", new_id, "--fields", "head,low_income", "--purpose",
+                  "winter subsidy review", "--purpose-code", "subsidy-review", **as_["rc-sunshine-admin"])  # fmt: skip
+    assert granted.returncode == 0 and "proposed" in granted.stdout, granted.stdout + granted.stderr
+    grant_id = granted.stdout.split()[1]
+    refused = cli("get", new_id, **as_["civil-affairs-verifier"])
+    assert refused.returncode != 0  # ineffective until reviewed
+    audit = cli("audit", "access", "--record", new_id, **as_["sd-east-admin"])
+    assert "refused" in audit.stdout and "civil-affairs" in audit.stdout, audit.stdout
+    review = cli("grants", "review", **as_["sd-east-reviewer"])
+    assert f"grant {grant_id} [proposed]" in review.stdout and "low_income (sensitive)" in review.stdout, review.stdout
+    approved = cli("grants", "approve", grant_id, "--reason", "statutory subsidy check", **as_["sd-east-reviewer"])
+    assert approved.returncode == 0, approved.stderr
+    read = cli("get", new_id, **as_["civil-affairs-verifier"])
+    assert read.returncode == 0, read.stderr
+    assert json.loads(read.stdout)["payload"] == {"head": "Qian Hua", "low_income": True}
+
+
 def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) -> None:
     data = tmp_path / "data"
     port = free_port()
@@ -165,6 +204,7 @@ def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) ->
         assert fetched.returncode == 0, fetched.stderr
         _share_with_civil_affairs(cli, env, keys, tmp_path, record)
         _the_resident(cli, keys)
+        _standards_and_review(cli, keys, tmp_path)
     finally:
         gateway.send_signal(signal.SIGTERM)
         gateway.wait(30)

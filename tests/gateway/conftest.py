@@ -112,7 +112,22 @@ class Gateway:
     org: Consortium
 
     def client(self, account: LocalAccount) -> GatewayClient:
-        return GatewayClient("http://testserver", account, http=self.http)
+        """A client that signs by the gateway's clock, wherever a test moved it (wall time by default)."""
+        return GatewayClient("http://testserver", account, http=self.http, clock=lambda: self.container.clock())
+
+    def follow_chain(self) -> None:
+        """Set the gateway's clock to the chain's when earlier tests moved the chain ahead (it never goes back
+        within a module), so signed requests and relay deadlines agree with the chain."""
+        offset = max(0.0, self.container.now() - time.time())
+        self.container.clock = lambda: time.time() + offset
+
+    def move_clocks(self, to: int) -> None:
+        """Move the chain's clock and the gateway's to ``to`` (Unix seconds) for the rest of the module."""
+        provider = self.container.chain.w3.provider
+        provider.make_request("evm_setNextBlockTimestamp", [to])  # type: ignore[arg-type]
+        provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        offset = to - time.time()
+        self.container.clock = lambda: time.time() + offset
 
 
 @pytest.fixture(scope="module")

@@ -60,6 +60,9 @@ SEALED = {  # GET /v1/records/{granted}?sealed_until=…&legal_basis=…: only a
 EXTEND = {  # POST /v1/audit/seals/{idx}:extend: only the office supervising the record's owner (another: not found)
     **{actor: 403 for actor in READ}, "sealed reader": 403, "supervising office": 200, "other office": 404,
 }  # fmt: skip
+REVIEW = {  # POST /v1/grants/{proposed}:approve: only a privacy reviewer of the supervising office, not the grantor
+    **{actor: 403 for actor in READ}, "office reviewer": 200, "other office reviewer": 403, "sealed reader": 403,
+}  # fmt: skip
 ME = {  # GET /v1/me/records, /v1/me/access, /v1/me/requests, /v1/me/keys: enrolled residents only
     **{actor: 403 for actor in ENROL if actor != "resident"}, "resident": 200, "revoked resident": 403,
 }  # fmt: skip
@@ -90,9 +93,14 @@ def world(gateway: Gateway) -> tuple[dict[str, LocalAccount], dict[str, str]]:
         "sibling committee": org.c2_admin, "other office": org.other_sd_admin,
         "department verifier": org.dept_verifier, "department admin": org.dept_admin, "stranger": new_account(),
         "resident": new_account(), "revoked resident": new_account(), "sealed reader": new_account(),
+        "office reviewer": new_account(), "other office reviewer": new_account(),
     }  # fmt: skip
     sealer = (actors["sealed reader"].address, "civil-affairs", Role.VERIFIER | Role.SEALED_READER)
     org.deployment.membership.add_member(org.admin, *sealer)
+    org.deployment.membership.add_member(org.sd_admin, actors["office reviewer"].address, "sd-east",
+                                         Role.PRIVACY_REVIEWER)  # fmt: skip
+    org.deployment.membership.add_member(org.other_sd_admin, actors["other office reviewer"].address, "sd-west",
+                                         Role.PRIVACY_REVIEWER)  # fmt: skip
     recorder, admin = gateway.client(org.c1_recorder), gateway.client(org.c1_admin)
     records = {}
     for state in STATES:
@@ -110,6 +118,10 @@ def world(gateway: Gateway) -> tuple[dict[str, LocalAccount], dict[str, str]]:
     residents.enrol(recorder, actors["resident"].address, "110101199001010011")
     residents.enrol(recorder, actors["revoked resident"].address, "110101199001010022")
     residents.revoke_resident(recorder, actors["revoked resident"].address)
+    person = recorder.commit("resident", {"name": "Matrix", "id_number": "110101199001010044"})["id"]
+    proposed = admin.grant("rc-sunshine", "civil-affairs", ["id_number"], "matrix", now + 86_400, record=person)
+    assert proposed["state"] == "proposed"
+    records["proposed grant"] = str(proposed["id"])
     sealed = gateway.client(actors["sealed reader"]).get(records["granted"], sealed_until=_iso(now + 30 * DAY),
                                                         legal_basis="court-order")  # fmt: skip
     records["sealed idx"] = str(sealed["sealed"]["log_idx"])
@@ -251,3 +263,15 @@ def test_extend_seal_matrix(
     until = _iso(gateway.container.now() + 100 * DAY)
     client = gateway.client(actors[actor])
     assert _status(lambda: client.extend_seal(int(records["sealed idx"]), until)) == EXTEND[actor]
+
+
+@pytest.mark.parametrize("actor", list(REVIEW))
+def test_review_matrix(gateway: Gateway, world: tuple[dict[str, LocalAccount], dict[str, str]], actor: str) -> None:
+    actors, records = world
+    grant_id = int(records["proposed grant"])
+    client = gateway.client(actors[actor])
+    got = _status(lambda: client.review_grant(grant_id, approved=True, reason="matrix"))
+    assert got == REVIEW[actor]
+    if actor in ("office reviewer", "owner admin"):  # the proposer and the reviewer see it among the proposals
+        listed = {g["id"]: g["state"] for g in client.grants()}
+        assert listed[grant_id] in ("proposed", "active")

@@ -43,6 +43,12 @@ class StaticChain:
         logs = tuple(LogFacts(log["address"], tuple(_hex(t) for t in log["topics"])) for log in row["logs"])
         return TransactionFacts(row["status"], row["block_number"], logs)
 
+    def type_version(self, version_hash: bytes) -> str | None:
+        """The type name ``RecordTypes`` registers ``version_hash`` under (§V-14), ``None`` when none."""
+        self.reads.append("type-version")
+        row = self.table.get("type_versions", {}).get("0x" + version_hash.hex())
+        return None if row is None else str(row["name"])
+
     def membership_at(self, account: str, block: int) -> tuple[OrgId | None, Role]:
         self.reads.append("membership")
         spans = [s for s in self.table["memberships"].get(Address(to_address(account)), []) if s["from_block"] <= block]

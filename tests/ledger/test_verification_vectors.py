@@ -67,6 +67,11 @@ def test_the_labelled_digests_are_the_genuine_cases_intermediates() -> None:
     assert digests["entry_digest"] == "0x" + genuine.entry.digest(genuine.domain).hex()
     assert digests["batch_root"] == "0x" + genuine.batch_root.hex()
     assert digests["batch_id_formula"] == "0x" + batch_id_for(genuine.batch_root).hex()
+    typed = Receipt.from_text(next(c["receipt"] for c in CASES if c["name"] == "valid-format-2"))
+    assert typed.entry.format == 2
+    assert digests["entry2_canonical"].encode() == typed.entry.canonical()
+    assert digests["entry2_leaf"] == "0x" + typed.entry.leaf().hex()
+    assert digests["entry2_digest"] == "0x" + typed.entry.digest(typed.domain).hex()
 
 
 def _validator(name: str) -> Draft202012Validator:
@@ -133,3 +138,69 @@ def test_the_address_book_is_read_strictly(tmp_path: Path) -> None:
         path.write_text(text)
         with pytest.raises(AddressBookError):
             read_address_book(path)
+
+
+class _OlderChain:
+    """A chain view that cannot read ``RecordTypes`` (a deployment from before that contract)."""
+
+    def __init__(self, chain: StaticChain) -> None:
+        self.chain = chain
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "type_version":
+            raise AttributeError(name)
+        return getattr(self.chain, name)
+
+
+class _RecordTypes:
+    """``deployment.record_types`` as ledger.chain's client answers (``version_info(hash) -> info | None``)."""
+
+    def __init__(self, table: dict[str, Any]) -> None:
+        self.table, self.asked = table, 0
+
+    def version_info(self, version_hash: bytes) -> Any:
+        from types import SimpleNamespace
+
+        self.asked += 1
+        row = self.table.get("0x" + version_hash.hex())
+        return None if row is None else SimpleNamespace(name=row["name"], index=0, registered_at=0,
+                                                        registrant="0x" + "00" * 20, sensitive_fields=())  # fmt: skip
+
+
+def _case(name: str) -> dict[str, Any]:
+    return next(c for c in CASES if c["name"] == name)
+
+
+def test_a_format_1_entry_never_reads_record_types() -> None:
+    for case in CASES:
+        chain = run(case)[2]
+        if '"type_version"' not in case["receipt"]:
+            assert "type-version" not in chain.reads, case["name"]
+
+
+def test_without_record_types_a_format_2_entry_is_valid_and_the_verdict_says_its_version_was_not_checked() -> None:
+    book = AddressBook.from_json(DATA["address_book"])
+    for name in ("valid-format-2", "type-version-unregistered"):
+        case = _case(name)
+        older = _OlderChain(StaticChain(DATA["chain"]))
+        verdict = verify_texts(case["receipt"], case["disclosure"], book, lambda older=older: older)
+        assert verdict.valid, verdict.problems
+        assert any("not checked on-chain" in note for note in verdict.notes)
+
+
+def test_a_view_over_a_deployment_asks_its_record_types_client() -> None:
+    from types import SimpleNamespace
+
+    book = AddressBook.from_json(DATA["address_book"])
+    expected = {"valid-format-2": None, "type-version-unregistered": "type-version",
+                "type-version-of-another-type": "type-version", "valid-full-disclosure-0": None}  # fmt: skip
+    for name, check in expected.items():
+        case = _case(name)
+        record_types = _RecordTypes(DATA["chain"]["type_versions"])
+        view = _OlderChain(StaticChain(DATA["chain"]))
+        view.deployment = SimpleNamespace(record_types=record_types)  # type: ignore[attr-defined]
+        verdict = verify_texts(case["receipt"], case["disclosure"], book, lambda view=view: view)
+        assert verdict.check == check, (name, verdict.problems)
+        assert record_types.asked == (0 if name == "valid-full-disclosure-0" else 1), name
+        if check is not None:
+            assert verdict.type_version is not None and verdict.type_version in verdict.problems[0]

@@ -21,9 +21,10 @@ from typing import Any
 from ledger import merkle
 from ledger.chain.view import BATCH_ANCHORED_TOPIC
 from ledger.commitments import commitment, disclose
-from ledger.eip712 import _ENTRY_TYPEHASH, _SECP256K1_N, signing_key
+from ledger.eip712 import _ENTRY2_TYPEHASH, _ENTRY_TYPEHASH, _SECP256K1_N, signing_key
 from ledger.entries import Entry, EntryDomain
 from ledger.receipts import Receipt, batch_id_for
+from ledger.type_versions import check_schema, version_hash
 from ledger.types import slug_to_bytes32, to_address
 from ledger.verify import CHECKS
 from tests.ledger.vectors import DOMAIN, KEY, PAYLOADS, SECRET, VECTORS
@@ -36,6 +37,7 @@ BOOK = {
     "membership": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
     "registry": DOMAIN.registry,
     "grants": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+    "record_types": "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
     "deployment_block": 1,
     "deployer": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
     "deployed_at": 1_799_999_000,
@@ -46,6 +48,18 @@ ANCHORER = to_address("0x70997970C51812dc3A64C0Aa960B6a2E86fdbC97")
 BLOCK, AT = 12, 1_800_000_000
 RECORD_IDS = [f"0000000{i}-abcd-4ef0-8000-00000000000{i}" for i in range(8)]
 EXTRA_PAYLOAD = {"big": 1e300, "ratio": 0.1, "text": "line\nbreak \"quoted\" \u00e9\u20ac\U0001f600"}
+TYPED_IDS = [f"0000002{i}-abcd-4ef0-8000-00000000002{i}" for i in range(3)]
+
+
+def _labelled(**fields: str) -> dict[str, Any]:
+    """A record-type version's schema (ledger/type_versions.py): every field a string with its label."""
+    properties = {name: {"type": "string", "x-gridledger-sensitivity": level} for name, level in fields.items()}
+    return check_schema({"type": "object", "properties": properties, "required": sorted(fields)})
+
+
+HOUSEHOLD_V1 = version_hash(_labelled(name="personal", id_number="sensitive", birth_date="personal"))
+MEETING_V1 = version_hash(_labelled(topic="public"))
+UNREGISTERED = version_hash(_labelled(name="personal", id_number="personal", birth_date="personal"))  # a draft
 
 
 def address_of(key: bytes) -> str:
@@ -141,10 +155,23 @@ def build() -> dict[str, Any]:
     elsewhere = make_batch([signed(replace(entries[0], signature=b""), KEY, other_domain)])
     other_chain = EntryDomain(5, DOMAIN.registry)
     on_chain_5 = make_batch([signed(replace(entries[0], signature=b""), KEY, other_chain)])
+    # format 2 (§D-1): entries that sign the record-type version they were checked against
+    typed_entries = [
+        signed(Entry(TYPED_IDS[0], "rc-sunshine", "household", 1, None, commitment(PAYLOADS[0], SECRET), committer,
+                     type_version=HOUSEHOLD_V1)),
+        signed(Entry(TYPED_IDS[1], "rc-sunshine", "household", 1, None, commitment(PAYLOADS[0], SECRET), committer,
+                     type_version=UNREGISTERED)),
+        signed(Entry(TYPED_IDS[2], "rc-sunshine", "household", 1, None, commitment(PAYLOADS[0], SECRET), committer,
+                     type_version=MEETING_V1)),
+    ]  # fmt: skip
+    typed = make_batch(typed_entries, block=17)
+    typed_disclosure = disclose(TYPED_IDS[0], PAYLOADS[0], SECRET).to_json()
     failed_tx = hashlib.sha256(b"failed").digest()
-    chain = chain_json([main, adopted, oversized], {
+    chain = chain_json([main, adopted, oversized, typed], {
         "0x" + failed_tx.hex(): {"status": 0, "block_number": BLOCK, "logs": []},
     })  # fmt: skip
+    chain["type_versions"] = {"0x" + HOUSEHOLD_V1.hex(): {"name": "household"},
+                              "0x" + MEETING_V1.hex(): {"name": "meeting"}}  # fmt: skip
 
     cases: list[dict[str, Any]] = []
 
@@ -195,6 +222,11 @@ def build() -> dict[str, Any]:
     case("valid-pretty-printed", "white space and member order in the file do not matter",
          json.dumps(dict(reversed(list(r0.items()))), indent=4, ensure_ascii=True), json.dumps(d0, indent=2),
          None)  # fmt: skip
+    t0 = typed.receipt(0)
+    case("valid-format-2", "an entry of format 2: it signs the record-type version it was checked against, "
+         "which the chain registers under its type", t0, typed_disclosure, None)  # fmt: skip
+    case("valid-format-2-written-2.0", "2.0 is the integer 2 (§J-2)",
+         text(t0).replace('"format": 2,', '"format": 2.0,'), typed_disclosure, None)  # fmt: skip
 
     # -- json (§V-1) -------------------------------------------------------------------------
     r0_text = text(r0)
@@ -221,7 +253,7 @@ def build() -> dict[str, Any]:
     case("format-receipt-version-2", "a receipt format this verifier does not implement",
          tampered(r0, at("format", "gridledger-receipt/2")), d0, "format")  # fmt: skip
     case("format-receipt-not-object", "a receipt that is a JSON array", text([r0]), d0, "format")
-    case("format-entry-format-2", "an entry of format 2", tampered(r0, at("entry.format", 2)), d0, "format")
+    case("format-entry-format-3", "an entry of format 3", tampered(r0, at("entry.format", 3)), d0, "format")
     case("format-entry-format-true", "an entry format true is not 1", tampered(r0, at("entry.format", True)), d0,
          "format")  # fmt: skip
     case("format-disclosure-null", "a disclosure file holding null is not 'no disclosure'", r0, "null", "format")
@@ -257,6 +289,18 @@ def build() -> dict[str, Any]:
     entry_case("schema-signature-64-bytes", "a signature without its v byte", "signature",
                r0["entry"]["signature"][:-2])  # fmt: skip
     entry_case("schema-supersedes-empty-string", "supersedes is null or a UUID", "supersedes", "")
+    entry_case("schema-entry-format-2-without-type-version", "format 2 names its type version; this entry does not",
+               "format", 2)  # fmt: skip
+    case("schema-entry-type-version-removed", "a format-2 entry whose type_version was taken out",
+         tampered(t0, lambda d: d["entry"].pop("type_version")), typed_disclosure, "schema")  # fmt: skip
+    entry_case("schema-entry-format-1-with-type-version", "a format-1 entry has no type_version member",
+               "type_version", "0x" + HOUSEHOLD_V1.hex())  # fmt: skip
+    case("schema-type-version-upper-case", "a type version's hex digits in upper case",
+         tampered(t0, at("entry.type_version", "0x" + HOUSEHOLD_V1.hex().upper())), typed_disclosure,
+         "schema")  # fmt: skip
+    case("schema-type-version-31-bytes", "a type version one byte short",
+         tampered(t0, at("entry.type_version", "0x" + HOUSEHOLD_V1.hex()[:-2])), typed_disclosure,
+         "schema")  # fmt: skip
     case("schema-entry-extra-member", "an entry with a member the spec does not define",
          tampered(r0, at("entry.note", "x")), d0, "schema")  # fmt: skip
     case("schema-receipt-extra-member", "an anchor with a member the spec does not define",
@@ -327,6 +371,24 @@ def build() -> dict[str, Any]:
          "signature")  # fmt: skip
     case("signature-supersedes-changed", "supersedes pointed elsewhere",
          tampered(r5, at("entry.supersedes", RECORD_IDS[1])), v2_disclosure, "signature")  # fmt: skip
+
+    case("signature-type-version-changed", "a format-2 entry's type version changed after signing (to another "
+         "registered one)", tampered(t0, at("entry.type_version", "0x" + MEETING_V1.hex())), typed_disclosure,
+         "signature")  # fmt: skip
+
+    def relabelled(doc: dict[str, Any], fmt: int, type_version: bytes | None) -> dict[str, Any]:
+        def change(d: dict[str, Any]) -> None:
+            d["entry"]["format"] = fmt
+            d["entry"].pop("type_version", None)
+            if type_version is not None:
+                d["entry"]["type_version"] = "0x" + type_version.hex()
+
+        return tampered(doc, change)
+
+    case("signature-format-1-read-as-format-2", "a format-1 entry given a type version and format 2: a RecordEntry "
+         "signature is not a RecordEntry2 signature", relabelled(r0, 2, HOUSEHOLD_V1), d0, "signature")  # fmt: skip
+    case("signature-format-2-read-as-format-1", "a format-2 entry stripped of its type version as format 1",
+         relabelled(t0, 1, None), typed_disclosure, "signature")  # fmt: skip
 
     # -- disclosure-record (§V-7) ------------------------------------------------------------
     case("disclosure-record-other-record", "the fields of record 1 with the receipt of record 0", r0, disclosures[1],
@@ -399,7 +461,13 @@ def build() -> dict[str, Any]:
     case("committer-role-not-yet", "signed by an account that became a recorder after the anchor", adopted.receipt(2),
          None, "committer-role")  # fmt: skip
 
-    main_entry = entries[0]
+    # -- type-version (§V-14) ----------------------------------------------------------------
+    case("type-version-unregistered", "a format-2 entry, genuine and anchored, naming a type version the chain "
+         "does not register", typed.receipt(1), None, "type-version")  # fmt: skip
+    case("type-version-of-another-type", "a household entry naming a version registered for meeting",
+         typed.receipt(2), None, "type-version")  # fmt: skip
+
+    main_entry, typed_entry = entries[0], typed_entries[0]
     return {
         "format": "gridledger-vectors/1",
         "spec": "gridledger-receipt/1",
@@ -416,6 +484,10 @@ def build() -> dict[str, Any]:
             "batch_root": "0x" + main.root.hex(),
             "batch_id_formula": "0x" + batch_id_for(main.root).hex(),
             "batch_anchored_topic": "0x" + BATCH_ANCHORED_TOPIC.hex(),
+            "record_entry2_typehash": "0x" + _ENTRY2_TYPEHASH.hex(),
+            "entry2_digest": "0x" + typed_entry.digest(DOMAIN).hex(),
+            "entry2_canonical": typed_entry.canonical().decode(),
+            "entry2_leaf": "0x" + typed_entry.leaf().hex(),
         },
         "chain": chain,
         "cases": cases,

@@ -174,7 +174,8 @@ async function cmdVerify(argv) {
     const what = p.fields === null
       ? 'only the entry is proven (no record given)'
       : `${p.complete ? `all ${p.field_count} fields` : 'fields'} proven: ${p.fields.map((f) => JSON.stringify(f)).join(', ')}`;  // §D-3: a partial disclosure's field_count is not proven
-    process.stdout.write(`VALID  record ${p.record_id} version ${p.version}, type ${p.type}, owner ${p.org}, `
+    const kind = p.type_version === null ? p.type : `${p.type} (type version ${p.type_version})`;
+    process.stdout.write(`VALID  record ${p.record_id} version ${p.version}, type ${kind}, owner ${p.org}, `
       + `committed by ${p.committer}, anchored in block ${p.block_number} at ${localTime(p.anchored_at)}; ${what}\n`);
     return 0;
   }

@@ -6,6 +6,8 @@
 //                                       {root, org, anchorer, size, anchoredAt, blockNumber}
 //   getTransactionReceipt(txHashHex) -> null | {status, blockNumber, logs: [{address, topics, data}]}
 //   membershipAt(address, block)     -> {orgId, roles}
+//   typeVersion(versionHashHex)      -> null (not registered) | {name}   (optional: a view that
+//                                       cannot read RecordTypes has no typeVersion, §V-14)
 //
 // Hashes and bytes32 words are lower-case 0x hex; numbers are JavaScript numbers (safe
 // integers). Two views: StaticChain (a vector file's "chain") and JsonRpcChain (a node).
@@ -14,7 +16,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { fromHex, toHex, toBigInt, utf8 } from './bytes.js';
 import { toChecksumAddress } from './address.js';
-import { slugWord } from './eip712.js';
+import { slugWord, wordToSlug } from './eip712.js';
 
 export class ChainError extends Error {}
 
@@ -35,6 +37,9 @@ export const ABI = {
   membershipAt: 'membershipAt(address,uint256)',
   membershipAtOutputs: ['bytes32', 'uint8'],
   RegistryUnknownBatch: 'RegistryUnknownBatch(bytes32)',
+  versionInfo: 'versionInfo(bytes32)',
+  versionInfoOutputs: ['bytes32', 'uint64', 'uint64', 'address', 'string[]'],
+  TypesUnknownVersion: 'TypesUnknownVersion(bytes32)',
   BatchAnchored: 'BatchAnchored(bytes32,bytes32,bytes32,uint32,address)',
 };
 export const BATCH_ANCHORED_TOPIC = eventTopic(ABI.BatchAnchored);
@@ -75,6 +80,10 @@ export class StaticChain {
     for (const [account, spans] of Object.entries(chain.memberships ?? {})) {
       this.memberships.set(toChecksumAddress(account), [...spans].sort((a, b) => a.from_block - b.from_block));
     }
+    this.typeVersions = new Map();
+    for (const [hash, v] of Object.entries(chain.type_versions ?? {})) {
+      this.typeVersions.set(lowerHex32(hash), { name: String(v.name) });
+    }
   }
 
   async chainId() {
@@ -87,6 +96,10 @@ export class StaticChain {
 
   async getTransactionReceipt(txHash) {
     return this.transactions.get(lowerHex32(txHash)) ?? null;
+  }
+
+  async typeVersion(versionHash) {
+    return this.typeVersions.get(lowerHex32(versionHash)) ?? null;
   }
 
   async membershipAt(account, block) {
@@ -123,13 +136,16 @@ function quantity(text, what) {
 export class JsonRpcChain {
   /**
    * @param {string} url - the node's HTTP JSON-RPC endpoint
-   * @param {{registry: string, membership: string}} addresses - from the verifier's address book
+   * @param {{registry: string, membership: string, record_types?: string}} addresses - from the verifier's
+   *   address book; without record_types (a book from before RecordTypes) the view has no typeVersion read
    * @param {{timeoutMs?: number, fetch?: Function}} [opts]
    */
   constructor(url, addresses, opts = {}) {
     this.url = url;
     this.registry = addresses.registry;
     this.membership = addresses.membership;
+    if (addresses.record_types === undefined) this.typeVersion = undefined; // §V-14 cannot be asked
+    else this.recordTypes = addresses.record_types;
     this.timeoutMs = opts.timeoutMs ?? 15000;
     this.fetch = opts.fetch ?? globalThis.fetch;
     this.nextId = 1;
@@ -214,6 +230,23 @@ export class JsonRpcChain {
         data: String(l.data ?? '0x'),
       })),
     };
+  }
+
+  async typeVersion(versionHash) {
+    const out = await this.call(this.recordTypes, selector(ABI.versionInfo) + lowerHex32(versionHash).slice(2));
+    if (out.revert !== undefined) {
+      if (out.revert && out.revert.startsWith(selector(ABI.TypesUnknownVersion))) return null;
+      throw new ChainError(`versionInfo reverted unexpectedly: ${out.message.slice(0, 200)}`);
+    }
+    // one dynamic tuple: its offset, then (name, index, registeredAt, registrant, offset of sensitiveFields, …)
+    const d = out.result;
+    if (d.length === 0) throw new ChainError('the record_types address holds no contract (versionInfo answered nothing)');
+    if (d.length < 6 * 32) throw new ChainError('versionInfo answered a malformed tuple');
+    const at = uintWord(word(d, 0), 64);
+    if (at % 32 !== 0 || at + 32 > d.length) throw new ChainError('versionInfo answered a malformed tuple');
+    const name = wordToSlug(d.slice(at, at + 32));
+    if (name === null) throw new ChainError('versionInfo answered a type name that is not a slug');
+    return { name };
   }
 
   async membershipAt(account, block) {

@@ -8,7 +8,8 @@ export const RECEIPT_FORMAT = 'gridledger-receipt/1';
 export const DISCLOSURE_FORMAT = 'gridledger-disclosure/1';
 export const ADDRESS_BOOK_FORMAT = 'gridledger-address-book/1';
 export const VECTORS_FORMAT = 'gridledger-vectors/1';
-export const ENTRY_FORMAT = 1;
+/** The entry formats this verifier implements (§D-1): format 2 adds type_version. */
+export const ENTRY_FORMATS = [1, 2];
 
 const MAX_SAFE = 2 ** 53 - 1;
 const U32 = 2 ** 32 - 1;
@@ -98,16 +99,25 @@ function formatOf(doc, label, want) {
 
 // ---- entry (§D-1)
 
+const ENTRY_MEMBERS = ['format', 'record_id', 'org', 'type', 'version', 'supersedes', 'commitment', 'committer', 'signature'];
+
 export function checkEntryFormat(entry, path) {
-  // the entry's own format (§V-2): an object whose format is the number 1
+  // the entry's own format (§V-2): an object whose format is the number 1 or 2
   if (!isObject(entry)) throw new CheckFailure('format', `${path}: not a JSON object`);
   if (!has(entry, 'format')) throw new CheckFailure('format', `${path}.format: is missing`);
-  if (entry.format !== ENTRY_FORMAT) throw new CheckFailure('format', `${path}.format: not an entry format this verifier implements (the number 1)`);
+  if (!ENTRY_FORMATS.includes(entry.format)) {
+    throw new CheckFailure('format', `${path}.format: not an entry format this verifier implements (the number 1 or 2)`);
+  }
 }
 
 export function checkEntrySchema(e, path) {
-  members(e, path, ['format', 'record_id', 'org', 'type', 'version', 'supersedes', 'commitment', 'committer', 'signature']);
-  if (e.format !== ENTRY_FORMAT) schemaFail(`${path}.format`, 'must be 1');
+  if (!isObject(e)) schemaFail(path, 'must be an object');
+  if (!ENTRY_FORMATS.includes(e.format)) schemaFail(`${path}.format`, 'must be 1 or 2');
+  // format 2 names the record-type version the record was checked against; format 1 has no such member
+  if (e.format === 1 && has(e, 'type_version')) {
+    schemaFail(path, 'has the member "type_version", which an entry of format 1 does not have (documents are closed)');
+  }
+  members(e, path, e.format === 2 ? [...ENTRY_MEMBERS, 'type_version'] : ENTRY_MEMBERS);
   form(e.record_id, `${path}.record_id`, 'uuid');
   form(e.org, `${path}.org`, 'slug');
   form(e.type, `${path}.type`, 'slug');
@@ -116,6 +126,7 @@ export function checkEntrySchema(e, path) {
   form(e.commitment, `${path}.commitment`, 'hex32');
   address(e.committer, `${path}.committer`);
   form(e.signature, `${path}.signature`, 'hex65');
+  if (e.format === 2) form(e.type_version, `${path}.type_version`, 'hex32');
 }
 
 // ---- receipt (§D-2)
@@ -170,16 +181,19 @@ export function checkDisclosureSchema(d) {
 
 // ---- address book (§D-4)
 
-/** Validate an address book; throws CheckFailure (json, format or schema). */
+/** Validate an address book; throws CheckFailure (json, format or schema). `record_types` is optional:
+ * books of deployments with the RecordTypes contract carry it, older books do not (§D-4). */
 export function readAddressBook(textOrObject) {
   const book = typeof textOrObject === 'string' || textOrObject instanceof Uint8Array
     ? parseDocument(textOrObject, 'address book') : textOrObject;
   formatOf(book, 'address book', ADDRESS_BOOK_FORMAT);
-  members(book, 'address book', ['format', 'chain_id', 'membership', 'registry', 'grants', 'deployment_block', 'deployer', 'deployed_at', 'artifacts']);
+  const names = ['format', 'chain_id', 'membership', 'registry', 'grants', 'deployment_block', 'deployer', 'deployed_at', 'artifacts'];
+  members(book, 'address book', has(book, 'record_types') ? [...names, 'record_types'] : names);
   integer(book.chain_id, 'address book.chain_id', 1, MAX_SAFE);
   address(book.membership, 'address book.membership');
   address(book.registry, 'address book.registry');
   address(book.grants, 'address book.grants');
+  if (has(book, 'record_types')) address(book.record_types, 'address book.record_types');
   integer(book.deployment_block, 'address book.deployment_block', 0, MAX_SAFE);
   address(book.deployer, 'address book.deployer');
   integer(book.deployed_at, 'address book.deployed_at', 0, MAX_SAFE);

@@ -1,4 +1,4 @@
-// The EIP-712 domain and the RecordEntry struct (spec §P-4), and EIP-191 texts (§P-7).
+// The EIP-712 domain and the RecordEntry / RecordEntry2 structs (spec §P-4), and EIP-191 texts (§P-7).
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { concat, fromBigInt, fromHex, utf8 } from './bytes.js';
 
@@ -7,9 +7,14 @@ export const DOMAIN_NAME = 'GridLedger Records';
 export const DOMAIN_VERSION = '1';
 export const RECORD_ENTRY_TYPE =
   'RecordEntry(uint16 format,bytes32 recordId,bytes32 org,bytes32 recordType,uint32 version,bytes32 supersedes,bytes32 commitment)';
+// entry format 2 signs the record-type version too, under its own struct name (a format-1
+// signature never verifies as format 2, nor the other way round)
+export const RECORD_ENTRY2_TYPE =
+  'RecordEntry2(uint16 format,bytes32 recordId,bytes32 org,bytes32 recordType,uint32 version,bytes32 supersedes,bytes32 commitment,bytes32 typeVersion)';
 
 export const DOMAIN_TYPEHASH = keccak_256(utf8(DOMAIN_TYPE));
 export const RECORD_ENTRY_TYPEHASH = keccak_256(utf8(RECORD_ENTRY_TYPE));
+export const RECORD_ENTRY2_TYPEHASH = keccak_256(utf8(RECORD_ENTRY2_TYPE));
 
 /** @param {number|bigint} chainId @param {string} registry address (any case) */
 export function domainSeparator(chainId, registry) {
@@ -48,9 +53,11 @@ export function wordToSlug(word) {
   return String.fromCharCode(...word.slice(0, end));
 }
 
+/** The struct hash of an entry already read (§D-1): a RecordEntry (format 1) or a RecordEntry2 (format 2). */
 export function structHash(entry) {
-  return keccak_256(concat(
-    RECORD_ENTRY_TYPEHASH,
+  if (entry.format !== 1 && entry.format !== 2) throw new Error('not an entry of format 1 or 2');
+  const words = [
+    entry.format === 2 ? RECORD_ENTRY2_TYPEHASH : RECORD_ENTRY_TYPEHASH,
     fromBigInt(BigInt(entry.format), 32),
     uuidWord(entry.record_id),
     slugWord(entry.org),
@@ -58,7 +65,9 @@ export function structHash(entry) {
     fromBigInt(BigInt(entry.version), 32),
     uuidWord(entry.supersedes),
     fromHex(entry.commitment, { length: 32 }),
-  ));
+  ];
+  if (entry.format === 2) words.push(fromHex(entry.type_version, { length: 32 }));
+  return keccak_256(concat(...words));
 }
 
 /** The digest the committer signs: Keccak-256(0x19 0x01 || domain separator || struct hash). */

@@ -7,7 +7,9 @@ export {
   checkInclusion, checkConsistency, rootFromInclusionProof, MerkleError, EMPTY_ROOT,
 } from './merkle.js';
 export { toChecksumAddress, isChecksumAddress } from './address.js';
-export { domainSeparator, structHash, entryDigest, personalMessageDigest, RECORD_ENTRY_TYPEHASH } from './eip712.js';
+export {
+  domainSeparator, structHash, entryDigest, personalMessageDigest, RECORD_ENTRY_TYPEHASH, RECORD_ENTRY2_TYPEHASH,
+} from './eip712.js';
 export { recoverAddress, SignatureError } from './signature.js';
 export { fieldSalt, fieldLeafData, fieldLeafHash, commitment } from './commitments.js';
 export {

@@ -18,6 +18,7 @@ import {
 export const CHECKS = [
   'json', 'format', 'schema', 'version-rule', 'trust-domain', 'signature', 'disclosure-record',
   'disclosure-proof', 'inclusion', 'batch-anchored', 'batch-facts', 'anchor-transaction', 'committer-role',
+  'type-version',
 ];
 
 /** The node's chain id is not the address book's: no verdict may be given (§V, trust rule). */
@@ -170,8 +171,8 @@ export async function verifyReceipt({ receipt: receiptText, disclosure: disclosu
     notes.push('receipt.batch.id is not SHA-256("gridledger-batch-v1" || root): the batch was adopted under another id (§P-6)');
   }
 
-  // §V-10 .. §V-13: the chain. None after a failed trust-domain.
-  const chainChecks = ['batch-anchored', 'batch-facts', 'anchor-transaction', 'committer-role'];
+  // §V-10 .. §V-14: the chain. None after a failed trust-domain.
+  const chainChecks = ['batch-anchored', 'batch-facts', 'anchor-transaction', 'committer-role', 'type-version'];
   if (!trusted) {
     for (const c of chainChecks) skip(c, 'not made: the receipt is not from the address book\'s deployment');
     return verdict();
@@ -227,10 +228,28 @@ export async function verifyReceipt({ receipt: receiptText, disclosure: disclosu
     pass('committer-role', `the committer was a recorder of ${entry.org} at block ${onChain.blockNumber}`);
   }
 
+  // §V-14 type-version: a format-2 entry's record-type version is registered under its type
+  if (entry.format !== 2) {
+    skip('type-version', 'an entry of format 1 names no type version');
+  } else if (typeof chain.typeVersion !== 'function') {
+    skip('type-version', 'not made: the chain view cannot read RecordTypes (the address book names none)');
+    notes.push('the type version was not checked on-chain: the address book names no RecordTypes');
+  } else {
+    const registered = await chain.typeVersion(entry.type_version);
+    if (registered === null) {
+      fail('type-version', `entry.type_version ${entry.type_version} is not registered on-chain`);
+    } else if (registered.name !== entry.type) {
+      fail('type-version', `entry.type_version ${entry.type_version} is registered for type ${registered.name}, not ${entry.type}`);
+    } else {
+      pass('type-version', `type version registered for ${entry.type}`);
+    }
+  }
+
   return verdict({
     record_id: entry.record_id,
     version: entry.version,
     type: entry.type,
+    type_version: entry.format === 2 ? entry.type_version : null,
     org: entry.org,
     committer: entry.committer,
     block_number: onChain.blockNumber,

@@ -34,3 +34,14 @@ test('Membership.membershipAt matches the artifact; the recorder role is bit 2',
   assert.equal(m.stateMutability, 'view');
   assert.equal(RECORDER_ROLE, 2);
 });
+
+test('RecordTypes.versionInfo and TypesUnknownVersion match the artifact (check type-version, §V-14)', () => {
+  const abi = abiOf('RecordTypes');
+  const info = abi.find((x) => x.type === 'function' && x.name === 'versionInfo');
+  assert.equal(sig(info), ABI.versionInfo);
+  assert.deepEqual(flat(info.outputs), ABI.versionInfoOutputs);
+  assert.equal(info.outputs[0].components[0].name, 'name');
+  assert.equal(info.stateMutability, 'view');
+  const unknown = abi.find((x) => x.type === 'error' && x.name === 'TypesUnknownVersion');
+  assert.equal(sig(unknown), ABI.TypesUnknownVersion);
+});

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fromHex, toHex } from '../src/bytes.js';
 import { canonicalize } from '../src/jcs.js';
 import { parseStrict } from '../src/ijson.js';
-import { domainSeparator, entryDigest, RECORD_ENTRY_TYPEHASH } from '../src/eip712.js';
+import { domainSeparator, entryDigest, RECORD_ENTRY_TYPEHASH, RECORD_ENTRY2_TYPEHASH } from '../src/eip712.js';
 import { BATCH_ANCHORED_TOPIC, StaticChain } from '../src/chain.js';
 import { readAddressBook } from '../src/documents.js';
 import { verifyReceipt, entryLeaf, batchIdFormula, CHECKS } from '../src/verify.js';
@@ -41,6 +41,8 @@ test('verification.json: every case gives its expected verdict and first failing
 test('verification.json: the labelled digests of the genuine case', { skip: vectors ? false : 'absent' }, () => {
   const genuine = vectors.cases.find((c) => c.expect.valid && c.disclosure);
   const receipt = parseStrict(genuine.receipt);
+  const typed = parseStrict(vectors.cases.find((c) => c.name === 'valid-format-2').receipt).entry;
+  assert.equal(typed.format, 2);
   const book = vectors.address_book;
   const d = vectors.digests;
   const want = {
@@ -53,6 +55,10 @@ test('verification.json: the labelled digests of the genuine case', { skip: vect
     batch_root: receipt.batch.root,
     batch_id_formula: toHex(batchIdFormula(fromHex(receipt.batch.root))),
     batch_anchored_topic: BATCH_ANCHORED_TOPIC,
+    record_entry2_typehash: toHex(RECORD_ENTRY2_TYPEHASH),
+    entry2_digest: toHex(entryDigest(typed, book.chain_id, book.registry)),
+    entry2_canonical: canonicalize(typed),
+    entry2_leaf: toHex(entryLeaf(typed)),
   };
   for (const [label, value] of Object.entries(d)) {
     assert.ok(label in want, `a digest label this test does not know: ${label}`);

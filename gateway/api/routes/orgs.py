@@ -14,9 +14,12 @@ router = APIRouter(prefix="/v1", tags=["organisations"])
 
 @router.get("/me")
 def me(member: CurrentMember, container: ContainerDep) -> dict[str, Any]:
-    """Who the signature belongs to: address, organisation, roles, and its next AccessGrants nonce."""
+    """Who the signature belongs to: address, organisation, roles, and its next AccessGrants and
+    RecordTypes nonces (for the calls it signs and the gateway relays)."""
+    deployment = container.deployment()
     return {
-        "grants_nonce": container.deployment().grants.nonce(member.address),
+        "grants_nonce": deployment.grants.nonce(member.address),
+        "types_nonce": deployment.record_types.nonce(member.address),
         "address": member.address,
         "org": member.org,
         "kind": member.kind.name.lower(),

@@ -44,6 +44,7 @@ def info(container: ContainerDep) -> Info:
         registry=book.registry,
         membership=book.membership,
         grants=book.grants,
+        type_registry=book.record_types,
         deployment_block=book.deployment_block,
         record_types=container.record_types.names(),
         operator=str(container.operator().address),
