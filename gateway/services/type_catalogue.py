@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from sqlalchemy import delete
 
 from gateway.container import Container
@@ -73,7 +75,7 @@ def type_schema(container: Container, name: str, version: str | None = None) -> 
     found = types.latest(name) if version is None else types.version(name, version.lower())
     if found is None:
         what = f"record type {name[:40]!r}" if version is None else f"version {version[:18]}… of {name[:40]!r}"
-        raise NotFound(f"no registered {what} held here: see /v1/record-types")
+        raise NotFound(f"no record type or version: no registered {what} held here, see /v1/record-types")
     return found.version.schema
 
 
@@ -83,6 +85,12 @@ def register_type(
     """Register a new version of ``name`` as the standards body's ``member`` signed it; see the module docstring."""
     if not member.has(Role.STANDARDS):
         raise Forbidden(f"{member.address} does not hold the standards role: only the standards body registers types")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
+        detail = f"schema: not a valid JSON Schema at {where}: {exc.message[:200]}"
+        raise ValidationFailed(detail, path="schema") from None
     try:
         version = type_version(name, schema)
     except TypeVersionError as exc:

@@ -120,9 +120,12 @@ def grants_review(
     grantee, fields (sensitivity), purpose and expiry: decide with `grants approve` or `grants refuse`."""
     with client(gateway, key, password_file) as gw:
         proposals = call(gw.grants, "proposed")
-        sensitivity = {t["name"]: {f["name"]: f["sensitivity"] for f in t["fields"]} for t in call(gw.record_types)}
+        labels: dict[str, str] = {}  # by field name, as the contract judges: sensitive in any type is sensitive
+        for t in call(gw.record_types):
+            for f in t["fields"]:
+                if labels.get(f["name"]) != "sensitive":
+                    labels[f["name"]] = f["sensitivity"]
     for g in proposals:
-        labels = sensitivity.get(g["type"] or "", {})
         fields = ", ".join(f"{f} ({labels[f]})" if f in labels else f for f in g["fields"])
         say(f"{_grant_line(g)}\n    fields: {fields}; granted by {g['grantor']}")
     say(f"{len(proposals)} proposal(s) awaiting review")

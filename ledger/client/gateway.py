@@ -419,7 +419,7 @@ class GatewayClient:
                 self._type_versions[item["name"]] = item["latest"]
         if name not in self._type_versions:
             raise GatewayClientError(422, {"title": "unknown record type",
-                                           "detail": f"type: no registered record type {name!r}"})  # fmt: skip
+                                           "detail": f"type: unknown record type {name!r} (see /v1/record-types)"})
         return self._type_versions[name]
 
     def register_type(self, name: str, schema: dict[str, Any], *, supersedes: str | None = None) -> dict[str, Any]:

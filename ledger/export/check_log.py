@@ -136,7 +136,7 @@ def _entry(ctx: Context, line: bytes, number: int, size: int) -> tuple[int, byte
     where = f"{layout.ENTRIES} line {number}"
     try:
         data = obj(layout.load_json(line, where), where)
-        layout.closed(data, {"idx", "leaf", "proof", "opened"}, where)
+        layout.closed(data, {"idx", "leaf", "proof"} | ({"opened"} if "opened" in data else set()), where)
         idx = field(data, "idx", integer(0, max(size - 1, 0)))
         leaf = field(data, "leaf", text).encode("utf-8")
         proof = field(data, "proof", _proof)

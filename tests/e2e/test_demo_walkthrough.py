@@ -214,7 +214,8 @@ def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) ->
     try:
         verified = cli("verify", str(tmp_path / "r.json"), "--receipt", str(tmp_path / "rc.json"))
         assert verified.returncode == 0, verified.stdout + verified.stderr
-        assert verified.stdout.startswith(f"VALID: record {record_id} v1 (household) of rc-sunshine")
+        assert verified.stdout.startswith(f"VALID: record {record_id} v1 (household, type version 0x")
+        assert " of rc-sunshine" in verified.stdout
         text = (tmp_path / "r.json").read_text()
         (tmp_path / "r.json").write_text(text.replace("Zhao Lei", "Zhao Lie"))
         tampered = cli("verify", str(tmp_path / "r.json"), "--receipt", str(tmp_path / "rc.json"))

@@ -56,21 +56,21 @@ def test_the_department_walkthrough(gateway: Gateway, record: str) -> None:
         dept.get(record)
     assert info.value.status == 403
     grant = committee.grant(
-        "rc-sunshine", "civil-affairs", ["head", "low_income"], "subsidy review", later(), record_type="household"
+        "rc-sunshine", "civil-affairs", ["head", "members"], "subsidy review", later(), record_type="household"
     )
     assert grant["state"] == "active" and grant["grantor"] == org.c1_admin.address
     seen = dept.get(record)
-    assert seen["payload"] == {"head": "Sun Li", "low_income": True}
-    assert seen["access"] == {"grant": grant["id"], "purpose_code": "general", "fields": ["head", "low_income"]}
+    assert seen["payload"] == {"head": "Sun Li", "members": 4}  # no review: neither field is sensitive
+    assert seen["access"] == {"grant": grant["id"], "purpose_code": "general", "fields": ["head", "members"]}
     assert grant["purpose"] == "subsidy review" and grant["purpose_code"] == "general"
     receipt = dept.receipt(record)
     verdict = verify(
         Receipt.from_json(receipt), Disclosure.from_json(seen["disclosure"]), gateway.container.deployment()
     )
-    assert verdict.valid and verdict.proven_fields == ["head", "low_income"] and not verdict.complete
+    assert verdict.valid and verdict.proven_fields == ["head", "members"] and not verdict.complete
     log = office.access_log(record=record)
     outcomes = [(e["accessor_org"], e["outcome"], e["fields"]) for e in reversed(log["entries"])]
-    assert outcomes == [("civil-affairs", "refused", []), ("civil-affairs", "allowed", ["head", "low_income"])]
+    assert outcomes == [("civil-affairs", "refused", []), ("civil-affairs", "allowed", ["head", "members"])]
     assert office.access_log(subject="110101199003071234")["total"] == 2  # the resident's report
     wait_log_anchored(gateway)
     audit = verify_access_log(office, gateway.container.deployment())

@@ -46,7 +46,8 @@ def test_deploy_writes_an_address_book_and_refuses_to_overwrite_it(tmp_path: Pat
     assert result.returncode == 0, result.stderr
     assert "deployed to chain 31337" in result.stdout
     data = json.loads(book.read_text())
-    assert data["chain_id"] == 31337 and set(data["artifacts"]) == {"Membership", "RecordRegistry", "AccessGrants"}
+    assert data["chain_id"] == 31337 and set(data["artifacts"]) == {"Membership", "RecordRegistry", "AccessGrants",
+                                                                    "RecordTypes"}
     again = run(["deploy", "--rpc", anvil, "--key", str(keystore), "--address-book", str(book)], tmp_path)
     assert "already exists" in one_error_line(again) and "--force" in one_error_line(again)
     assert json.loads(book.read_text()) == data

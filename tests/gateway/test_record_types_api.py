@@ -14,7 +14,7 @@ def test_every_type_is_listed_with_its_fields_and_its_schema_is_the_one_commits_
     assert {"household", "resident", "meeting", "case"} <= set(types)
     household = types["household"]
     fields = {f["name"]: f for f in household["fields"]}
-    assert fields["members"] == {"name": "members", "type": "integer", "required": True}
+    assert fields["members"] == {"name": "members", "type": "integer", "required": True, "sensitivity": "personal"}
     assert fields["phone"]["required"] is False
     schema = gateway.http.get(household["href"])
     assert schema.status_code == 200 and schema.headers["content-type"].startswith("application/schema+json")

@@ -240,7 +240,7 @@ def test_me_and_orgs_say_what_the_chain_says(gateway: Gateway) -> None:
     client = gateway.client(gateway.org.c1_recorder)
     assert client.me() == {
         "address": gateway.org.c1_recorder.address, "org": "rc-sunshine", "kind": "committee",
-        "parent": "sd-east", "roles": ["recorder"], "grants_nonce": 0,
+        "parent": "sd-east", "roles": ["recorder"], "grants_nonce": 0, "types_nonce": 0,
     }  # fmt: skip
     orgs = {o["id"]: o for o in client.request("GET", "/v1/orgs")}
     assert orgs["rc-harmony"]["parent"] == "sd-east" and orgs["civil-affairs"]["kind"] == "department"
