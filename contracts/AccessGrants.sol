@@ -200,8 +200,10 @@ contract AccessGrants is IAccessGrants, RelayedCalls {
 
     /**
      * @notice Whether grant `grantId` now lets `granteeOrg` read record `recordId` of type
-     * `recordType` owned by `ownerOrg`: it exists, is neither revoked nor expired, needed no
-     * review or was approved, names these organisations, and its scope covers the record.
+     * `recordType` owned by `ownerOrg`: it exists, is neither revoked nor expired, names these
+     * organisations, its scope covers the record, and it was approved by a privacy reviewer or
+     * names no field that is sensitive now (a field labelled sensitive after the grant was made
+     * stops an unreviewed grant).
      */
     function isAllowed(uint256 grantId, bytes32 granteeOrg, bytes32 ownerOrg, bytes32 recordId, bytes32 recordType)
         external
@@ -213,7 +215,18 @@ contract AccessGrants is IAccessGrants, RelayedCalls {
         if (g.review == Review.Proposed || g.review == Review.Refused) return false;
         if (g.granteeOrg != granteeOrg || g.ownerOrg != ownerOrg) return false;
         if (!_membership.getOrg(granteeOrg).active) return false;
-        return g.scopeKind == ScopeKind.Record ? g.scope == recordId : g.scope == recordType;
+        if (g.scopeKind == ScopeKind.Record ? g.scope != recordId : g.scope != recordType) return false;
+        // a field that became sensitive after an unreviewed grant was made stops that grant: it was
+        // never reviewed for it (the grantor grants again, and the new grant is proposed)
+        return g.review == Review.Approved || !_namesSensitive(g.fields);
+    }
+
+    /// @dev Whether any of `fields` is now sensitive in the consortium's record types.
+    function _namesSensitive(string[] storage fields) private view returns (bool) {
+        for (uint256 i = 0; i < fields.length; ++i) {
+            if (_recordTypes.isSensitive(fields[i])) return true;
+        }
+        return false;
     }
 
     function _grant(address actor, GrantRequest calldata r) private returns (uint256 grantId) {
@@ -260,6 +273,7 @@ contract AccessGrants is IAccessGrants, RelayedCalls {
         if (g.review != Review.Proposed) revert GrantsNotProposed(grantId);
         if (g.revokedAt != 0) revert GrantsAlreadyRevoked(grantId);
         if (block.timestamp >= g.reviewDeadline) revert GrantsProposalExpired(grantId, g.reviewDeadline);
+        if (block.timestamp >= g.expiresAt) revert GrantsProposalExpired(grantId, g.expiresAt);
         bytes32 reviewerOrg = _reviewerOf(_membership.getOrg(g.ownerOrg), g.ownerOrg);
         (bytes32 actorOrg, uint8 roles) = _membership.membershipOf(actor);
         if (actorOrg != reviewerOrg || roles & _ROLE_PRIVACY_REVIEWER == 0) revert GrantsNotReviewer(actor, reviewerOrg);

@@ -47,11 +47,14 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
     /// Handed out only by the consortium admin, in an organisation of any kind.
     uint8 public constant ROLE_STANDARDS = 64;
     /// @notice Approves or refuses proposed grants of sensitive fields ({AccessGrants}) of its office
-    /// and the committees it supervises. Held only by members of subdistrict offices.
+    /// and the committees it supervises (a department: of its own records). Held only by members of
+    /// subdistrict offices and departments, and handed out only by the consortium admin, so that an
+    /// office's admin, who may grant for its committees, cannot mint the second person himself.
     uint8 public constant ROLE_PRIVACY_REVIEWER = 128;
     uint8 private constant _ALL_ROLES = 255;
     /// @dev The roles only the consortium admin hands out.
-    uint8 private constant _CONSORTIUM_ROLES = ROLE_ANCHORER | ROLE_SEALED_READER | ROLE_STANDARDS;
+    uint8 private constant _CONSORTIUM_ROLES =
+        ROLE_ANCHORER | ROLE_SEALED_READER | ROLE_STANDARDS | ROLE_PRIVACY_REVIEWER;
     uint256 private constant _MAX_NAME_BYTES = 64;
     uint256 private constant _MAX_URL_BYTES = 200;
 
@@ -393,7 +396,9 @@ contract Membership is IMembership, AccessControl, RelayedCalls {
         if (roles == 0 || roles & ~_ALL_ROLES != 0) revert MembershipInvalidRoles(roles);
         OrgKind kind = _orgs[orgId].kind;
         if (roles & ROLE_SEALED_READER != 0 && kind != OrgKind.Department) revert MembershipInvalidRoles(roles);
-        if (roles & ROLE_PRIVACY_REVIEWER != 0 && kind != OrgKind.Subdistrict) revert MembershipInvalidRoles(roles);
+        if (roles & ROLE_PRIVACY_REVIEWER != 0 && kind != OrgKind.Subdistrict && kind != OrgKind.Department) {
+            revert MembershipInvalidRoles(roles);
+        }
         if (!canManage(actor, orgId)) revert MembershipUnauthorized(actor, orgId);
         if (roles & _CONSORTIUM_ROLES != 0 && !hasRole(DEFAULT_ADMIN_ROLE, actor)) {
             revert MembershipUnauthorized(actor, orgId);

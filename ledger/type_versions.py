@@ -32,6 +32,10 @@ LEVELS = ("public", "personal", "sensitive")
 MAX_FIELDS = 64
 MAX_SCHEMA_BYTES = 64 * 1024
 BUILTIN_DIR = Path(__file__).resolve().parent / "record_types"
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+_OPEN_KEYWORDS = ("patternProperties", "unevaluatedProperties", "propertyNames", "dependentSchemas", "allOf", "anyOf",
+                  "oneOf", "if", "then", "else", "$ref", "$dynamicRef")  # fmt: skip
+"""Top-level keywords through which a payload could carry a field no property names (and no label covers)."""
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 _FIELD = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -74,15 +78,22 @@ def version_hash(schema: Mapping[str, Any]) -> bytes:
 def check_schema(schema: Any) -> dict[str, Any]:
     """``schema`` if it can be a type version; raise :class:`TypeVersionError` in words otherwise.
 
-    It must be the JSON Schema of an object whose properties are plain field names (1 to 64
-    lower-case letters, digits, ``_``), at most 64 of them, each labelled; no other
-    ``x-gridledger-sensitivity`` may appear. That it is valid draft 2020-12 is the gateway's
+    It must be the draft 2020-12 JSON Schema of a closed object (``additionalProperties: false``,
+    nothing else that admits a key) whose properties are plain field names (1 to 64 lower-case
+    letters, digits, ``_``), at most 64 of them, each labelled; no other
+    ``x-gridledger-sensitivity`` may appear. A field no label covers could otherwise be shared
+    without review. That it is valid draft 2020-12 is the gateway's
     check (``jsonschema`` is a server dependency, not the verifier's).
     """
     if not isinstance(schema, dict):
         raise TypeVersionError("a type version is a JSON Schema: a JSON object")
     if len(canonical(schema)) > MAX_SCHEMA_BYTES:
         raise TypeVersionError(f"a type version's schema is at most {MAX_SCHEMA_BYTES // 1024} KiB")
+    if schema.get("$schema", DRAFT) != DRAFT:
+        raise TypeVersionError(f'a record type\'s schema is draft 2020-12: "$schema" is {DRAFT} or absent')
+    if schema.get("additionalProperties") is not False or any(k in schema for k in _OPEN_KEYWORDS):
+        raise TypeVersionError('a record type\'s schema closes its fields: "additionalProperties": false, and no '
+                               + ", ".join(_OPEN_KEYWORDS) + " (every field is named and labelled)")
     if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
         raise TypeVersionError('a record type\'s schema has "type": "object" and its fields under "properties"')
     properties: dict[str, Any] = schema["properties"]

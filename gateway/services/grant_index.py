@@ -120,6 +120,8 @@ class GrantIndex:
             if grant is not None:
                 grant.revoked_block = int(log["blockNumber"])
                 grant.revoked_by = log["args"]["revoker"]
+                if grant.review not in ("none", "approved"):
+                    continue  # a proposal (or a refused one) was never told as given: nothing to take back
                 events.append({"key": event_key(GRANT_REVOKED, grant.id), "kind": GRANT_REVOKED, "at": at(log),
                                "owner_org": grant.owner_org, "grantee_org": grant.grantee_org, "grant_id": grant.id,
                                "block": int(log["blockNumber"])})  # fmt: skip

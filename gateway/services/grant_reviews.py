@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import delete
+
 from gateway.container import Container
 from gateway.db.models import Grant, GrantPurpose
 from gateway.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -71,11 +73,19 @@ def review_grant(
     )  # fmt: skip
     if signer_of(document, relayed.signature) != member.address:
         raise ValidationFailed("signature: not your EIP-712 signature over this review", path="signature")
-    if text and salt is not None:
+    kept = bool(text) and salt is not None
+    if kept and salt is not None:
         with container.sessions() as session:  # the words first: a decision on-chain never lacks its reason here
             session.merge(GrantPurpose(purpose_hash=hashed, text=text, salt=salt))
             session.commit()
-    relay(container, deployment.grants.review_by_sig(grant_id, approved, hashed, member.address, relayed))
+    try:
+        relay(container, deployment.grants.review_by_sig(grant_id, approved, hashed, member.address, relayed))
+    except Exception:
+        if kept:  # the chain refused: words no decision refers to must not linger (they may name a person)
+            with container.sessions() as session:
+                session.execute(delete(GrantPurpose).where(GrantPurpose.purpose_hash == hashed))
+                session.commit()
+        raise
     container.grant_index.sync()
     with container.sessions() as session:
         grant = session.get(Grant, grant_id)

@@ -61,6 +61,7 @@ from ledger.entries import Entry, EntryDomain
 from ledger.errors import TransactionFailedError, VerificationError
 from ledger.log_heads import head_signer
 from ledger.purposes import purpose_hash
+from ledger.reviews import reason_hash
 from ledger.types import Role
 
 LEAF_COLUMNS = ("idx", "at", "accessor", "accessor_org", "action", "outcome", "reason", "record_id", "owner_org",
@@ -346,15 +347,18 @@ def sweep_grants(container: Container) -> dict[str, Any]:
         mismatched = copy_problems(row, info)
         if bool(info.revoked_at) != (row.revoked_block is not None):
             mismatched.append("revoked_block")
+        if row.review != info.review:
+            mismatched.append("review")
         if mismatched:
             problems.append(_problem("grant", grant_id, f"columns disagree with the chain: {', '.join(mismatched)}"))
     for grant_id in sorted(rows):
         problems.append(_problem("grant", grant_id, "no such grant on-chain"))
     with container.sessions() as session:
-        for kept in session.scalars(select(GrantPurpose)):
-            if purpose_hash(bytes(kept.salt), kept.text) != bytes(kept.purpose_hash):
+        for kept in session.scalars(select(GrantPurpose)):  # purposes, and reviewers' reasons (ledger/reviews.py)
+            salt, hashed = bytes(kept.salt), bytes(kept.purpose_hash)
+            if hashed not in (purpose_hash(salt, kept.text), reason_hash(salt, kept.text)):
                 ident = "0x" + bytes(kept.purpose_hash).hex()
-                problems.append(_problem("grant", ident, "purpose text does not hash to the purpose granted on-chain"))
+                problems.append(_problem("grant", ident, "purpose or reason text does not hash to what is on-chain"))
     return {"grants": count, "mismatches": problems}
 
 

@@ -133,7 +133,8 @@ class RecordTypes:
         return version if version.hex == version_hex else None
 
     def version(self, name: str, version_hex: str) -> Compiled | None:
-        """Version ``version_hex`` of ``name``, when the chain registers it under that name and it is held."""
+        """Version ``version_hex`` of ``name``, when the chain registers it under that name, with exactly the
+        sensitive fields its document labels (the contract cannot check that), and it is held."""
         with self._lock:
             found = self._usable.get(version_hex)
         if found is not None:
@@ -142,8 +143,8 @@ class RecordTypes:
         if version is None or version.name != name:
             return None
         info = self._chain().version_info(version.version_hash)
-        if info is None or info.name != name:
-            return None
+        if info is None or info.name != name or sorted(info.sensitive_fields) != version.sensitive_fields:
+            return None  # unregistered, another type's, or registered with other sensitive fields than it labels
         compiled = Compiled(version, info, Draft202012Validator(version.schema), compile_schema(version.schema),
                             subject_paths(version.schema))  # fmt: skip
         with self._lock:

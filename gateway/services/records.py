@@ -70,12 +70,22 @@ def _check(
         known = ", ".join(types.names())
         raise ValidationFailed(f"{where}type: unknown record type {item.type!r} (known: {known})", path=f"{where}type")
     version = types.version(item.type, item.type_version)
+    newest = types.latest_hash(item.type)
     if version is None:
-        latest = types.latest_hash(item.type)
         raise ValidationFailed(
             f"{where}type_version: {item.type_version[:18]}… is not a registered version of {item.type} held by this "
-            f"gateway (the newest is {latest})", path=f"{where}type_version",
+            f"gateway (the newest is {newest})", path=f"{where}type_version",
         )  # fmt: skip
+    if item.type_version != newest:  # new records meet the standard as it stands, not a superseded one
+        held = "" if newest and types.version(item.type, newest) else ", whose schema this gateway must first be given"
+        raise ValidationFailed(
+            f"{where}type_version: {item.type_version[:18]}… is superseded: commit against the newest version of "
+            f"{item.type}, {newest}{held} (gridledger types register)", path=f"{where}type_version",
+        )  # fmt: skip
+    unnamed = sorted(set(item.payload) - set(version.version.schema["properties"]))
+    if unnamed:  # whatever the schema's keywords admit, a field no label covers is never stored
+        path = f"{where}payload/{unnamed[0]}"
+        raise ValidationFailed(f"{path}: field {', '.join(unnamed)} is not a field of this record type", path=path)
     errors = types.errors(version, item.payload)
     if errors:
         pointer, message = errors[0]

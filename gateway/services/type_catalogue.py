@@ -55,11 +55,13 @@ def list_types(container: Container) -> list[dict[str, Any]]:
     names), with its fields and their sensitivity; ``newest``, the newest on-chain (what a new version
     supersedes; held here once its document is uploaded); and every held version, oldest first."""
     types = container.record_types
-    items = []
+    items: list[dict[str, Any]] = []
     for name in types.names():
         held = types.held_versions(name)
-        if not held:
-            continue  # registered through another gateway, whose documents this one does not hold yet
+        if not held:  # registered through another gateway, whose documents this one does not hold yet
+            items.append({"name": name, "title": name, "latest": None, "newest": types.latest_hash(name),
+                          "fields": [], "versions": [], "href": f"/v1/record-types/{name}"})  # fmt: skip
+            continue
         latest, schema = held[-1], held[-1].version.schema
         items.append({
             "name": name, "title": schema.get("title", name), "latest": latest.version.hex,

@@ -119,16 +119,26 @@ def grants_review(
     """Proposed grants of sensitive fields awaiting your office's privacy reviewer, each with the
     grantee, fields (sensitivity), purpose and expiry: decide with `grants approve` or `grants refuse`."""
     with client(gateway, key, password_file) as gw:
-        proposals = call(gw.grants, "proposed")
-        labels: dict[str, str] = {}  # by field name, as the contract judges: sensitive in any type is sensitive
-        for t in call(gw.record_types):
-            for f in t["fields"]:
-                if labels.get(f["name"]) != "sensitive":
-                    labels[f["name"]] = f["sensitivity"]
+        me = call(gw.me)
+        orgs = {o["id"]: o for o in call(gw.request, "GET", "/v1/orgs")}
+        types = call(gw.record_types)
+        proposals = [g for g in call(gw.grants, "proposed") if _office_of(orgs, g["owner"]) == me["org"]]
+    labels: dict[str, str] = {}  # by field name, as the contract judges: sensitive in any version of any type
+    for t in types:
+        for f in t["fields"]:
+            labels.setdefault(f["name"], f["sensitivity"])
+        for v in t["versions"]:
+            labels.update({name: "sensitive" for name in v["sensitive_fields"]})
     for g in proposals:
         fields = ", ".join(f"{f} ({labels[f]})" if f in labels else f for f in g["fields"])
         say(f"{_grant_line(g)}\n    fields: {fields}; granted by {g['grantor']}")
     say(f"{len(proposals)} proposal(s) awaiting review")
+
+
+def _office_of(orgs: dict[str, Any], owner: str) -> str:
+    """The office whose privacy reviewer decides grants of ``owner``'s records (the contract's rule)."""
+    info = orgs.get(owner) or {}
+    return str(info.get("parent")) if info.get("kind") == "committee" and info.get("parent") else owner
 
 
 def grants_approve(

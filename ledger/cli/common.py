@@ -122,6 +122,8 @@ def read_json(path: Path, what: str) -> Any:
         raise UserError(f"{what} {path} does not exist") from None
     except ValueError as exc:
         raise UserError(f"{what} {path} is not JSON: {exc}") from exc
+    except OSError as exc:  # a directory, an unreadable file: one line, not a traceback
+        raise UserError(f"{what} {path} cannot be read: {exc.strerror or exc}") from None
 
 
 def call(fn: Any, *args: Any, **kwargs: Any) -> Any:

@@ -105,6 +105,9 @@ def prepare_commit(
     }
 
 
+TYPES_TTL = 60.0
+"""How long a client trusts the newest type versions it read (a new version supersedes the old for commits)."""
+
 IDEMPOTENT = frozenset(
     {("POST", "/v1/records"), ("POST", "/v1/records:batch"), ("POST", "/v1/records:read"), ("POST", "/v1/verify")}
 )
@@ -144,6 +147,7 @@ class GatewayClient:
         self.clock = clock
         self._info: dict[str, Any] | None = None
         self._type_versions: dict[str, str] = {}
+        self._types_read = 0.0
         self._me: dict[str, Any] | None = None
 
     def close(self) -> None:
@@ -414,9 +418,9 @@ class GatewayClient:
 
     def latest_type_version(self, name: str) -> str:
         """``0x`` + the hash of ``name``'s newest registered version (what :meth:`prepare` signs), cached."""
-        if name not in self._type_versions:
-            for item in self.record_types():
-                self._type_versions[item["name"]] = item["latest"]
+        if name not in self._type_versions or self.clock() - self._types_read > TYPES_TTL:
+            self._types_read = self.clock()
+            self._type_versions = {item["name"]: item["latest"] for item in self.record_types() if item["latest"]}
         if name not in self._type_versions:
             raise GatewayClientError(422, {"title": "unknown record type",
                                            "detail": f"type: unknown record type {name!r} (see /v1/record-types)"})

@@ -24,7 +24,7 @@ class Reviewers:
 def people(consortium: Consortium) -> Reviewers:
     m, admin = consortium.deployment.membership, consortium.admin
     found = Reviewers(new_account(), new_account(), new_account())
-    m.add_member(consortium.sd_admin, found.sd_reviewer.address, "sd-east", Role.PRIVACY_REVIEWER)
+    m.add_member(admin, found.sd_reviewer.address, "sd-east", Role.PRIVACY_REVIEWER)
     m.add_member(admin, found.other_sd_reviewer.address, "sd-west", Role.PRIVACY_REVIEWER)
     m.add_member(admin, found.standards.address, "operator", Role.STANDARDS)
     return found

@@ -145,10 +145,10 @@ def test_only_a_privacy_reviewer_of_the_reviewing_office_decides(consortium: Con
             g.approve(outsider, grant_id, ZERO)
         with reverts("GrantsNotReviewer", outsider.address, east):
             g.refuse(outsider, grant_id, REASON)
-    m.set_roles(consortium.sd_admin, people.sd_reviewer.address, Role.AUDITOR)  # the role taken away
+    m.set_roles(consortium.sd_admin, people.sd_reviewer.address, Role.AUDITOR)  # the office may take it away
     with reverts("GrantsNotReviewer", people.sd_reviewer.address, east):
         g.approve(people.sd_reviewer, grant_id, ZERO)
-    m.set_roles(consortium.sd_admin, people.sd_reviewer.address, Role.AUDITOR | Role.PRIVACY_REVIEWER)
+    m.set_roles(consortium.admin, people.sd_reviewer.address, Role.AUDITOR | Role.PRIVACY_REVIEWER)
     g.approve(people.sd_reviewer, grant_id, ZERO)
 
 
@@ -193,6 +193,15 @@ def test_a_proposal_expires_undecided_at_its_review_deadline(consortium: Consort
     assert not _allowed(consortium, second) and _allowed(consortium, first)
 
 
+def test_a_proposal_cannot_be_approved_once_the_grant_itself_expired(consortium: Consortium, people: Reviewers) -> None:
+    d, g = consortium.deployment, consortium.deployment.grants
+    expires = chain_now(d.chain) + 3600  # within the review window: the grant ends before its review would
+    grant_id, _ = _propose(consortium, expires_at=expires)
+    _set_next_block_time(d, expires)
+    with reverts("GrantsProposalExpired", grant_id, expires):
+        g.approve(people.sd_reviewer, grant_id, ZERO)
+
+
 def test_the_checks_run_in_order(consortium: Consortium, people: Reviewers) -> None:
     g = consortium.deployment.grants
     with reverts("GrantsUnknownGrant", 99):
@@ -221,13 +230,19 @@ def test_a_grant_needs_a_registered_purpose_code(consortium: Consortium, people:
     assert g.get_grant(grant_id).purpose_code == "home-visit"
 
 
-def test_a_field_labelled_sensitive_later_proposes_new_grants_only(consortium: Consortium, people: Reviewers) -> None:
+def test_a_field_labelled_sensitive_later_stops_unreviewed_grants_and_proposes_new_ones(
+    consortium: Consortium, people: Reviewers
+) -> None:
     g, t = consortium.deployment.grants, consortium.deployment.record_types
     before, _ = _propose(consortium, fields=["name", "diagnosis"])
+    assert _allowed(consortium, before)
     t.register_version(people.standards, "visit", b"\x01" * 32, None, ["diagnosis"])
     after, _ = _propose(consortium, fields=["name", "diagnosis"])
     assert (g.get_grant(before).review, g.get_grant(after).review) == ("none", "proposed")
-    assert _allowed(consortium, before) and not _allowed(consortium, after)
+    assert not _allowed(consortium, before)  # never reviewed for a field now sensitive: it gives nothing
+    assert not _allowed(consortium, after)
+    g.approve(people.sd_reviewer, after, ZERO)
+    assert _allowed(consortium, after)  # the reviewed grant gives it
 
 
 # -- review window ----------------------------------------------------------------------------------

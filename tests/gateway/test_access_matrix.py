@@ -97,9 +97,9 @@ def world(gateway: Gateway) -> tuple[dict[str, LocalAccount], dict[str, str]]:
     }  # fmt: skip
     sealer = (actors["sealed reader"].address, "civil-affairs", Role.VERIFIER | Role.SEALED_READER)
     org.deployment.membership.add_member(org.admin, *sealer)
-    org.deployment.membership.add_member(org.sd_admin, actors["office reviewer"].address, "sd-east",
+    org.deployment.membership.add_member(org.admin, actors["office reviewer"].address, "sd-east",
                                          Role.PRIVACY_REVIEWER)  # fmt: skip
-    org.deployment.membership.add_member(org.other_sd_admin, actors["other office reviewer"].address, "sd-west",
+    org.deployment.membership.add_member(org.admin, actors["other office reviewer"].address, "sd-west",
                                          Role.PRIVACY_REVIEWER)  # fmt: skip
     recorder, admin = gateway.client(org.c1_recorder), gateway.client(org.c1_admin)
     records = {}

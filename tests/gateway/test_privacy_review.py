@@ -21,7 +21,7 @@ PERSON = {"name": "Gao Lan", "id_number": "110101197505051234", "phone": "136 00
 def reviewers(org: Consortium) -> dict[str, LocalAccount]:
     """A privacy reviewer of sd-east (which supervises rc-sunshine) and one of sd-west."""
     found = {"east": new_account(), "west": new_account()}
-    org.deployment.membership.add_member(org.sd_admin, found["east"].address, "sd-east", Role.PRIVACY_REVIEWER)
+    org.deployment.membership.add_member(org.admin, found["east"].address, "sd-east", Role.PRIVACY_REVIEWER)
     org.deployment.membership.add_member(org.admin, found["west"].address, "sd-west", Role.PRIVACY_REVIEWER)
     return found
 

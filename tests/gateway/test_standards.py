@@ -80,7 +80,19 @@ def test_a_new_version_is_registered_used_and_stamped_into_the_entry(gateway: Ga
     prepared = recorder.prepare("household", {"address": "8-2", "head": "Lin", "members": 2, field: "B8"})
     prepared["type_version"] = before
     status, detail = _status(lambda: recorder.request("POST", "/v1/records", prepared))
-    assert status == 422 and f"field {field} is not a field of this record type" in detail
+    assert status == 422 and "is superseded: commit against the newest version of household" in detail
+
+
+def test_a_payload_field_no_label_covers_is_never_stored(gateway: Gateway, standards: LocalAccount) -> None:
+    """Whatever a schema's keywords would admit, a field without a sensitivity label is refused at commit."""
+    recorder = gateway.client(gateway.org.c1_recorder)
+    prepared = recorder.prepare("meeting", {"date": "2026-12-01", "topic": "t", "diagnosis": "HIV+"})
+    status, detail = _status(lambda: recorder.request("POST", "/v1/records", prepared))
+    assert status == 422 and "field diagnosis is not a field of this record type" in detail and "HIV" not in detail
+    open_schema = {**copy.deepcopy(recorder.type_schema("meeting")), "additionalProperties": True, "title": "Open"}
+    with pytest.raises(TypeVersionError, match="additionalProperties"):  # and no such schema registers
+        latest = recorder.latest_type_version("meeting")
+        gateway.client(standards).register_type("meeting", open_schema, supersedes=latest)
 
 
 def test_registration_refuses_bad_schemas_names_and_lines_and_writes_nothing(
