@@ -84,7 +84,7 @@ def _check(
         )  # fmt: skip
     unnamed = sorted(set(item.payload) - set(version.version.schema["properties"]))
     if unnamed:  # whatever the schema's keywords admit, a field no label covers is never stored
-        path = f"{where}payload/{unnamed[0]}"
+        path = f"{where}payload"  # the object that holds them, as the schema's own additionalProperties error says
         raise ValidationFailed(f"{path}: field {', '.join(unnamed)} is not a field of this record type", path=path)
     errors = types.errors(version, item.payload)
     if errors:

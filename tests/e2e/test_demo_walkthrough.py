@@ -173,45 +173,44 @@ def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) ->
         return subprocess.run([*CLI, *args], env={**env, **extra}, capture_output=True, text=True, timeout=120)
 
     assert cli("chain", "start").returncode == 0
-    log = (tmp_path / "gateway.log").open("w")
-    gateway = subprocess.Popen([*CLI, "up", "--demo"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert gateway.poll() is None, (tmp_path / "gateway.log").read_text()
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-        keys = data / "demo-keys"
-        as_recorder = {
-            "GRIDLEDGER_KEY": str(keys / "rc-sunshine-recorder.json"),
-            "GRIDLEDGER_KEY_PASSWORD": "demo-password-not-secret",
-        }
-        record = tmp_path / "household.json"
-        record.write_text(json.dumps({"address": "Sunshine Road 7-3-302", "head": "Zhao Lei", "members": 4}))
-        committed = cli("commit", str(record), "--type", "household", "--wait", **as_recorder)
-        assert committed.returncode == 0, committed.stderr
-        assert "anchored in block" in committed.stdout
-        assert "demo consortium ready (4 sample records added)" in (tmp_path / "gateway.log").read_text()
-        record_id = committed.stdout.split()[2]
-        fetched = cli(
-            "get", record_id, "--out", str(tmp_path / "r.json"), "--receipt", str(tmp_path / "rc.json"), **as_recorder
-        )
-        assert fetched.returncode == 0, fetched.stderr
-        _share_with_civil_affairs(cli, env, keys, tmp_path, record)
-        _the_resident(cli, keys)
-        _standards_and_review(cli, keys, tmp_path)
-    finally:
-        gateway.send_signal(signal.SIGTERM)
-        gateway.wait(30)
-        log.close()
-    with pytest.raises(httpx.TransportError):  # the gateway is stopped
-        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-    try:
+    try:  # the chain is stopped (by its pid file) whatever fails below
+        log = (tmp_path / "gateway.log").open("w")
+        gateway = subprocess.Popen([*CLI, "up", "--demo"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                assert gateway.poll() is None, (tmp_path / "gateway.log").read_text()
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            keys = data / "demo-keys"
+            as_recorder = {
+                "GRIDLEDGER_KEY": str(keys / "rc-sunshine-recorder.json"),
+                "GRIDLEDGER_KEY_PASSWORD": "demo-password-not-secret",
+            }
+            record = tmp_path / "household.json"
+            record.write_text(json.dumps({"address": "Sunshine Road 7-3-302", "head": "Zhao Lei", "members": 4}))
+            committed = cli("commit", str(record), "--type", "household", "--wait", **as_recorder)
+            assert committed.returncode == 0, committed.stderr
+            assert "anchored in block" in committed.stdout
+            assert "demo consortium ready (4 sample records added)" in (tmp_path / "gateway.log").read_text()
+            record_id = committed.stdout.split()[2]
+            out, receipt = str(tmp_path / "r.json"), str(tmp_path / "rc.json")
+            fetched = cli("get", record_id, "--out", out, "--receipt", receipt, **as_recorder)
+            assert fetched.returncode == 0, fetched.stderr
+            _share_with_civil_affairs(cli, env, keys, tmp_path, record)
+            _the_resident(cli, keys)
+            _standards_and_review(cli, keys, tmp_path)
+        finally:
+            gateway.send_signal(signal.SIGTERM)
+            gateway.wait(30)
+            log.close()
+        with pytest.raises(httpx.TransportError):  # the gateway is stopped
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
         verified = cli("verify", str(tmp_path / "r.json"), "--receipt", str(tmp_path / "rc.json"))
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert verified.stdout.startswith(f"VALID: record {record_id} v1 (household, type version 0x")
