@@ -54,7 +54,8 @@ TYPED_IDS = [f"0000002{i}-abcd-4ef0-8000-00000000002{i}" for i in range(3)]
 def _labelled(**fields: str) -> dict[str, Any]:
     """A record-type version's schema (ledger/type_versions.py): every field a string with its label."""
     properties = {name: {"type": "string", "x-gridledger-sensitivity": level} for name, level in fields.items()}
-    return check_schema({"type": "object", "properties": properties, "required": sorted(fields)})
+    return check_schema({"type": "object", "properties": properties, "required": sorted(fields),
+                         "additionalProperties": False})
 
 
 HOUSEHOLD_V1 = version_hash(_labelled(name="personal", id_number="sensitive", birth_date="personal"))
