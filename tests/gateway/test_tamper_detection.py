@@ -397,7 +397,7 @@ CASES: dict[str, tuple[Callable[[Session, World], None], str, str]] = {
     "grant purpose text rewritten": (
         _set(GrantPurpose, lambda w: GrantPurpose.text == "care", text="other"),
         "grant",
-        "purpose text",
+        "purpose or reason text",
     ),
     "grant expiry extended": (_set(Grant, lambda w: Grant.id == w.grant, expires_at=2**40), "grant", "expires_at"),
     "grant row deleted": (_delete(Grant, lambda w: Grant.id == w.grant), "grant", "on-chain but missing here"),
