@@ -221,7 +221,8 @@ def _chain_checks(
     verdict: Verdict, receipt: Receipt, book: AddressBook, chain: ChainView, type_versions: TypeVersionNames | None
 ) -> None:
     """§V-10 to §V-14; every fact is read from ``chain`` and compared, never taken from the receipt."""
-    chain.prefetch(receipt.batch_id, receipt.tx_hash, receipt.entry.committer, receipt.block_number)
+    chain.prefetch(receipt.batch_id, receipt.tx_hash, receipt.entry.committer, receipt.block_number,
+                   type_version=receipt.entry.type_version)  # fmt: skip
     batch = chain.batch(receipt.batch_id)
     if batch is None:
         verdict.fail("batch-anchored", "the batch is not anchored on-chain")
@@ -282,7 +283,9 @@ def _type_versions_of(chain: ChainView) -> TypeVersionNames | None:
     if callable(own):
         return own  # type: ignore[no-any-return]
     record_types = getattr(getattr(view, "deployment", None), "record_types", None)
-    return None if record_types is None else _names_from(record_types)
+    if record_types is None:
+        return None
+    return view.type_version_name if isinstance(view, DeploymentChain) else _names_from(record_types)
 
 
 def _names_from(record_types: Any) -> TypeVersionNames:
@@ -297,9 +300,9 @@ def _names_from(record_types: Any) -> TypeVersionNames:
 
 def verify(receipt: Receipt, disclosure: Disclosure | None, deployment: Deployment) -> Verdict:
     """All the checks; ``deployment`` is the verifier's own address book on its own node."""
-    record_types = getattr(deployment, "record_types", None)  # None on a deployment from before RecordTypes
-    names = None if record_types is None else _names_from(record_types)
-    return verify_with(receipt, disclosure, deployment.book, DeploymentChain(deployment), type_versions=names)
+    chain = DeploymentChain(deployment)  # reads the type version in the same round trip as the rest
+    names = None if getattr(deployment, "record_types", None) is None else chain.type_version_name
+    return verify_with(receipt, disclosure, deployment.book, chain, type_versions=names)
 
 
 def verify_texts(
@@ -348,8 +351,10 @@ class _Lazy:
             self._view = self._factory()
         return self._view
 
-    def prefetch(self, batch_id: bytes, tx_hash: bytes, account: str, block: int) -> None:
-        self._get().prefetch(batch_id, tx_hash, account, block)
+    def prefetch(
+        self, batch_id: bytes, tx_hash: bytes, account: str, block: int, *, type_version: bytes | None = None
+    ) -> None:
+        self._get().prefetch(batch_id, tx_hash, account, block, type_version=type_version)
 
     def batch(self, batch_id: bytes) -> BatchInfo | None:
         return self._get().batch(batch_id)

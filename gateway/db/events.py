@@ -9,12 +9,14 @@ transaction, two replicas indexing the same block, a re-anchored batch) stores i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import BigInteger, DateTime, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from gateway.db.models import FeedEvent
+from gateway.db.models import FeedEvent, Record
 
 RECORD_COMMITTED = "record.committed"
 RECORD_VERSIONED = "record.versioned"
@@ -35,10 +37,29 @@ def event_key(kind: str, subject: str | int, block: int | None = None) -> str:
     return f"{kind}:{subject}" if block is None else f"{kind}:{subject}:{block}"
 
 
+def _dialect(session: Session) -> Any:
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+
+
 def add_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert events in the session's transaction, skipping any whose key is already stored."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    session.execute(module.insert(FeedEvent).on_conflict_do_nothing(index_elements=["key"]), list(rows))
+    session.execute(_dialect(session).insert(FeedEvent).on_conflict_do_nothing(index_elements=["key"]), list(rows))
+
+
+def add_anchored_events(session: Session, batch_id: bytes, block: int, at: datetime) -> None:
+    """Note ``record.anchored`` for every record of batch ``batch_id``, in record-id order, skipping any noted.
+
+    One ``INSERT … SELECT`` in the database: the anchoring worker used to read the batch's
+    thousand records back and send them again as an ``executemany`` (~20% of its CPU)."""
+    key = literal(f"{RECORD_ANCHORED}:") + Record.id + literal(f":{block}")
+    rows = (
+        select(key, literal(RECORD_ANCHORED), literal(at, DateTime(timezone=True)), Record.owner_org, Record.id,
+               Record.record_type, literal(block, BigInteger))
+        .where(Record.batch_id == batch_id)
+        .order_by(Record.id)
+    )  # fmt: skip
+    columns = ["key", "kind", "at", "owner_org", "record_id", "record_type", "block"]
+    statement = _dialect(session).insert(FeedEvent).from_select(columns, rows)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))

@@ -84,6 +84,7 @@ class RecordTypes:
         self._usable: dict[str, Compiled] = {}  # by 0x-hash: registered and held (final once true)
         self._names: tuple[float, list[str]] = (0.0, [])
         self._latest: dict[str, tuple[float, str | None]] = {}
+        self._held: dict[str, tuple[float, list[Compiled]]] = {}  # by name: the versions held here, oldest first
         self._lock = threading.Lock()
 
     # -- what the chain says -------------------------------------------------------------------
@@ -112,10 +113,11 @@ class RecordTypes:
         return found
 
     def forget(self) -> None:
-        """Drop the cached names and latest versions (after a registration through this gateway)."""
+        """Drop the cached names, latest and held versions (after a registration or upload through this gateway)."""
         with self._lock:
             self._names = (0.0, [])
             self._latest.clear()
+            self._held.clear()
 
     # -- versions ------------------------------------------------------------------------------
 
@@ -156,8 +158,23 @@ class RecordTypes:
         held = self.held_versions(name)
         return held[-1] if held else None
 
-    def held_versions(self, name: str) -> list[Compiled]:
-        """Every registered version of ``name`` this gateway holds, oldest first."""
+    def held_versions(self, name: str, including: Compiled | None = None) -> list[Compiled]:
+        """Every registered version of ``name`` this gateway holds, oldest first.
+
+        Cached for :data:`TTL` (the commit path asks once per record: a query each time was most of
+        a commit's CPU, docs/decisions/0014-speed.md); a list that lacks ``including`` (a version
+        another gateway process has just stored) is read again at once."""
+        with self._lock:
+            cached = self._held.get(name)
+        fresh = cached is not None and time.monotonic() - cached[0] < TTL
+        if cached is not None and fresh and (including is None or including in cached[1]):
+            return cached[1]
+        held = self._read_held(name)
+        with self._lock:
+            self._held[name] = (time.monotonic(), held)
+        return held
+
+    def _read_held(self, name: str) -> list[Compiled]:
         with self._sessions() as session:
             hashes = list(session.scalars(select(TypeVersionDocument.version_hash)
                                           .where(TypeVersionDocument.name == name)))  # fmt: skip
@@ -173,9 +190,9 @@ class RecordTypes:
             return None
         return {field for c in versions for field in c.version.schema["properties"]}
 
-    def subject_paths(self, name: str) -> list[SubjectPath]:
-        """Where payloads of ``name`` (any version) name their data subjects (``[]`` for none)."""
-        return sorted({path for c in self.held_versions(name) for path in c.subjects})
+    def subject_paths(self, name: str, including: Compiled | None = None) -> list[SubjectPath]:
+        """Where payloads of ``name`` (any version held, ``including`` among them) name their data subjects."""
+        return sorted({path for c in self.held_versions(name, including) for path in c.subjects})
 
     def is_subject_id(self, value: str) -> bool:
         """Whether ``value`` could stand in some type's subject field (an id no record can hold is a typo)."""

@@ -31,6 +31,7 @@ from gateway.db.models import Batch, FeedEvent, OutboxItem, Payload, Record, Sub
 from gateway.errors import Conflict, Forbidden, GatewayError, Gone, NotFound, PayloadTooLarge, ValidationFailed
 from gateway.services.facts import LiveGrant, entry_domain, flag, live_grant, signed_entry
 from gateway.services.members import Member
+from gateway.services.record_types import Compiled
 from gateway.services.sealed_reads import SealRequest, may_seal
 from gateway.services.subjects import subject_values
 from gateway.services.values import Accepted, RecordVersion
@@ -53,6 +54,7 @@ class _Checked:
     secret: bytes
     fields: list[str]
     where: str
+    version: Compiled
 
 
 def _check(
@@ -119,7 +121,7 @@ def _check(
             "(id, organisation, type, version, supersedes, commitment, type version)",
             path=f"{where}signature",
         )
-    return _Checked(item, entry, secret, sorted(item.payload), where)
+    return _Checked(item, entry, secret, sorted(item.payload), where, version)
 
 
 def commit_records(
@@ -165,7 +167,7 @@ def commit_records(
                 continue
             if c.entry.supersedes:
                 _check_supersedes(container, session, member, c, in_batch)
-            subjects = subject_keys_of(container, c.item.type, c.item.payload)
+            subjects = subject_keys_of(container, c.item.type, c.item.payload, c.version)
             ciphertext, wrapped = container.vault.seal(
                 record_id, seal_plaintext(c.item.payload, c.item.record_secret, subjects)
             )
@@ -191,9 +193,11 @@ def commit_records(
     return results
 
 
-def subject_keys_of(container: Container, record_type: str, payload: dict[str, Any]) -> list[str]:
-    """The keyed hashes of the subjects ``payload`` names in the fields its type marks (sorted)."""
-    values = subject_values(container.record_types.subject_paths(record_type), payload)
+def subject_keys_of(
+    container: Container, record_type: str, payload: dict[str, Any], version: Compiled | None = None
+) -> list[str]:
+    """The keyed hashes of the subjects ``payload`` (of ``version``, when known) names in the fields its type marks."""
+    values = subject_values(container.record_types.subject_paths(record_type, version), payload)
     return sorted({container.vault.subject_key(value) for value in values})
 
 

@@ -46,7 +46,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from web3.exceptions import TransactionNotFound
 
-from gateway.db.events import RECORD_ANCHORED, add_events, event_key
+from gateway.db.events import add_anchored_events
 from gateway.db.models import Batch, LogState, OutboxItem, Record
 from gateway.errors import IntegrityFailure
 from gateway.services.subject_sweep import VerifiedChains
@@ -314,17 +314,7 @@ class AnchoringWorker:
                 .execution_options(synchronize_session=False)
             )
             session.execute(delete(OutboxItem).where(OutboxItem.batch_id == batch_id))  # rows claimed by older code
-            at = datetime.fromtimestamp(anchored_at, UTC)
-            members = session.execute(
-                select(Record.id, Record.owner_org, Record.record_type)
-                .where(Record.batch_id == batch_id)
-                .order_by(Record.id)
-            )
-            add_events(session, [
-                {"key": event_key(RECORD_ANCHORED, rid, block), "kind": RECORD_ANCHORED, "at": at, "owner_org": org,
-                 "record_id": rid, "record_type": rtype, "block": block}
-                for rid, org, rtype in members
-            ])  # fmt: skip
+            add_anchored_events(session, batch_id, block, datetime.fromtimestamp(anchored_at, UTC))
             session.commit()
         log_.info("anchored batch 0x%s in block %d", batch_id.hex()[:12], block)
 

@@ -63,7 +63,9 @@ class ChainView(Protocol):
     def membership_at(self, account: str, block: int) -> tuple[OrgId | None, Role]:
         """``Membership.membershipAt(account, block)``."""
 
-    def prefetch(self, batch_id: bytes, tx_hash: bytes, account: str, block: int) -> None:
+    def prefetch(
+        self, batch_id: bytes, tx_hash: bytes, account: str, block: int, *, type_version: bytes | None = None
+    ) -> None:
         """A hint that these three reads follow (a view may fetch them at once, or ignore it)."""
 
 
@@ -81,11 +83,17 @@ class DeploymentChain:
         self._batches: dict[bytes, BatchInfo] = {}
         self._transactions: dict[bytes, TransactionFacts] = {}
         self._members: dict[tuple[str, int], tuple[OrgId | None, Role]] = {}
+        self._type_names: dict[bytes, str] = {}  # registered type versions' names (a registration is final)
 
-    def prefetch(self, batch_id: bytes, tx_hash: bytes, account: str, block: int) -> None:
-        """Read the batch, the transaction and the membership at ``block`` in one round trip (none when
-        all three are known: a mirror verifies a whole batch's records with one)."""
-        if batch_id in self._batches and tx_hash in self._transactions and (account, block) in self._members:
+    def prefetch(
+        self, batch_id: bytes, tx_hash: bytes, account: str, block: int, *, type_version: bytes | None = None
+    ) -> None:
+        """Read the batch, the transaction, the membership at ``block`` and the entry's type version (format 2)
+        in one round trip (none when all are known: a mirror verifies a whole batch's records with one)."""
+        types = getattr(self.deployment, "record_types", None)  # None on a deployment from before RecordTypes
+        wanted = type_version if types is not None and type_version not in self._type_names else None
+        known = batch_id in self._batches and tx_hash in self._transactions and (account, block) in self._members
+        if known and wanted is None:
             return
         d = self.deployment
         try:
@@ -93,10 +101,14 @@ class DeploymentChain:
                 calls.add(d.registry.contract.functions.getBatch(batch_id))
                 calls.add(d.chain.w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
                 calls.add(d.membership.contract.functions.membershipAt(account, block))
+                if wanted is not None:
+                    calls.add(types.contract.functions.versionInfo(wanted))  # type: ignore[union-attr]
                 results: list[Any] = list(calls.execute())  # decoded outputs, despite the RPCResponse annotation
-            raw_batch, receipt, member = results
-        except Exception:
+            raw_batch, receipt, member = results[:3]
+        except Exception:  # an unregistered version reverts too: each read is then made on its own
             return
+        if wanted is not None:
+            self._type_names[wanted] = bytes32_to_slug(results[3][0])
         root, org, anchorer, size, at, number = raw_batch
         self._batches[batch_id] = BatchInfo(batch_id, root, size, at, number, OrgId(bytes32_to_slug(org)),
                                             to_address(anchorer))  # fmt: skip
@@ -126,6 +138,16 @@ class DeploymentChain:
         if (account, block) in self._members:
             return self._members[(account, block)]
         return self.deployment.membership.membership_of(account, block=block)
+
+    def type_version_name(self, version_hash: bytes) -> str | None:
+        """The type name ``RecordTypes`` registers ``version_hash`` under (``None``: not registered)."""
+        if version_hash in self._type_names:
+            return self._type_names[version_hash]
+        info = self.deployment.record_types.version_info(version_hash)
+        if info is None:
+            return None
+        self._type_names[version_hash] = str(info.name)
+        return str(info.name)
 
 
 def _facts(receipt: Any) -> TransactionFacts:

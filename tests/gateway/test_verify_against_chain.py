@@ -80,3 +80,22 @@ def test_a_record_of_a_second_deployment_is_refused_by_the_first_ones_book(
     theirs = deploy(ours.chain, admin, operator_org="operator")
     assert theirs.book.registry != ours.book.registry
     assert check(theirs, receipt, disclosure) == (False, "trust-domain")
+
+
+def test_the_type_version_is_read_with_the_rest_and_an_unregistered_one_is_named(gateway: Gateway) -> None:
+    """§V-14 against the real RecordTypes: the batched read names the entry's type, and a version the
+    chain never registered (the batch then reverts) is still answered, read on its own."""
+    deployment = gateway.container.deployment()
+    receipt, _ = anchored(gateway)
+    registered = bytes.fromhex(receipt["entry"]["type_version"][2:])
+    batch_id, tx_hash = bytes.fromhex(receipt["batch"]["id"][2:]), bytes.fromhex(receipt["anchor"]["tx_hash"][2:])
+    committer, block = receipt["entry"]["committer"], receipt["anchor"]["block_number"]
+    view = DeploymentChain(deployment)
+    view.prefetch(batch_id, tx_hash, committer, block, type_version=registered)
+    assert view._type_names == {registered: "meeting"}  # read in the one round trip
+    assert view.type_version_name(registered) == "meeting"
+    unknown = bytes(32)
+    fresh = DeploymentChain(deployment)
+    fresh.prefetch(batch_id, tx_hash, committer, block, type_version=unknown)
+    assert fresh._type_names == {} and fresh.type_version_name(unknown) is None
+    assert fresh.batch(batch_id) is not None  # the other reads still answer, one by one

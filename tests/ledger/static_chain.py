@@ -24,7 +24,9 @@ class StaticChain:
         self.table = table
         self.reads: list[str] = []  # which reads were made, for tests of the trust rule
 
-    def prefetch(self, batch_id: bytes, tx_hash: bytes, account: str, block: int) -> None:
+    def prefetch(
+        self, batch_id: bytes, tx_hash: bytes, account: str, block: int, *, type_version: bytes | None = None
+    ) -> None:
         """Nothing to fetch: the table is at hand."""
 
     def batch(self, batch_id: bytes) -> BatchInfo | None:
