@@ -27,9 +27,11 @@ from gateway.api.routes import (
     health,
     metrics,
     orgs,
+    portal,
     record_types,
     records,
     residents,
+    session,
     spec,
     subscriptions,
     verify,
@@ -94,12 +96,15 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
         version="0.1.0",
         summary="Shared community records: encrypted off-chain, committed on-chain.",
         lifespan=lifespan,
+        docs_url=None,  # served by the portal's router, from local assets
+        redoc_url=None,
     )
     app.state.container = None
     app.state.metrics = Metrics(lambda: app.state.container)
     problems.install(app)
     routers = (
-        health, metrics, records, record_types, feed, subscriptions, verify, orgs, grants, audit, residents, spec
+        health, metrics, records, record_types, feed, subscriptions, verify, orgs, grants, audit, residents, spec,
+        session, portal,
     )
     for module in routers:
         app.include_router(module.router, responses=problems.PROBLEM_RESPONSES)

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from gateway.container import Container
 from gateway.db.models import RequestNonce
 from gateway.errors import Forbidden, Unauthenticated
+from gateway.security.sessions import Kind, Session, TokenRejected
 from gateway.services.members import Member
 from gateway.services.residents import Resident
 from ledger.client.request_signing import HEADERS, SignatureRejected, Verified, normalize_authority, verify_request
@@ -26,22 +27,60 @@ from ledger.client.request_signing import HEADERS, SignatureRejected, Verified, 
 T = TypeVar("T")
 
 
+SESSION_COOKIE = "gl_session"
+"""The portal's session cookie (:mod:`gateway.api.routes.session`)."""
+READS = frozenset({"GET", "HEAD"})
+"""The methods a session cookie may authenticate: reading only; whatever acts is signed."""
+
+
 async def authenticate(request: Request, container: Container) -> Member:
     """The member a request acts for; 401 for a missing, wrong, stale or replayed signature."""
+    refusal = "the signing key is not a member of an active organisation"
+    if _by_cookie(request):
+        return await run_in_threadpool(_by_session, request, container, "member", container.members.member, refusal)
     body = await request.body()
-    return await run_in_threadpool(
-        _authenticate, request, body, container, container.members.member,
-        "the signing key is not a member of an active organisation",
-    )  # fmt: skip
+    return await run_in_threadpool(_authenticate, request, body, container, container.members.member, refusal)
 
 
 async def authenticate_resident(request: Request, container: Container) -> Resident:
     """The enrolled resident a request acts for (``/v1/me/…``); 403 for a key no enrolment vouches for."""
+    refusal = "the signing key is not an enrolled resident's (never enrolled, or revoked)"
+    lookup = container.residents.resident
+    if _by_cookie(request):
+        return await run_in_threadpool(_by_session, request, container, "resident", lookup, refusal)
     body = await request.body()
-    return await run_in_threadpool(
-        _authenticate, request, body, container, container.residents.resident,
-        "the signing key is not an enrolled resident's (never enrolled, or revoked)",
-    )  # fmt: skip
+    return await run_in_threadpool(_authenticate, request, body, container, lookup, refusal)
+
+
+def _by_cookie(request: Request) -> bool:
+    """A read that carries a session cookie and no signature (a signature, when present, decides)."""
+    return request.method in READS and SESSION_COOKIE in request.cookies and "signature-input" not in request.headers
+
+
+def session_of(request: Request, container: Container) -> Session:
+    """The portal session the request's cookie holds (401 when there is none, or it is forged or expired)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise Unauthenticated("not signed in: sign in to the portal, or sign the request")
+    try:
+        return Session.open(container.vault.session_key, token, container.clock())
+    except TokenRejected as exc:
+        raise Unauthenticated(f"the session is not valid ({exc}): sign in again") from None
+
+
+def _by_session(
+    request: Request, container: Container, kind: Kind, lookup: Callable[[str], T | None], refusal: str
+) -> T:
+    session = session_of(request, container)
+    who = lookup(session.address) if session.kind == kind else None
+    if who is None:  # what the key may do is the chain's (or the enrolment's) word now, not the session's
+        raise Forbidden(refusal)
+    return who
+
+
+def request_authority(request: Request) -> str:
+    """The ``host[:port]`` the request was sent to, as a signature's ``@authority`` names it."""
+    return normalize_authority(request.headers.get("host", ""), request.url.scheme)
 
 
 def _authenticate(

@@ -40,6 +40,9 @@ class Vault:
         # production names a consortium-wide secret; development derives one from the master key
         self._subject_key = subject_secret or hmac.new(master_key, b"gridledger-subject-index", hashlib.sha256).digest()
         self.key_id = hashlib.sha256(b"gridledger-master-key-id" + master_key).hexdigest()[:16]
+        # the portal's session and sign-in challenge MACs: derived, so no second secret to provision,
+        # and never in the database (a DBA cannot mint a session)
+        self.session_key = hmac.new(master_key, b"gridledger-portal-session-v1", hashlib.sha256).digest()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Vault:
