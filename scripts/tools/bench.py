@@ -874,6 +874,11 @@ def main() -> None:
             results["residents"] = bench_residents.bench_residents(
                 stack, home, database, BENCH_PASSWORD, entries, subjects
             )
+        except BaseException:
+            partial = args.json.with_suffix(".partial.json")  # what was measured before the failure, kept
+            partial.write_text(json.dumps(results, indent=2) + "\n")
+            print(f"bench: failed; the sections measured so far are in {partial}", file=sys.stderr)
+            raise
         finally:
             stack.chain.stop()
     args.json.write_text(json.dumps(results, indent=2) + "\n")

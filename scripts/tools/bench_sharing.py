@@ -198,7 +198,7 @@ def bench_webhooks(stack: Any, url: str, db_url: str, n: int) -> dict[str, Any]:
     def watch() -> None:
         while not done.is_set():
             with engine.connect() as conn:
-                ids = [i for i in committed if i not in anchored]
+                ids = [i for i in list(committed) if i not in anchored]  # a copy: the sender adds as we read
                 if ids:
                     rows = conn.execute(select(Record.id).where(Record.id.in_(ids), Record.status == "anchored"))
                     now = time.perf_counter()
@@ -207,7 +207,8 @@ def bench_webhooks(stack: Any, url: str, db_url: str, n: int) -> dict[str, Any]:
             time.sleep(0.01)
 
     def arrived(record_id: str) -> float | None:
-        return next((t for k, t in receiver.first.items() if k.startswith(f"record.anchored:{record_id}:")), None)
+        seen = list(receiver.first.items())  # a copy: the receiver's thread adds as we read
+        return next((t for k, t in seen if k.startswith(f"record.anchored:{record_id}:")), None)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
@@ -218,7 +219,7 @@ def bench_webhooks(stack: Any, url: str, db_url: str, n: int) -> dict[str, Any]:
             committed[body["id"]] = time.perf_counter()
             time.sleep(0.05)
         deadline = time.monotonic() + 300
-        while any(arrived(r) is None for r in committed) or len(anchored) < n:
+        while any(arrived(r) is None for r in list(committed)) or len(anchored) < n:
             if time.monotonic() > deadline:
                 raise RuntimeError("webhook deliveries did not all arrive")
             time.sleep(0.05)

@@ -147,7 +147,8 @@ export class JsonRpcChain {
     if (addresses.record_types === undefined) this.typeVersion = undefined; // §V-14 cannot be asked
     else this.recordTypes = addresses.record_types;
     this.timeoutMs = opts.timeoutMs ?? 15000;
-    this.fetch = opts.fetch ?? globalThis.fetch;
+    // bound: a browser refuses fetch called as a method of another object ("Illegal invocation")
+    this.fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.nextId = 1;
   }
 

@@ -49,3 +49,10 @@ def info(container: ContainerDep) -> Info:
         record_types=container.record_types.names(),
         operator=str(container.operator().address),
     )
+
+
+@router.get("/address-book")
+def address_book(container: ContainerDep) -> dict[str, Any]:
+    """The deployment's address book (gridledger-address-book/1) as this gateway holds it: a convenience for
+    the portal's verify-by-drop. A verifier who trusts nothing the gateway says loads its own copy instead."""
+    return container.deployment().book.to_json()

@@ -1,0 +1,131 @@
+// A subdistrict auditor's pages: who read what (filters, refused reads highlighted, reads
+// per department per week), the access log's head and the integrity sweep's result.
+import { h, fill, table, short } from '../dom.js';
+import { t, formatTime, formatDate } from '../i18n.js';
+import { act, read } from '../api.js';
+import { notice, say, section, statusBadge, withKey } from './common.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+/** Monday 00:00 local of the week `moment` falls in. */
+function weekOf(moment) {
+  const d = new Date(moment);
+  d.setHours(0, 0, 0, 0);
+  d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
+  return d.getTime();
+}
+
+const COLOURS = ['#1f5f99', '#b5561d', '#2e7d32', '#6a1b9a', '#00838f', '#ad1457'];
+
+/** Reads per accessor organisation per week, as grouped bars, with a table beside for screen readers. */
+export function weeklyChart(entries) {
+  const reads = entries.filter((e) => e.action === 'read' || e.action === 'sealed');
+  const weeks = [...new Set(reads.map((e) => weekOf(e.at)))].sort((a, b) => a - b).slice(-8);
+  const orgs = [...new Set(reads.map((e) => e.accessor_org))].sort();
+  const count = (w, o) => reads.filter((e) => weekOf(e.at) === w && e.accessor_org === o).length;
+  const max = Math.max(1, ...weeks.flatMap((w) => orgs.map((o) => count(w, o))));
+  const width = 80 + weeks.length * (orgs.length * 18 + 24);
+  const chart = svg('svg', { width, height: 200, role: 'img', 'aria-labelledby': 'chart-title chart-desc', class: 'chart' },
+    svg('title', { id: 'chart-title' }, t('timeline.chart')), svg('desc', { id: 'chart-desc' }, t('timeline.chart_desc')));
+  weeks.forEach((w, i) => {
+    const x0 = 60 + i * (orgs.length * 18 + 24);
+    orgs.forEach((o, j) => {
+      const n = count(w, o);
+      const height = (n / max) * 140;
+      chart.append(svg('rect', { x: x0 + j * 18, y: 160 - height, width: 14, height, fill: COLOURS[j % COLOURS.length] }, svg('title', {}, `${o}: ${n}`)));
+    });
+    chart.append(svg('text', { x: x0, y: 185, 'font-size': 12 }, formatDate(new Date(w))));
+  });
+  chart.append(svg('text', { x: 4, y: 20, 'font-size': 12 }, String(max)));
+  const legend = h('ul.legend', {}, orgs.map((o, j) => h('li', {}, h(`span.swatch.c${j % COLOURS.length}`), o)));
+  const data = table(t('timeline.chart'), [t('timeline.week_of', { date: '' }).trim(), ...orgs],
+    weeks.map((w) => [formatDate(new Date(w)), ...orgs.map((o) => String(count(w, o)))]));
+  data.classList.add('visually-hidden');
+  return h('figure.chart-box', {}, chart, legend, data);
+}
+
+function entryRow(e) {
+  const refused = e.outcome === 'refused';
+  let action;
+  try { action = t(`action.${e.action}`); } catch { action = e.action; }
+  return h(refused ? 'tr.refused' : 'tr', { 'data-idx': e.idx }, [
+    h('td', { text: formatTime(e.at) }),
+    h('td', { text: e.accessor_org ?? '—' }),
+    h('td', {}, short(e.accessor)),
+    h('td', { text: action }),
+    h('td', {}, e.outcome ? statusBadge('outcome', e.outcome) : '—'),
+    h('td', {}, short(e.record_id)),
+    h('td', { text: (e.fields ?? []).join(', ') || '—' }),
+    h('td', { text: e.purpose ?? e.reason ?? '—' }),
+  ]);
+}
+
+async function timeline(el) {
+  const filters = {
+    accessor_org: h('input', { type: 'text', id: 'flt-org', name: 'accessor_org' }),
+    purpose: h('input', { type: 'text', id: 'flt-purpose', name: 'purpose' }),
+    outcome: h('select', { id: 'flt-outcome', name: 'outcome' }, h('option', { value: '', text: t('timeline.filter.any') }),
+      h('option', { value: 'allowed', text: t('outcome.allowed') }), h('option', { value: 'refused', text: t('outcome.refused') })),
+    record: h('input', { type: 'text', id: 'flt-record', name: 'record' }),
+    subject: h('input', { type: 'text', id: 'flt-subject', name: 'subject', autocomplete: 'off' }),
+  };
+  const labels = { accessor_org: 'timeline.filter.org', purpose: 'timeline.filter.purpose', outcome: 'timeline.filter.outcome', record: 'timeline.filter.record', subject: 'timeline.filter.subject' };
+  const results = h('div');
+  const chartBox = h('div');
+  async function load() {
+    const query = new URLSearchParams({ limit: '500' });
+    for (const [name, control] of Object.entries(filters)) if (control.value.trim()) query.set(name, control.value.trim());
+    const page = await read(`/v1/audit/access?${query}`);
+    fill(chartBox, weeklyChart(page.entries));
+    const entries = table(t('timeline.title'), [t('common.time'), t('common.org'), t('timeline.reader'), t('timeline.action'), t('common.outcome'), t('common.record'), t('common.fields'), t('common.purpose')], page.entries.map(entryRow));
+    entries.classList.add('entries');
+    fill(results, h('p', { text: t('timeline.total', { n: page.total }) }), page.entries.length ? entries : h('p', { text: t('common.none') }));
+    results.dataset.query = query.toString();
+  }
+  const form = h('form.filters', { onsubmit: async (event) => { event.preventDefault(); await load(); } },
+    Object.entries(filters).map(([name, control]) => h('div.field', {}, h('label', { for: control.id, text: t(labels[name]) }), control)),
+    h('button.primary', { type: 'submit', text: t('timeline.apply') }));
+  fill(el, section(t('timeline.title'), form, h('h3', { text: t('timeline.chart') }), chartBox, results));
+  await load();
+}
+
+async function logPage(el) {
+  const head = await read('/v1/audit/log/head');
+  const message = notice();
+  const sweepBox = h('div');
+  const anchor = h('button', { type: 'button', text: t('log.anchor_now'), onclick: async () => {
+    await withKey(el);
+    try { await act('POST', '/v1/audit/log/anchor', {}); say(message, t('log.anchor_now'), 'ok'); } catch (e) { say(message, e.message, 'error'); }
+  } });
+  const sweep = h('button.primary', { type: 'button', text: t('log.run_sweep'), onclick: async () => {
+    sweep.disabled = true;
+    try {
+      const page = await read('/v1/audit/integrity');
+      const checks = (page.checked ?? 0) + ['batches', 'grants', 'access_log', 'subjects', 'resident_keys'].reduce((n, k) => n + (page[k]?.checked ?? page[k]?.batches ?? page[k]?.grants ?? 0), 0);
+      fill(sweepBox, page.mismatches.length === 0
+        ? h('p.message.ok', { role: 'status', text: t('log.sweep_ok', { n: checks }) })
+        : h('div', {}, h('p.message.error', { role: 'alert', text: t('log.sweep_bad', { n: page.mismatches.length }) }),
+          h('ul', {}, page.mismatches.map((m) => h('li', { text: `${m.kind} ${m.id}: ${m.problem}` })))));
+      sweepBox.dataset.mismatches = String(page.mismatches.length);
+    } finally { sweep.disabled = false; }
+  } });
+  fill(el, section(t('log.title'),
+    h('dl.facts', {}, h('dt', { text: t('log.size') }), h('dd', { text: String(head.size) }),
+      h('dt', { text: t('log.root') }), h('dd', {}, short(head.root)),
+      h('dt', { text: t('log.signer') }), h('dd', {}, short(head.signer))),
+    anchor, message),
+  section(t('log.integrity'), sweep, sweepBox));
+}
+
+export function auditorPages() {
+  return [
+    { id: 'timeline', label: 'tab.timeline', render: timeline },
+    { id: 'log', label: 'tab.log', render: logPage },
+  ];
+}

@@ -1,0 +1,124 @@
+// A department's pages: what it was granted, the records it may read, and verify by drop —
+// a record file and its receipt checked in the browser, against a chain node of its choosing,
+// by the independent JavaScript verifier (verifier-js), each check shown.
+import { h, fill, table, short } from '../dom.js';
+import { t, formatTime } from '../i18n.js';
+import { read } from '../api.js';
+import { JsonRpcChain, readAddressBook, verifyReceipt } from '../../../verifier-js/src/index.js';
+import { notice, say, section, statusBadge } from './common.js';
+
+const RPC_STORE = 'gridledger.rpc';
+const BOOK_STORE = 'gridledger.addressBook';
+
+function remember(name, value) { try { localStorage.setItem(name, value); } catch { /* storage may be off */ } }
+function recall(name) { try { return localStorage.getItem(name); } catch { return null; } }
+
+async function grantedPage(el, who) {
+  const grants = (await read('/v1/grants')).filter((g) => g.grantee === who.org);
+  fill(el, section(t('dept.granted.title'), grants.length
+    ? table(t('dept.granted.title'), ['#', t('common.org'), t('grants.record_type'), t('common.fields'), t('common.purpose'), t('common.expires'), t('grants.state')],
+      grants.map((g) => [String(g.id), g.owner, g.type ?? short(g.record), (g.fields ?? []).join(', '), g.purpose_code ?? g.purpose ?? '—', formatTime(g.expires_at), statusBadge('state', g.state)]))
+    : h('p', { text: t('common.none') })));
+}
+
+function download(name, text) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  return h('a.button', { href: url, download: name, text: name });
+}
+
+async function readablePage(el) {
+  const page = await read('/v1/records?limit=200');
+  const shown = h('div');
+  const rows = page.items.map((r) => [short(r.id), r.owner, r.type, statusBadge('status', r.status), (r.fields ?? []).join(', ') || '*',
+    h('button', { type: 'button', text: t('dept.read'), onclick: async () => {
+      const record = await read(`/v1/records/${encodeURIComponent(r.id)}`);
+      let receipt = null;
+      try { receipt = await read(`/v1/records/${encodeURIComponent(r.id)}/receipt`); } catch { /* not anchored yet */ }
+      fill(shown, section(`${t('common.record')} ${r.id}`,
+        h('dl.facts', {}, Object.entries(record.payload ?? {}).map(([k, v]) => [h('dt', { text: k }), h('dd', { text: JSON.stringify(v) })])),
+        h('p.downloads', {}, download(`${r.id}.record.json`, JSON.stringify(record.disclosure, null, 2)),
+          receipt ? download(`${r.id}.receipt.json`, JSON.stringify(receipt, null, 2)) : null)));
+    } })]);
+  fill(el, section(t('dept.readable.title'), rows.length
+    ? table(t('dept.readable.title'), [t('common.id'), t('common.org'), t('common.type'), t('common.status'), t('common.fields'), ''], rows)
+    : h('p', { text: t('common.none') })), shown);
+}
+
+/** Which of the dropped files is the receipt and which the record (disclosure), by their `format`. */
+export function sortFiles(texts) {
+  const out = { receipt: null, disclosure: null, book: null, unknown: [] };
+  for (const { name, text } of texts) {
+    let format = null;
+    try { format = JSON.parse(text)?.format ?? null; } catch { /* not JSON: the verifier words that */ }
+    if (format === 'gridledger-receipt/1') out.receipt = text;
+    else if (format === 'gridledger-disclosure/1') out.disclosure = text;
+    else if (format === 'gridledger-address-book/1') out.book = text;
+    else if (out.receipt === null && /receipt/i.test(name)) out.receipt = text;
+    else if (out.disclosure === null) out.disclosure = text;
+    else out.unknown.push(name);
+  }
+  return out;
+}
+
+async function verifyPage(el) {
+  const message = notice();
+  const checks = h('div.checks');
+  const rpc = h('input', { type: 'url', id: 'rpc-url', value: recall(RPC_STORE) ?? '', placeholder: 'http://127.0.0.1:8545', required: true });
+  const bookFile = h('input', { type: 'file', id: 'book-file', accept: '.json,application/json' });
+  const useGateway = h('input', { type: 'checkbox', id: 'book-gateway', checked: recall(BOOK_STORE) === null });
+  const files = h('input', { type: 'file', id: 'drop-files', multiple: true, accept: '.json,application/json', class: 'visually-hidden' });
+  const chosen = h('p.hint', { 'aria-live': 'polite' });
+  let dropped = [];
+  const zone = h('label.dropzone', { for: 'drop-files', tabindex: 0 }, t('verify.drop'));
+  const take = async (list) => {
+    dropped = await Promise.all([...list].map(async (f) => ({ name: f.name, text: await f.text() })));
+    chosen.textContent = t('verify.files', { names: dropped.map((f) => f.name).join(', ') });
+  };
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', async (e) => { e.preventDefault(); zone.classList.remove('over'); await take(e.dataTransfer.files); await run(); });
+  zone.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); files.click(); } });
+  files.addEventListener('change', async () => { await take(files.files); await run(); });
+  bookFile.addEventListener('change', async () => {
+    if (!bookFile.files?.length) return;
+    remember(BOOK_STORE, await bookFile.files[0].text());
+    useGateway.checked = false;
+  });
+
+  async function run() {
+    fill(checks);
+    const sorted = sortFiles(dropped);
+    if (sorted.receipt === null) { say(message, t('verify.need_receipt'), 'error'); return; }
+    try {
+      if (!rpc.value) { say(message, t('verify.error', { detail: t('verify.rpc') }), 'error'); rpc.focus(); return; }
+      remember(RPC_STORE, rpc.value);
+      const bookText = sorted.book ?? (useGateway.checked ? JSON.stringify(await read('/v1/address-book')) : recall(BOOK_STORE));
+      const book = readAddressBook(bookText);
+      const chain = new JsonRpcChain(rpc.value, { registry: book.registry, membership: book.membership, record_types: book.record_types });
+      const verdict = await verifyReceipt({ receipt: sorted.receipt, disclosure: sorted.disclosure, addressBook: book, chain });
+      fill(checks, h('ol.checklist', {}, verdict.checks.map((c) => h(`li.check-${c.status}`, { 'data-check': c.check },
+        h('span.badge', { text: t(`verify.check.${c.status}`) }), ` ${c.check}: ${c.reason}`))));
+      el.dataset.verdict = verdict.valid ? 'valid' : `invalid:${verdict.check}`;
+      if (verdict.valid) say(message, t('verify.valid'), 'ok');
+      else say(message, t('verify.invalid', { check: verdict.check, reason: verdict.reason }), 'error');
+    } catch (e) {
+      el.dataset.verdict = 'error';
+      say(message, t('verify.error', { detail: e.message }), 'error');
+    }
+  }
+
+  fill(el, section(t('verify.title'), h('p', { text: t('verify.intro') }),
+    h('div.field', {}, h('label', { for: 'rpc-url', text: t('verify.rpc') }), rpc),
+    h('fieldset', {}, h('legend', { text: t('verify.book') }),
+      h('div.check', {}, useGateway, h('label', { for: 'book-gateway', text: t('verify.book_gateway') })),
+      h('div.field', {}, h('label', { for: 'book-file', text: t('verify.book_file') }), bookFile)),
+    zone, files, chosen, h('button.primary', { type: 'button', text: t('verify.run'), onclick: run }), message, checks));
+}
+
+export function departmentPages(who) {
+  return [
+    { id: 'granted', label: 'tab.granted', render: (el) => grantedPage(el, who) },
+    { id: 'readable', label: 'tab.readable', render: readablePage },
+    { id: 'verify', label: 'tab.verify', render: verifyPage },
+  ];
+}

@@ -1,0 +1,312 @@
+"""The portal in a real browser: Debian's Chromium, driven by Playwright, against a real gateway and chain.
+
+Each of GridLedger's people signs in with a keystore file (decrypted in the page) and does
+their work: a committee worker commits a household through the form and sees it anchored;
+a department drops that record's file and receipt and sees it verified, then a file with
+one changed character and sees why it fails; the subdistrict auditor sees the department's
+read and a refused read in the timeline; the resident sees the read of their record. Every
+page passes axe-core with no serious or critical violation, in Chinese and in English, and
+is saved as a screenshot to docs/portal/. /docs renders with the network cut off.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from ledger.chain.address_book import Deployment
+from ledger.client import residents as sdk
+from ledger.client.gateway import GatewayClient, GatewayClientError
+from ledger.keys import create_keystore
+from ledger.ops.localchain import free_port
+from tests.conftest import Consortium
+from tests.gateway.conftest import gateway_settings, serving
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "docs" / "portal"
+AXE = ROOT / "portal" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]  # fmt: skip
+PASSWORD = "portal-test-password"
+ID_NUMBER = "110101198807076543"
+HOUSEHOLD = {"address": "阳光路 3 号 2 单元 501", "head": "王芳", "head_id_number": ID_NUMBER, "members": "3"}
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is missing: run ./scripts/bootstrap")
+
+
+@pytest.fixture(scope="module")
+def database_kind() -> str:
+    """One database is enough here: the pages use the same API on both (the API tests run on both)."""
+    return "postgresql"
+
+
+@dataclass
+class Portal:
+    url: str
+    rpc_url: str
+    keys: dict[str, Path]
+    resident: LocalAccount
+    home: Path
+    clients: dict[str, GatewayClient]
+
+    def client(self, account: LocalAccount) -> GatewayClient:
+        """One client per account for the module (closed with it: no socket left open)."""
+        if account.address not in self.clients:
+            self.clients[account.address] = GatewayClient(self.url, account)
+        return self.clients[account.address]
+
+
+@pytest.fixture(scope="module")
+def portal(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, deployment: Deployment, admin: LocalAccount,
+    org: Consortium,
+) -> Iterator[Portal]:  # fmt: skip
+    assert (ROOT / "portal" / "dist" / "portal.js").is_file(), "the portal is not built: run ./scripts/bootstrap"
+    home = tmp_path_factory.mktemp("portal")
+    port = free_port()
+    settings = gateway_settings(home / "gw", database_url, deployment, admin, authorities=f"127.0.0.1:{port}")
+    resident: LocalAccount = Account.create()
+    people = {"recorder": org.c1_recorder, "department": org.dept_verifier, "auditor": org.sd_admin,
+              "committee-admin": org.c1_admin, "resident": resident}  # fmt: skip
+    keys = {}
+    for name, account in people.items():
+        keys[name] = home / f"{name}.json"
+        create_keystore(keys[name], PASSWORD, private_key=bytes(account.key), iterations=1024)
+    with serving(settings) as url:
+        portal = Portal(url, deployment.chain.rpc_url, keys, resident, home, {})
+        try:
+            yield portal
+        finally:
+            for client in portal.clients.values():
+                client.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def new_page(browser: Browser) -> Page:
+    # bypass_csp only so that the test can inject axe-core; the page's own code runs under the CSP
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=True,
+                                  viewport={"width": 1280, "height": 900})  # fmt: skip
+    context.set_default_timeout(60_000)
+    return context.new_page()
+
+
+def ready(page: Page, name: str) -> None:
+    page.wait_for_selector(f"body[data-ready='{name}']")
+
+
+def go(page: Page, portal: Portal, name: str) -> None:
+    page.evaluate("document.body.dataset.ready = ''")
+    page.goto(f"{portal.url}/#/{name}")
+    ready(page, name)
+
+
+def sign_in(page: Page, portal: Portal, who: str, first_page: str) -> None:
+    page.goto(portal.url + "/")
+    ready(page, "signin")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    page.set_input_files("input[name=keystore]", str(portal.keys[who]))
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    ready(page, first_page)
+
+
+def serious_violations(page: Page) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+def check_and_shoot(page: Page, name: str) -> None:
+    """axe-core in Chinese and in English (no serious violation), a screenshot of each, back to Chinese."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    current = page.evaluate("document.body.dataset.ready")
+    for lang in ("zh-CN", "en"):
+        if page.locator("html").get_attribute("lang") != lang:
+            page.evaluate("document.body.dataset.ready = ''")
+            page.click("#lang")
+            page.wait_for_selector(f"html[lang='{lang}']")
+            ready(page, current)
+        assert serious_violations(page) == [], f"{name} ({lang})"
+        page.screenshot(path=str(SHOTS / f"{name}.{lang}.png"), full_page=True)
+    page.evaluate("document.body.dataset.ready = ''")
+    page.click("#lang")
+    page.wait_for_selector("html[lang='zh-CN']")
+    ready(page, current)
+
+
+@pytest.fixture(scope="module")
+def household(browser: Browser, portal: Portal, org: Consortium) -> str:
+    """The committee worker signs in and commits a household through the form; it is anchored."""
+    page = new_page(browser)
+    sign_in(page, portal, "recorder", "new-record")
+    check_and_shoot(page, "signin-then-form")
+    form = page.locator("main form.card")
+    for name, value in HOUSEHOLD.items():
+        page.fill(f"main [name={name}]", value)
+    page.click("main form.card button[type=submit]")
+    page.wait_for_selector("main form.card[data-anchored]", timeout=120_000)
+    record_id = str(form.get_attribute("data-anchored"))
+    assert "已上链" in page.locator("main .message").inner_text()  # "anchored", in Chinese
+    go(page, portal, "records")
+    assert page.locator("main table tbody tr").count() >= 1
+    check_and_shoot(page, "committee-records")
+    page.context.close()
+    return record_id
+
+
+def test_a_committee_worker_commits_through_the_form_and_a_bad_value_is_worded_plainly(
+    browser: Browser, portal: Portal, household: str, org: Consortium
+) -> None:
+    record = portal.client(org.c1_recorder).get(household)
+    assert record["payload"]["head_id_number"] == ID_NUMBER and record["payload"]["members"] == 3
+    page = new_page(browser)
+    sign_in(page, portal, "recorder", "new-record")
+    page.fill("main [name=address]", "Road 1")
+    page.fill("main [name=head]", "Li")
+    page.fill("main [name=members]", "many")
+    page.fill("main [name=head_id_number]", "12345")
+    page.click("main form.card button[type=submit]")
+    message = page.locator("main .message.error").inner_text()
+    assert "“members”必须是整数" in message and "“head_id_number”的格式不正确" in message
+    assert "12345" not in message  # errors name the field and the rule, never the value
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def department_reads(portal: Portal, org: Consortium, household: str) -> dict[str, Path]:
+    """The committee grants civil affairs the household's personal fields; the department reads the
+    record (allowed) and a record it was not granted (refused); the resident is enrolled."""
+    admin, recorder, department = (portal.client(a) for a in (org.c1_admin, org.c1_recorder, org.dept_verifier))
+    sdk.enrol(recorder, portal.resident.address, ID_NUMBER)
+    admin.grant("rc-sunshine", "civil-affairs", ["address", "head", "members"], "welfare eligibility check",
+                int(time.time()) + 30 * 86400, record_type="household")  # fmt: skip
+    seen = department.get(household)
+    assert sorted(seen["payload"]) == ["address", "head", "members"]
+    meeting = recorder.commit("meeting", {"date": "2026-11-30", "topic": "Bicycle shed", "attendees": 7})
+    with pytest.raises(GatewayClientError) as refused:
+        department.get(meeting["id"])
+    assert refused.value.status == 403
+    files = {"record": portal.home / f"{household}.record.json", "receipt": portal.home / f"{household}.receipt.json"}
+    files["record"].write_text(json.dumps(seen["disclosure"], ensure_ascii=False, indent=2))
+    files["receipt"].write_text(json.dumps(department.receipt(household), indent=2))
+    return files
+
+
+def test_a_department_verifies_a_dropped_record_and_its_receipt_and_sees_a_tampered_one_fail(
+    browser: Browser, portal: Portal, department_reads: dict[str, Path]
+) -> None:
+    page = new_page(browser)
+    sign_in(page, portal, "department", "granted")
+    assert page.locator("main table tbody tr").count() >= 1  # the grant to civil affairs
+    check_and_shoot(page, "department-granted")
+    go(page, portal, "readable")
+    check_and_shoot(page, "department-readable")
+    go(page, portal, "verify")
+    page.fill("#rpc-url", portal.rpc_url)
+    page.set_input_files("#drop-files", [str(department_reads["record"]), str(department_reads["receipt"])])
+    page.wait_for_selector("main[data-verdict]")
+    assert page.locator("main").get_attribute("data-verdict") == "valid", page.locator("main .message").inner_text()
+    assert page.locator("main .checklist li.check-fail").count() == 0
+    assert page.locator("main .checklist li.check-pass").count() >= 10  # each check shown
+    check_and_shoot(page, "department-verify")
+    tampered = portal.home / "tampered.record.json"
+    tampered.write_text(department_reads["record"].read_text().replace("王芳", "王方"))  # one character
+    page.evaluate("delete document.querySelector('main').dataset.verdict")
+    page.set_input_files("#drop-files", [str(tampered), str(department_reads["receipt"])])
+    page.wait_for_selector("main[data-verdict]")
+    assert page.locator("main").get_attribute("data-verdict") == "invalid:disclosure-proof"
+    failed = page.locator("main .checklist li.check-fail").inner_text()
+    assert "disclosure-proof" in failed and "not included under entry.commitment" in failed
+    assert "核验失败" in page.locator("main .message").inner_text()
+    page.context.close()
+
+
+def test_the_auditor_sees_the_department_read_and_the_refused_read(
+    browser: Browser, portal: Portal, department_reads: dict[str, Path], household: str
+) -> None:
+    page = new_page(browser)
+    sign_in(page, portal, "auditor", "timeline")
+    rows = page.locator("main table.entries tbody tr")
+    texts = [rows.nth(i).inner_text() for i in range(rows.count())]
+    assert any("civil-affairs" in x and "允许" in x for x in texts), texts  # allowed read
+    refused = page.locator("main table.entries tbody tr.refused")
+    assert refused.count() >= 1 and "civil-affairs" in refused.first.inner_text()  # highlighted
+    assert page.locator("main svg.chart rect").count() >= 1  # reads per department per week
+    page.select_option("#flt-outcome", "refused")
+    page.click("main form.filters button[type=submit]")
+    page.wait_for_selector("main [data-query*='outcome=refused'] table.entries")
+    assert page.locator("main table.entries tbody tr:not(.refused)").count() == 0
+    page.goto(f"{portal.url}/#/timeline")
+    check_and_shoot(page, "auditor-timeline")
+    go(page, portal, "log")
+    page.click("main button.primary")
+    page.wait_for_selector("main [data-mismatches]", timeout=120_000)
+    assert page.locator("main [data-mismatches]").get_attribute("data-mismatches") == "0"
+    check_and_shoot(page, "auditor-log")
+    page.context.close()
+
+
+def test_the_resident_sees_who_read_their_record(
+    browser: Browser, portal: Portal, department_reads: dict[str, Path], household: str
+) -> None:
+    page = new_page(browser)
+    sign_in(page, portal, "resident", "my-records")
+    assert page.locator(f"main [data-record='{household}']").count() == 1
+    check_and_shoot(page, "resident-records")
+    go(page, portal, "my-access")
+    rows = [page.locator("main table tbody tr").nth(i).inner_text()
+            for i in range(page.locator("main table tbody tr").count())]  # fmt: skip
+    assert any("civil-affairs" in r and "address, head, members" in r for r in rows), rows
+    check_and_shoot(page, "resident-access")
+    page.context.close()
+
+
+def test_the_api_docs_render_with_the_network_cut_off(browser: Browser, portal: Portal) -> None:
+    page = new_page(browser)
+    outside: list[str] = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith(portal.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(f"{portal.url}/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "GridLedger" in page.locator(".swagger-ui .info .title").inner_text()
+    assert outside == []
+    page.context.close()
+
+
+def test_portal_assets_are_served_with_a_strict_policy_and_missing_ones_are_problems(portal: Portal) -> None:
+    with httpx.Client(base_url=portal.url) as http:
+        page = http.get("/")
+        assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
+        missing = http.get("/portal/nothing-here.js")
+        assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+        assert http.get("/portal/..%2F..%2Fpyproject.toml").status_code == 404
