@@ -171,4 +171,20 @@ def seed_demo(settings: Settings) -> Deployment:
           flush=True)  # fmt: skip
     print("    gridledger me records;  gridledger me access --verify;  "
           "gridledger me request RECORD_ID --kind erasure", flush=True)  # fmt: skip
+    portal = f"http://{settings.host if settings.host not in ('0.0.0.0', '::') else '127.0.0.1'}:{settings.port}/"  # noqa: S104
+    print(f"  the portal (中文 first, English switchable): open {portal} and sign in with a keystore file "
+          f"(password: {DEMO_PASSWORD}):", flush=True)  # fmt: skip
+    for person, key_name in PORTAL_PEOPLE:
+        print(f"    {person:<34} {keys / (key_name + '.json')}", flush=True)
     return deployment
+
+
+PORTAL_PEOPLE = (
+    ("committee worker (records, import):", "rc-sunshine-recorder"),
+    ("committee admin (grants, requests):", "rc-sunshine-admin"),
+    ("subdistrict auditor (timeline, log):", "sd-east-admin"),
+    ("privacy reviewer (proposals):", "sd-east-reviewer"),
+    ("department (grants, verify by drop):", "civil-affairs-verifier"),
+    ("resident (my records, who read them):", "resident-zhang-min"),
+)
+"""Who to sign in to the portal as, and with which demo keystore."""

@@ -62,7 +62,7 @@ def serve_up(settings: Settings, *, demo: bool = False) -> None:
             from gateway.ops.demo import seed_demo
 
             seed_demo(settings)
-        print(f"gateway on http://{settings.host}:{settings.port} (OpenAPI at /docs)", flush=True)
+        print(f"gateway on http://{settings.host}:{settings.port} (the portal at /, OpenAPI at /docs)", flush=True)
         if settings.workers > 1:
             # separate processes share nothing but the database: each runs its own anchoring
             # worker, and leases plus SKIP LOCKED keep them from anchoring an entry twice. Each

@@ -197,7 +197,11 @@ def test_commit_verify_offline_and_detect_a_changed_character(tmp_path: Path) ->
             committed = cli("commit", str(record), "--type", "household", "--wait", **as_recorder)
             assert committed.returncode == 0, committed.stderr
             assert "anchored in block" in committed.stdout
-            assert "demo consortium ready (4 sample records added)" in (tmp_path / "gateway.log").read_text()
+            printed = (tmp_path / "gateway.log").read_text()
+            assert "demo consortium ready (4 sample records added)" in printed
+            # the portal's address and a keystore to sign in with, for each of its people
+            assert "the portal (中文 first, English switchable): open http://" in printed
+            assert "resident-zhang-min.json" in printed.split("the portal (")[1]
             record_id = committed.stdout.split()[2]
             out, receipt = str(tmp_path / "r.json"), str(tmp_path / "rc.json")
             fetched = cli("get", record_id, "--out", out, "--receipt", receipt, **as_recorder)

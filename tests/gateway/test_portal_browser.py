@@ -120,10 +120,12 @@ def go(page: Page, portal: Portal, name: str) -> None:
     ready(page, name)
 
 
-def sign_in(page: Page, portal: Portal, who: str, first_page: str) -> None:
+def sign_in(page: Page, portal: Portal, who: str, first_page: str, *, shot: bool = False) -> None:
     page.goto(portal.url + "/")
     ready(page, "signin")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
+    if shot:
+        check_and_shoot(page, "signin")
     page.set_input_files("input[name=keystore]", str(portal.keys[who]))
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit]")
@@ -139,30 +141,37 @@ def serious_violations(page: Page) -> list[dict[str, Any]]:
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
-def check_and_shoot(page: Page, name: str) -> None:
-    """axe-core in Chinese and in English (no serious violation), a screenshot of each, back to Chinese."""
+def shoot(page: Page, name: str) -> None:
+    """axe-core on the page as it is now (no serious violation), and its screenshot."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    lang = page.locator("html").get_attribute("lang")
+    assert serious_violations(page) == [], f"{name} ({lang})"
+    page.screenshot(path=str(SHOTS / f"{name}.{lang}.png"), full_page=True)
+
+
+def switch_language(page: Page, lang: str) -> None:
     current = page.evaluate("document.body.dataset.ready")
-    for lang in ("zh-CN", "en"):
-        if page.locator("html").get_attribute("lang") != lang:
-            page.evaluate("document.body.dataset.ready = ''")
-            page.click("#lang")
-            page.wait_for_selector(f"html[lang='{lang}']")
-            ready(page, current)
-        assert serious_violations(page) == [], f"{name} ({lang})"
-        page.screenshot(path=str(SHOTS / f"{name}.{lang}.png"), full_page=True)
     page.evaluate("document.body.dataset.ready = ''")
     page.click("#lang")
-    page.wait_for_selector("html[lang='zh-CN']")
+    page.wait_for_selector(f"html[lang='{lang}']")
     ready(page, current)
+
+
+def check_and_shoot(page: Page, name: str) -> None:
+    """axe-core in Chinese and in English (no serious violation), a screenshot of each, back to Chinese."""
+    for lang in ("zh-CN", "en"):
+        if page.locator("html").get_attribute("lang") != lang:
+            switch_language(page, lang)
+        shoot(page, name)
+    switch_language(page, "zh-CN")
 
 
 @pytest.fixture(scope="module")
 def household(browser: Browser, portal: Portal, org: Consortium) -> str:
     """The committee worker signs in and commits a household through the form; it is anchored."""
     page = new_page(browser)
-    sign_in(page, portal, "recorder", "new-record")
-    check_and_shoot(page, "signin-then-form")
+    sign_in(page, portal, "recorder", "new-record", shot=True)
+    check_and_shoot(page, "committee-new-record")
     form = page.locator("main form.card")
     for name, value in HOUSEHOLD.items():
         page.fill(f"main [name={name}]", value)
@@ -231,16 +240,36 @@ def test_a_department_verifies_a_dropped_record_and_its_receipt_and_sees_a_tampe
     assert page.locator("main").get_attribute("data-verdict") == "valid", page.locator("main .message").inner_text()
     assert page.locator("main .checklist li.check-fail").count() == 0
     assert page.locator("main .checklist li.check-pass").count() >= 10  # each check shown
-    check_and_shoot(page, "department-verify")
+    shoot(page, "department-verify")
     tampered = portal.home / "tampered.record.json"
     tampered.write_text(department_reads["record"].read_text().replace("王芳", "王方"))  # one character
-    page.evaluate("delete document.querySelector('main').dataset.verdict")
-    page.set_input_files("#drop-files", [str(tampered), str(department_reads["receipt"])])
-    page.wait_for_selector("main[data-verdict]")
-    assert page.locator("main").get_attribute("data-verdict") == "invalid:disclosure-proof"
-    failed = page.locator("main .checklist li.check-fail").inner_text()
-    assert "disclosure-proof" in failed and "not included under entry.commitment" in failed
-    assert "核验失败" in page.locator("main .message").inner_text()
+    for lang, failed_words in (("zh-CN", "核验失败"), ("en", "Verification failed")):
+        if lang == "en":
+            switch_language(page, "en")
+            page.fill("#rpc-url", portal.rpc_url)
+        page.evaluate("delete document.querySelector('main').dataset.verdict")
+        page.set_input_files("#drop-files", [str(tampered), str(department_reads["receipt"])])
+        page.wait_for_selector("main[data-verdict]")
+        assert page.locator("main").get_attribute("data-verdict") == "invalid:disclosure-proof"
+        failed = page.locator("main .checklist li.check-fail").inner_text()
+        assert "disclosure-proof" in failed and "not included under entry.commitment" in failed
+        assert failed_words in page.locator("main .message").inner_text()
+        shoot(page, "department-verify-tampered")
+    page.context.close()
+
+
+def test_the_committee_admin_sees_the_grant_given_and_the_residents_requests(
+    browser: Browser, portal: Portal, department_reads: dict[str, Path]
+) -> None:
+    page = new_page(browser)
+    sign_in(page, portal, "committee-admin", "records")
+    go(page, portal, "grants")
+    rows = page.locator("main table tbody tr")
+    assert any("civil-affairs" in rows.nth(i).inner_text() and "生效" in rows.nth(i).inner_text()
+               for i in range(rows.count()))  # fmt: skip
+    check_and_shoot(page, "committee-grants")
+    go(page, portal, "requests")
+    check_and_shoot(page, "committee-requests")
     page.context.close()
 
 

@@ -44,6 +44,11 @@ async function readablePage(el) {
     : h('p', { text: t('common.none') })), shown);
 }
 
+/** A check's name in the reader's language (the verifier's code and its reason stay as the spec words them). */
+function checkLabel(code) {
+  try { return t(`check.${code}`); } catch { return code; }
+}
+
 /** Which of the dropped files is the receipt and which the record (disclosure), by their `format`. */
 export function sortFiles(texts) {
   const out = { receipt: null, disclosure: null, book: null, unknown: [] };
@@ -97,10 +102,10 @@ async function verifyPage(el) {
       const chain = new JsonRpcChain(rpc.value, { registry: book.registry, membership: book.membership, record_types: book.record_types });
       const verdict = await verifyReceipt({ receipt: sorted.receipt, disclosure: sorted.disclosure, addressBook: book, chain });
       fill(checks, h('ol.checklist', {}, verdict.checks.map((c) => h(`li.check-${c.status}`, { 'data-check': c.check },
-        h('span.badge', { text: t(`verify.check.${c.status}`) }), ` ${c.check}: ${c.reason}`))));
+        h('span.badge', { text: t(`verify.check.${c.status}`) }), ' ', h('strong', { text: checkLabel(c.check) }), ` (${c.check}): ${c.reason}`))));
       el.dataset.verdict = verdict.valid ? 'valid' : `invalid:${verdict.check}`;
       if (verdict.valid) say(message, t('verify.valid'), 'ok');
-      else say(message, t('verify.invalid', { check: verdict.check, reason: verdict.reason }), 'error');
+      else say(message, t('verify.invalid', { check: checkLabel(verdict.check), reason: verdict.reason }), 'error');
     } catch (e) {
       el.dataset.verdict = 'error';
       say(message, t('verify.error', { detail: e.message }), 'error');
