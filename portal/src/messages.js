@@ -104,6 +104,8 @@ export const MESSAGES = {
 
     'records.title': '本机构的记录',
     'records.empty': '还没有记录。',
+    'records.new_version': '修改（新版本）',
+    'form.new_version_of': '记录 {id} 的第 {version} 版',
 
     'grants.title': '本机构给出的授权',
     'grants.to_us': '给本机构的授权',
@@ -309,6 +311,8 @@ export const MESSAGES = {
 
     'records.title': 'Our records',
     'records.empty': 'No records yet.',
+    'records.new_version': 'New version',
+    'form.new_version_of': 'Version {version} of record {id}',
 
     'grants.title': 'Grants we gave',
     'grants.to_us': 'Grants to us',

@@ -339,3 +339,25 @@ def test_portal_assets_are_served_with_a_strict_policy_and_missing_ones_are_prob
         missing = http.get("/portal/nothing-here.js")
         assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
         assert http.get("/portal/..%2F..%2Fpyproject.toml").status_code == 404
+
+
+def test_a_committee_worker_makes_a_new_version_from_the_list(
+    browser: Browser, portal: Portal, household: str, org: Consortium
+) -> None:
+    page = new_page(browser)
+    sign_in(page, portal, "recorder", "new-record")
+    go(page, portal, "records")
+    page.evaluate("document.body.dataset.ready = ''")
+    page.click(f"main button[data-record='{household}']")
+    ready(page, "new-record")
+    assert page.locator("main [name=head]").input_value() == "王芳"  # the old version's values, to change
+    assert page.locator("#record-type").is_disabled()
+    page.fill("main [name=members]", "4")
+    page.click("main form.card button[type=submit]")
+    page.wait_for_selector("main form.card[data-anchored]", timeout=120_000)
+    successor = str(page.locator("main form.card").get_attribute("data-anchored"))
+    record = portal.client(org.c1_recorder).get(successor)
+    assert (record["version"], record["supersedes"], record["payload"]["members"]) == (2, household, 4)
+    go(page, portal, "records")
+    assert page.locator(f"main button[data-record='{household}']").count() == 0  # superseded: no second successor
+    page.context.close()

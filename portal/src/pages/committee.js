@@ -6,12 +6,25 @@ import { prepareCommit } from '../signer/index.js';
 import { notice, say, section, statusBadge, withKey } from './common.js';
 import { schemaForm, typedCell } from './schema_form.js';
 
-async function commitOne(info, typeInfo, payload) {
+/** The record whose new version the form is for (set by the list's "new version" button), or null. */
+let editing = null;
+
+async function commitOne(info, typeInfo, payload, previous = null) {
   const body = prepareCommit({
     privateKey: key(), org: who().org, chainId: info.chain_id, registry: info.registry,
     recordType: typeInfo.name, typeVersion: typeInfo.latest, payload,
+    ...(previous ? { supersedes: previous.id, version: previous.version + 1 } : {}),
   });
   return act('POST', '/v1/records', body);
+}
+
+/** Put `payload`'s values into the form's controls (a new version starts from the old one). */
+function prefill(form, payload) {
+  for (const [name, { control, spec }] of Object.entries(form.controls)) {
+    if (!(name in payload)) continue;
+    if (control.type === 'checkbox') control.checked = payload[name] === true;
+    else control.value = spec.type === 'array' ? payload[name].join('\n') : String(payload[name]);
+  }
 }
 
 async function waitAnchored(id, onAnchored, tries = 150) {
@@ -34,6 +47,8 @@ async function newRecord(el) {
   const select = h('select', { id: 'record-type', name: 'type' }, usable.map((x) => h('option', { value: x.name, text: `${x.title} (${x.name})` })));
   const holder = h('div');
   const message = notice();
+  const previous = editing;
+  editing = null;
   let form = null;
   let typeInfo = null;
   async function load() {
@@ -41,6 +56,7 @@ async function newRecord(el) {
     const schema = await read(`/v1/record-types/${encodeURIComponent(typeInfo.name)}`);
     form = schemaForm(schema);
     fill(holder, form.element);
+    if (previous) prefill(form, previous.payload);
   }
   select.addEventListener('change', load);
   const submit = h('button.primary', { type: 'submit', text: t('form.submit') });
@@ -58,7 +74,7 @@ async function newRecord(el) {
       submit.disabled = true;
       say(message, t('form.submitting'));
       try {
-        const accepted = await commitOne(info, typeInfo, payload);
+        const accepted = await commitOne(info, typeInfo, payload, previous);
         say(message, t('form.accepted', { id: accepted.id, status: t(`status.${accepted.status}`) }), 'ok');
         el2.dataset.recordId = accepted.id;
         form.reset();
@@ -72,18 +88,27 @@ async function newRecord(el) {
         submit.disabled = false;
       }
     },
-  }, h('h2', { text: t('tab.new_record') }), h('div.field', {}, h('label', { for: 'record-type', text: t('form.choose_type') }), select), holder, submit, message);
+  }, h('h2', { text: previous ? t('form.new_version_of', { id: previous.id, version: previous.version + 1 }) : t('tab.new_record') }),
+  h('div.field', {}, h('label', { for: 'record-type', text: t('form.choose_type') }), select), holder, submit, message);
   fill(el, el2);
-  const wanted = usable.find((x) => x.name === 'household');
+  const wanted = usable.find((x) => x.name === (previous ? previous.type : 'household'));
   if (wanted) select.value = wanted.name;
+  select.disabled = previous !== null; // a new version keeps its record's type
   await load();
 }
 
-async function recordsList(el) {
+async function recordsList(el, me) {
   const page = await read('/v1/records?limit=200');
-  const rows = page.items.map((r) => [short(r.id), r.type, String(r.version), statusBadge('status', r.status), formatTime(r.committed_at), formatTime(r.anchored_at)]);
+  const superseded = new Set(page.items.map((r) => r.supersedes).filter(Boolean));
+  const mayEdit = (r) => me.roles.includes('recorder') && r.owner === me.org && r.status !== 'erased' && !superseded.has(r.id);
+  const rows = page.items.map((r) => [short(r.id), r.type, String(r.version), statusBadge('status', r.status), formatTime(r.committed_at), formatTime(r.anchored_at),
+    mayEdit(r) ? h('button', { type: 'button', text: t('records.new_version'), 'data-record': r.id, onclick: async () => {
+      const record = await read(`/v1/records/${encodeURIComponent(r.id)}`);
+      editing = { id: r.id, version: r.version, type: r.type, payload: record.payload };
+      location.hash = '#/new-record';
+    } }) : '']);
   fill(el, section(t('records.title'),
-    rows.length ? table(t('records.title'), [t('common.id'), t('common.type'), t('common.version'), t('common.status'), t('common.time'), t('status.anchored')], rows)
+    rows.length ? table(t('records.title'), [t('common.id'), t('common.type'), t('common.version'), t('common.status'), t('common.time'), t('status.anchored'), ''], rows)
       : h('p', { text: t('records.empty') })));
 }
 
