@@ -1,5 +1,9 @@
 """Write portal/test/vectors/signer-vectors.json: what the Python implementation gives for fixed inputs.
 
+The grant vectors (grants, revocations, reviews) are the bodies a real GatewayClient sends:
+its ``request`` is replaced by a stub that answers ``GET /v1/info`` and ``GET /v1/me`` with fixed
+values and captures the one write, and its salts and clock are fixed.
+
 Run from the repository root with the project's interpreter:
 
     .venv/bin/python portal/scripts/make_signer_vectors.py           # (re)write the file
@@ -22,11 +26,15 @@ from pathlib import Path
 from typing import Any
 
 import eth_keyfile.keyfile as keyfile
+import httpx
 from eth_account import Account
-from eth_account.messages import encode_defunct
+from eth_account.messages import encode_defunct, encode_typed_data
+from eth_utils import keccak
 
+import ledger.client.gateway as gateway_client
 from gateway.services.sign_in import _MESSAGE, STATEMENT
-from ledger.client.gateway import prepare_commit
+from ledger.chain.contracts import GrantsClient
+from ledger.client.gateway import GatewayClient, prepare_commit
 from ledger.client.request_signing import (
     COMPONENTS,
     PROFILE,
@@ -39,10 +47,12 @@ from ledger.client.request_signing import (
 )
 from ledger.client.structured_fields import InnerList, Item, serialize_inner_list
 from ledger.commitments import commitment
-from ledger.eip712 import recover_digest, sign_digest
+from ledger.eip712 import GRANTS_DOMAIN, recover_digest, relay_typed_data, sign_digest
 from ledger.entries import Entry, EntryDomain
+from ledger.purposes import purpose_hash
+from ledger.reviews import reason_hash
 from ledger.type_versions import type_version
-from ledger.types import to_address
+from ledger.types import record_id_to_bytes32, slug_to_bytes32, to_address
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "portal" / "test" / "vectors" / "signer-vectors.json"
@@ -288,6 +298,170 @@ def sign_ins() -> list[dict[str, Any]]:
     return out
 
 
+# -- grants: relayed EIP-712 signatures (GatewayClient.grant / revoke / review_grant) ----------
+
+GRANTS = to_address("0xe7f1725e7734ce288f8367e1bb143e90bb3f0512")
+GRANTS_OTHER = to_address("0x" + h("grants contract")[:20].hex())
+
+
+def captured(
+    name: str,
+    chain_id: int,
+    grants: str,
+    nonce: int,
+    now: float,
+    call: Any,
+    *,
+    purpose_salt: bytes | None = None,
+    reason_salt: bytes | None = None,
+) -> tuple[str, str, Any]:
+    """The one write ``call(client)`` makes: (method, path, body), as GatewayClient would send it.
+
+    ``GET /v1/info`` and ``GET /v1/me`` are answered here; the clock reads ``now``; the purpose and
+    reason salts are the ones given (a salt the client does not draw must not be given).
+    """
+    client = GatewayClient("http://gateway.invalid", Account.from_key(KEYS[name]), http=httpx.Client(),
+                           clock=lambda: now)  # fmt: skip
+    info = {"chain_id": chain_id, "registry": REGISTRY, "grants": grants, "type_registry": GRANTS_OTHER}
+    sent: list[tuple[str, str, Any]] = []
+
+    def request(method: str, path: str, body: Any = None, *, signed: bool = True) -> Any:
+        if (method, path) == ("GET", "/v1/info"):
+            return info
+        if (method, path) == ("GET", "/v1/me"):
+            return {"grants_nonce": nonce, "types_nonce": 424242, "address": ADDRESSES[name]}
+        sent.append((method, path, json.loads(json.dumps(body))))  # a copy, as it goes on the wire
+        return {}
+
+    def salt(which: str, value: bytes | None) -> Any:
+        def draw() -> bytes:
+            if value is None:
+                raise AssertionError(f"the client drew a {which} salt the vector did not give")
+            return value
+
+        return draw
+
+    client.request = request  # type: ignore[method-assign]
+    saved = gateway_client.new_purpose_salt, gateway_client.new_reason_salt
+    gateway_client.new_purpose_salt = salt("purpose", purpose_salt)  # type: ignore[assignment]
+    gateway_client.new_reason_salt = salt("reason", reason_salt)  # type: ignore[assignment]
+    try:
+        call(client)
+    finally:
+        gateway_client.new_purpose_salt, gateway_client.new_reason_salt = saved
+        client.close()
+    (write,) = sent
+    return write
+
+
+def relay_check(
+    primary: str, message: dict[str, Any], name: str, chain_id: int, grants: str, body: dict[str, Any]
+) -> dict[str, str]:
+    """The EIP-712 digest of a captured body's call, rebuilt here; the body's signature must recover to the key's
+    address over it (what the gateway checks)."""
+    document = relay_typed_data(primary, message, domain=GRANTS_DOMAIN, chain_id=chain_id, contract=grants,
+                                signer=ADDRESSES[name], nonce=body["nonce"], deadline=body["deadline"])  # fmt: skip
+    signable = encode_typed_data(full_message=document)
+    digest = keccak(b"\x19" + signable.version + signable.header + signable.body)
+    assert recover_digest(digest, bytes.fromhex(body["signature"][2:])) == ADDRESSES[name]
+    return {"domain_separator": hx(signable.header), "struct_hash": hx(signable.body), "digest": hx(digest)}
+
+
+def grant_vectors() -> list[dict[str, Any]]:
+    cases = [
+        ("type scope, default purpose code, nonce 0", "k1", 31337, GRANTS, 0, 1767225600.75,
+         dict(owner="sd-east.c3", grantee="sd-east", fields=["members", "low_income"], purpose="monthly statistics",
+              expires_at=1798761600, record_type="household"), h("purpose salt 1")),
+        ("record scope, Chinese purpose, registered code, non-ASCII field, large nonce", "k2", 11155111,
+         GRANTS_OTHER, 9007199254740991, 1767225601,
+         dict(owner="committee-7", grantee="sd_west", fields=["head", "head_id_number", "备注", "phone"],
+              purpose="核查 李伟 的低保申请 (2026 年度) 🏠 \"quoted\" \\ tab\there", expires_at=1767312000,
+              record="3f1c2a9e-5b7d-4c1e-9a2b-0d4e6f8a1b2c", purpose_code="subsidy-review"), h("purpose salt 2")),
+        ("upper-case record id sent as given, one field, latest expiry, padded purpose kept", "k3", 31337, GRANTS,
+         17, 1, dict(owner="a", grantee="b.c_d-e", fields=["x"], purpose="  padded purpose, not trimmed \n",
+                     expires_at=2**48 - 1, record="FFFFFFFF-FFFF-4FFF-BFFF-FFFFFFFFFFFF", purpose_code="statutory"),
+         h("purpose salt 3")),
+    ]  # fmt: skip
+    out = []
+    for label, name, chain_id, grants, nonce, now, args, salt in cases:
+        a = dict(args)
+        method, path, body = captured(name, chain_id, grants, nonce, now, lambda c, a=a: c.grant(
+            a["owner"], a["grantee"], a["fields"], a["purpose"], a["expires_at"], record=a.get("record"),
+            record_type=a.get("record_type"), purpose_code=a.get("purpose_code", "general"),
+        ), purpose_salt=salt)  # fmt: skip
+        assert (method, path) == ("POST", "/v1/grants")
+        hashed = purpose_hash(salt, a["purpose"])
+        scope_kind, scope = (0, record_id_to_bytes32(a["record"])) if a.get("record") else (
+            1, slug_to_bytes32(a["record_type"]))  # fmt: skip
+        message = GrantsClient.message(GrantsClient.request(
+            a["owner"], a["grantee"], scope_kind, scope, a["fields"], a.get("purpose_code", "general"), hashed,
+            a["expires_at"],
+        ))  # fmt: skip
+        out.append({
+            "label": label,
+            "input": {"key": name, "chain_id": chain_id, "grants": grants, "nonce": nonce, "deadline": body["deadline"],
+                      "owner": a["owner"], "grantee": a["grantee"], "fields": a["fields"], "purpose": a["purpose"],
+                      "purpose_code": a.get("purpose_code"), "expires_at": a["expires_at"], "record": a.get("record"),
+                      "record_type": a.get("record_type"), "salt": hx(salt)},
+            "method": method, "path": path, "body": body,
+            "purpose_hash": hx(hashed),
+            **relay_check("Grant", message, name, chain_id, grants, body),
+        })  # fmt: skip
+    return out
+
+
+def revoke_vectors() -> list[dict[str, Any]]:
+    cases = [
+        ("grant 1, nonce 1", "k1", 31337, GRANTS, 1, 1, 1767225600.25),
+        ("large grant id and nonce, another chain", "k3", 11155111, GRANTS_OTHER, 9007199254740991, 123456789,
+         1767225999),
+    ]  # fmt: skip
+    out = []
+    for label, name, chain_id, grants, grant_id, nonce, now in cases:
+        method, path, body = captured(name, chain_id, grants, nonce, now, lambda c, g=grant_id: c.revoke(g))
+        assert (method, path) == ("DELETE", f"/v1/grants/{grant_id}")
+        out.append({
+            "label": label,
+            "input": {"key": name, "chain_id": chain_id, "grants": grants, "nonce": nonce, "deadline": body["deadline"],
+                      "grant_id": grant_id},
+            "method": method, "path": path, "body": body,
+            **relay_check("Revoke", {"grantId": grant_id}, name, chain_id, grants, body),
+        })  # fmt: skip
+    return out
+
+
+def review_vectors() -> list[dict[str, Any]]:
+    cases = [
+        ("approve without a reason", "k2", 31337, GRANTS, 3, True, None, 2, 1767225600, None),
+        ("approve with a reason, trimmed", "k2", 31337, GRANTS, 4, True, "  minimal fields, fine \n", 3, 1767225601,
+         h("reason salt 1")),
+        ("approve with a reason of whitespace only: no reason, no salt", "k1", 31337, GRANTS, 5, True,
+         " \t\n\u3000 ", 0, 1767225602, None),
+        ("refuse with a Chinese reason", "k3", 11155111, GRANTS_OTHER, 9007199254740991, False,
+         "低保核查不需要 健康 数据。", 9007199254740991, 1767225603, h("reason salt 2")),
+        ("refuse: Python's strip (\\x1c-\\x1f, \\x85 stripped; U+FEFF kept)", "k2", 31337, GRANTS, 6, False,
+         "\x1c\x1d\x85\u2028 \ufeffno health data\ufeff\x1e\x1f\u00a0\u202f", 5, 1767225604, h("reason salt 3")),
+    ]  # fmt: skip
+    out = []
+    for label, name, chain_id, grants, grant_id, approved, reason, nonce, now, salt in cases:
+        method, path, body = captured(name, chain_id, grants, nonce, now, lambda c, g=grant_id, a=approved, r=reason:
+                                      c.review_grant(g, approved=a, reason=r), reason_salt=salt)  # fmt: skip
+        assert (method, path) == ("POST", f"/v1/grants/{grant_id}:{'approve' if approved else 'refuse'}")
+        text = (reason or "").strip()
+        hashed = reason_hash(salt, text) if text and salt is not None else bytes(32)
+        message = GrantsClient.review_message(grant_id, approved, hashed)
+        out.append({
+            "label": label,
+            "input": {"key": name, "chain_id": chain_id, "grants": grants, "nonce": nonce, "deadline": body["deadline"],
+                      "grant_id": grant_id, "approved": approved, "reason": reason,
+                      "salt": hx(salt) if salt is not None else None},
+            "method": method, "path": path, "body": body,
+            "reason_hash": hx(hashed),
+            **relay_check("ReviewGrant", message, name, chain_id, grants, body),
+        })  # fmt: skip
+    return out
+
+
 def build() -> dict[str, Any]:
     commit_vectors = commits()
     return {
@@ -300,6 +474,9 @@ def build() -> dict[str, Any]:
         "requests": requests(commit_vectors[0]["body"]),
         "commits": commit_vectors,
         "sign_in": sign_ins(),
+        "grants": grant_vectors(),
+        "revokes": revoke_vectors(),
+        "reviews": review_vectors(),
     }
 
 

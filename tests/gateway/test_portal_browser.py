@@ -29,6 +29,7 @@ from ledger.client import residents as sdk
 from ledger.client.gateway import GatewayClient, GatewayClientError
 from ledger.keys import create_keystore
 from ledger.ops.localchain import free_port
+from ledger.types import Role
 from tests.conftest import Consortium
 from tests.gateway.conftest import gateway_settings, serving
 
@@ -77,8 +78,10 @@ def portal(
     port = free_port()
     settings = gateway_settings(home / "gw", database_url, deployment, admin, authorities=f"127.0.0.1:{port}")
     resident: LocalAccount = Account.create()
+    reviewer: LocalAccount = Account.create()  # the office's privacy reviewer: only the consortium admin names one
+    deployment.membership.add_member(admin, reviewer.address, "sd-east", Role.PRIVACY_REVIEWER)
     people = {"recorder": org.c1_recorder, "department": org.dept_verifier, "auditor": org.sd_admin,
-              "committee-admin": org.c1_admin, "resident": resident}  # fmt: skip
+              "committee-admin": org.c1_admin, "resident": resident, "reviewer": reviewer}  # fmt: skip
     keys = {}
     for name, account in people.items():
         keys[name] = home / f"{name}.json"
@@ -115,8 +118,12 @@ def ready(page: Page, name: str) -> None:
 
 
 def go(page: Page, portal: Portal, name: str) -> None:
+    """Open page ``name`` (again: a reload when it is the one shown; the session cookie keeps it signed in)."""
     page.evaluate("document.body.dataset.ready = ''")
-    page.goto(f"{portal.url}/#/{name}")
+    if page.url.endswith(f"#/{name}"):
+        page.reload()
+    else:
+        page.goto(f"{portal.url}/#/{name}")
     ready(page, name)
 
 
@@ -271,6 +278,42 @@ def test_the_committee_admin_sees_the_grant_given_and_the_residents_requests(
     go(page, portal, "requests")
     check_and_shoot(page, "committee-requests")
     page.context.close()
+
+
+def test_a_sensitive_grant_is_given_reviewed_and_revoked_from_the_pages(
+    browser: Browser, portal: Portal, department_reads: dict[str, Path], org: Consortium
+) -> None:
+    """The admin signs the grant in the page (EIP-712, as the CLI does); naming a sensitive field makes it a
+    proposal, which the office's privacy reviewer approves in the page; then the admin revokes it."""
+    admin = new_page(browser)
+    sign_in(admin, portal, "committee-admin", "records")
+    go(admin, portal, "grants")
+    admin.select_option("#grant-grantee", "civil-affairs")
+    admin.select_option("#grant-type", "household")
+    admin.check("#gf-head")
+    admin.check("#gf-low_income")  # sensitive
+    admin.fill("#grant-purpose", "冬季补贴审核")
+    admin.click("main form.card button[type=submit]")
+    admin.wait_for_function("document.querySelector('main .message.ok')?.textContent.includes('待审查')")
+    grants = portal.client(org.c1_admin).grants()
+    proposal = next(g for g in grants if g["fields"] == ["head", "low_income"])
+    assert proposal["state"] == "proposed" and proposal["purpose"] == "冬季补贴审核"
+    reviewer = new_page(browser)
+    sign_in(reviewer, portal, "reviewer", "reviews")
+    check_and_shoot(reviewer, "reviewer-proposals")
+    reviewer.click(f"main button[data-approve='{proposal['id']}']")
+    reviewer.wait_for_function("document.querySelector('main .message.ok') !== null")
+    assert next(g for g in portal.client(org.c1_admin).grants() if g["id"] == proposal["id"])["state"] == "active"
+    reviewer.context.close()
+    go(admin, portal, "grants")  # a reload: the cookie still reads, but the key is no longer in the page
+    admin.click(f"main button[data-grant='{proposal['id']}']")
+    admin.wait_for_selector("main .unlock form")  # so the act asks for the keystore again before it signs
+    admin.set_input_files("main .unlock input[name=keystore]", str(portal.keys["committee-admin"]))
+    admin.fill("main .unlock input[name=password]", PASSWORD)
+    admin.click("main .unlock button[type=submit]")
+    admin.wait_for_function("document.querySelector('main .message.ok') !== null")
+    assert next(g for g in portal.client(org.c1_admin).grants() if g["id"] == proposal["id"])["state"] == "revoked"
+    admin.context.close()
 
 
 def test_the_auditor_sees_the_department_read_and_the_refused_read(
