@@ -29,6 +29,7 @@ from ledger.client import residents as sdk
 from ledger.client.gateway import GatewayClient, GatewayClientError
 from ledger.keys import create_keystore
 from ledger.ops.localchain import free_port
+from ledger.subject_map import map_log_id
 from ledger.types import Role
 from tests.conftest import Consortium
 from tests.gateway.conftest import gateway_settings, serving
@@ -137,6 +138,11 @@ def sign_in(page: Page, portal: Portal, who: str, first_page: str, *, shot: bool
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit]")
     ready(page, first_page)
+
+
+def row_texts(page: Page, selector: str) -> list[str]:
+    rows = page.locator(selector)
+    return [rows.nth(i).inner_text() for i in range(rows.count())]
 
 
 def serious_violations(page: Page) -> list[dict[str, Any]]:
@@ -271,9 +277,8 @@ def test_the_committee_admin_sees_the_grant_given_and_the_residents_requests(
     page = new_page(browser)
     sign_in(page, portal, "committee-admin", "records")
     go(page, portal, "grants")
-    rows = page.locator("main table tbody tr")
-    assert any("civil-affairs" in rows.nth(i).inner_text() and "生效" in rows.nth(i).inner_text()
-               for i in range(rows.count()))  # fmt: skip
+    rows = row_texts(page, "main table tbody tr")
+    assert any("civil-affairs" in r and "生效" in r for r in rows), rows  # active, in Chinese
     check_and_shoot(page, "committee-grants")
     go(page, portal, "requests")
     check_and_shoot(page, "committee-requests")
@@ -321,8 +326,7 @@ def test_the_auditor_sees_the_department_read_and_the_refused_read(
 ) -> None:
     page = new_page(browser)
     sign_in(page, portal, "auditor", "timeline")
-    rows = page.locator("main table.entries tbody tr")
-    texts = [rows.nth(i).inner_text() for i in range(rows.count())]
+    texts = row_texts(page, "main table.entries tbody tr")
     assert any("civil-affairs" in x and "允许" in x for x in texts), texts  # allowed read
     refused = page.locator("main table.entries tbody tr.refused")
     assert refused.count() >= 1 and "civil-affairs" in refused.first.inner_text()  # highlighted
@@ -341,19 +345,52 @@ def test_the_auditor_sees_the_department_read_and_the_refused_read(
     page.context.close()
 
 
-def test_the_resident_sees_who_read_their_record(
-    browser: Browser, portal: Portal, department_reads: dict[str, Path], household: str
+def test_the_resident_sees_who_read_their_record_and_checks_nothing_was_left_out(
+    browser: Browser, portal: Portal, department_reads: dict[str, Path], household: str, deployment: Deployment,
+    org: Consortium,
 ) -> None:
     page = new_page(browser)
     sign_in(page, portal, "resident", "my-records")
     assert page.locator(f"main [data-record='{household}']").count() == 1
     check_and_shoot(page, "resident-records")
     go(page, portal, "my-access")
-    rows = [page.locator("main table tbody tr").nth(i).inner_text()
-            for i in range(page.locator("main table tbody tr").count())]  # fmt: skip
+    rows = row_texts(page, "main table tbody tr")
     assert any("civil-affairs" in r and "address, head, members" in r for r in rows), rows
     check_and_shoot(page, "resident-access")
+    # the completeness check in the page, against the chain: first as served, then with a read left out
+    anchor_subject_map(portal, deployment, org)
+    page.fill("#me-rpc", portal.rpc_url)
+    page.click("main button.primary")
+    page.wait_for_selector("main[data-complete]")
+    assert page.locator("main").get_attribute("data-complete") == "true", page.locator("main .message").inner_text()
+    assert "没有遗漏" in page.locator("main .message").inner_text()
+    shoot(page, "resident-access-checked")
+
+    def drop_the_department_read(route: Any) -> None:
+        answer = route.fetch().json()
+        answer["entries"] = [e for e in answer["entries"] if "civil-affairs" not in e.get("leaf", "")]
+        route.fulfill(json=answer)
+
+    page.route("**/v1/me/access*", drop_the_department_read)
+    page.evaluate("delete document.querySelector('main').dataset.complete")
+    page.click("main button.primary")
+    page.wait_for_selector("main[data-complete]")
+    assert page.locator("main").get_attribute("data-complete") == "false"
+    assert "核验失败" in page.locator("main .message").inner_text()
     page.context.close()
+
+
+def anchor_subject_map(portal: Portal, deployment: Deployment, org: Consortium, timeout: float = 120) -> None:
+    """Ask for the access log (and the subject map) to be anchored and wait until the map covers the log."""
+    auditor = portal.client(org.sd_admin)
+    deadline = time.monotonic() + timeout
+    while True:
+        head = auditor.request("POST", "/v1/audit/log/anchor", {})
+        anchored = deployment.registry.latest_log_head(head["org"], map_log_id(bytes.fromhex(head["log_id"][2:])))
+        if anchored is not None and anchored.tree_size >= head["size"]:
+            return
+        assert time.monotonic() < deadline, "the subject map was not anchored"
+        time.sleep(0.2)
 
 
 def test_the_api_docs_render_with_the_network_cut_off(browser: Browser, portal: Portal) -> None:

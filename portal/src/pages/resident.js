@@ -1,11 +1,16 @@
 // A resident's pages: the records about them (their own data, whole) and every entry of the
 // access log about them — who read, when, which fields, for what — with sealed reads shown as
-// sealed until they open. The completeness proof's client check runs in `gridledger me access
-// --verify` (ledger); the portal shows the anchored head it is checked against.
-import { h, fill, table, short } from '../dom.js';
+// sealed until they open — and the check, in the browser, that the gateway left none out:
+// the subject map anchored on-chain says how many entries about them there are (the same
+// check as `gridledger me access --verify`, portal/src/proofs/completeness.js).
+import { h, fill, table, short, field } from '../dom.js';
 import { t, formatTime, formatDate } from '../i18n.js';
 import { read } from '../api.js';
-import { section, statusBadge } from './common.js';
+import { readAddressBook } from '../../../verifier-js/src/index.js';
+import { checkMyAccess } from '../proofs/completeness.js';
+import { notice, say, section, statusBadge } from './common.js';
+
+const RPC_STORE = 'gridledger.rpc';
 
 async function myRecords(el) {
   const page = await read('/v1/me/records');
@@ -35,10 +40,33 @@ async function myAccess(el) {
       h('td', { text: doc.purpose ?? '—' }),
     ]);
   });
+  let saved = null;
+  try { saved = localStorage.getItem(RPC_STORE); } catch { /* storage may be off */ }
+  const rpc = h('input', { type: 'url', id: 'me-rpc', value: saved ?? '', placeholder: 'http://127.0.0.1:8545' });
+  const message = notice();
+  const check = h('button.primary', { type: 'button', text: t('me.access.verify'), onclick: async () => {
+    check.disabled = true;
+    try {
+      if (!rpc.value) { say(message, t('form.err.required', { field: t('verify.rpc') }), 'error'); rpc.focus(); return; }
+      try { localStorage.setItem(RPC_STORE, rpc.value); } catch { /* storage may be off */ }
+      const addressBook = readAddressBook(JSON.stringify(await read('/v1/address-book')));
+      const verdict = await checkMyAccess({
+        fetchListing: (mapSize) => read(`/v1/me/access${mapSize === null || mapSize === undefined ? '' : `?map_size=${mapSize}`}`),
+        chain: rpc.value, addressBook,
+      });
+      el.dataset.complete = String(verdict.complete);
+      if (verdict.complete) say(message, t('me.access.complete', { n: verdict.covered }), 'ok');
+      else say(message, t('me.access.incomplete', { detail: verdict.problems.join('; ') }), 'error');
+    } catch (e) {
+      el.dataset.complete = 'error';
+      say(message, t('me.access.incomplete', { detail: e.message }), 'error');
+    } finally { check.disabled = false; }
+  } });
   fill(el, section(t('me.access.title'),
     rows.length ? table(t('me.access.title'), [t('common.time'), t('common.org'), t('timeline.action'), t('common.outcome'), t('common.fields'), t('common.purpose')], rows)
       : h('p', { text: t('common.none') }),
-    page.head ? h('p.hint', {}, `${t('log.size')}: ${page.head.size} · ${t('log.root')}: `, short(page.head.root)) : null));
+    page.head ? h('p.hint', {}, `${t('log.size')}: ${page.head.size} · ${t('log.root')}: `, short(page.head.root)) : null,
+    field(t('verify.rpc'), rpc), check, message));
 }
 
 export function residentPages() {
