@@ -322,7 +322,8 @@ def test_a_sensitive_grant_is_given_reviewed_and_revoked_from_the_pages(
 
 
 def test_the_auditor_sees_the_department_read_and_the_refused_read(
-    browser: Browser, portal: Portal, department_reads: dict[str, Path], household: str
+    browser: Browser, portal: Portal, department_reads: dict[str, Path], household: str, deployment: Deployment,
+    org: Consortium,
 ) -> None:
     page = new_page(browser)
     sign_in(page, portal, "auditor", "timeline")
@@ -338,10 +339,55 @@ def test_the_auditor_sees_the_department_read_and_the_refused_read(
     page.goto(f"{portal.url}/#/timeline")
     check_and_shoot(page, "auditor-timeline")
     go(page, portal, "log")
-    page.click("main button.primary")
+    page.click("main button.primary >> text=运行核查")
     page.wait_for_selector("main [data-mismatches]", timeout=120_000)
     assert page.locator("main [data-mismatches]").get_attribute("data-mismatches") == "0"
-    check_and_shoot(page, "auditor-log")
+    anchor_subject_map(portal, deployment, org)  # so that there is an anchored head to extend
+    page.fill("#log-rpc", portal.rpc_url)
+    page.click("#log-check")
+    page.wait_for_selector("main[data-chain-check]")
+    assert page.locator("main").get_attribute("data-chain-check") == "ok", page.locator("main").inner_text()
+    assert page.locator("main table >> nth=-1").locator("tbody tr").count() >= 1  # the anchored heads
+    shoot(page, "auditor-log")
+
+    def another_root(route: Any) -> None:  # a gateway that serves a head the chain never saw
+        head = route.fetch().json()
+        head["root"] = "0x" + "ab" * 32
+        route.fulfill(json=head)
+
+    page.route("**/v1/audit/log/head", another_root)
+    page.evaluate("delete document.querySelector('main').dataset.chainCheck")
+    page.click("#log-check")
+    page.wait_for_selector("main[data-chain-check]")
+    assert page.locator("main").get_attribute("data-chain-check") == "failed"
+    assert "核查失败" in page.locator("main").inner_text()
+    page.context.close()
+
+
+def test_a_committee_worker_imports_a_csv_after_a_preview(browser: Browser, portal: Portal, org: Consortium) -> None:
+    good = portal.home / "households.csv"
+    good.write_text("address,head,members,head_id_number\n"
+                    + "".join(f"导入路 {i} 号,张{i},{i + 1},11010119900101{1000 + i}\n" for i in range(3)))  # fmt: skip
+    bad = portal.home / "bad.csv"
+    bad.write_text("address,head,members\nRoad 1,Li,2\nRoad 2,Wang,many\n")
+    page = new_page(browser)
+    sign_in(page, portal, "recorder", "new-record")
+    go(page, portal, "import")
+    page.select_option("#import-type", "household")
+    page.set_input_files("#import-file", str(bad))
+    page.wait_for_selector("main tr.bad")
+    assert "第 3 行" in page.locator("main tr.bad").inner_text()  # the row, by its line in the file
+    assert page.locator("main button.primary").is_hidden()  # nothing is imported while a row is wrong
+    page.set_input_files("#import-file", str(good))
+    page.wait_for_selector("main button.primary:visible")
+    assert page.locator("main tr.bad").count() == 0
+    before = len(portal.client(org.c1_recorder).request("GET", "/v1/records?limit=500")["items"])
+    page.click("main button.primary")
+    page.wait_for_function("document.querySelector('main .message.ok')?.textContent.includes('导入完成')")
+    assert page.locator("main progress").get_attribute("value") == "3"
+    after = len(portal.client(org.c1_recorder).request("GET", "/v1/records?limit=500")["items"])
+    assert after == before + 3
+    check_and_shoot(page, "committee-import")
     page.context.close()
 
 

@@ -1,9 +1,40 @@
 // A subdistrict auditor's pages: who read what (filters, refused reads highlighted, reads
 // per department per week), the access log's head and the integrity sweep's result.
-import { h, fill, table, short } from '../dom.js';
+import { h, fill, table, short, field } from '../dom.js';
 import { t, formatTime, formatDate } from '../i18n.js';
 import { act, read } from '../api.js';
+import { bytes, readAddressBook, verifyConsistency } from '../../../verifier-js/src/index.js';
+import { ResidentChain, signedByAnchorer } from '../proofs/completeness.js';
 import { notice, say, section, statusBadge, withKey } from './common.js';
+
+const RPC_STORE = 'gridledger.rpc';
+
+/**
+ * The log as the chain has it: the anchored heads (newest ten), whether the head the gateway serves is
+ * signed by an anchorer of its organisation, and whether it extends the newest anchored head (a
+ * consistency proof checked here) — what `gridledger audit verify` checks first, read from the
+ * auditor's own node rather than from the gateway.
+ */
+async function chainCheck(rpcUrl) {
+  const book = readAddressBook(JSON.stringify(await read('/v1/address-book')));
+  const chain = new ResidentChain(rpcUrl, book);
+  const head = await read('/v1/audit/log/head');
+  const count = await chain.logHeadCount(head.org, head.log_id);
+  const anchored = [];
+  for (let i = Math.max(0, count - 10); i < count; i++) anchored.push(await chain.logHeadAt(head.org, head.log_id, i));
+  const signed = await signedByAnchorer(chain, head.org, bytes.fromHex(head.log_id), head.size, bytes.fromHex(head.root), bytes.fromHex(head.signature));
+  const latest = anchored.at(-1) ?? null;
+  let extends_ = null;
+  if (latest) {
+    if (latest.treeSize === head.size) extends_ = latest.root.toLowerCase() === head.root.toLowerCase();
+    else if (latest.treeSize > head.size) extends_ = false;
+    else {
+      const proof = await read(`/v1/audit/log/consistency?first=${latest.treeSize}&second=${head.size}`);
+      extends_ = verifyConsistency(latest.treeSize, head.size, proof.proof.map((x) => bytes.fromHex(x)), bytes.fromHex(latest.root), bytes.fromHex(head.root));
+    }
+  }
+  return { head, anchored, signed, latest, extends: extends_ };
+}
 
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag, attrs = {}, ...children) {
@@ -115,11 +146,38 @@ async function logPage(el) {
       sweepBox.dataset.mismatches = String(page.mismatches.length);
     } finally { sweep.disabled = false; }
   } });
+  let saved = null;
+  try { saved = localStorage.getItem(RPC_STORE); } catch { /* storage may be off */ }
+  const rpc = h('input', { type: 'url', id: 'log-rpc', value: saved ?? '', placeholder: 'http://127.0.0.1:8545' });
+  const chainBox = h('div');
+  const chainMessage = notice();
+  const check = h('button.primary', { type: 'button', id: 'log-check', text: t('log.check_chain'), onclick: async () => {
+    if (!rpc.value) { say(chainMessage, t('form.err.required', { field: t('verify.rpc') }), 'error'); rpc.focus(); return; }
+    try { localStorage.setItem(RPC_STORE, rpc.value); } catch { /* storage may be off */ }
+    check.disabled = true;
+    try {
+      const found = await chainCheck(rpc.value);
+      const ok = found.signed && found.extends !== false;
+      const mark = (good) => h(`span.badge.${good ? 'outcome-allowed' : 'outcome-refused'}`, { text: t(good ? 'verify.check.pass' : 'verify.check.fail') });
+      fill(chainBox,
+        h('ul.checklist', {},
+          h('li', {}, mark(found.signed), ' ', t('log.signed_by_anchorer', { org: found.head.org })),
+          found.latest ? h('li', {}, mark(found.extends), ' ', t('log.extends', { size: found.latest.treeSize })) : h('li', { text: t('log.none_anchored') })),
+        found.anchored.length ? table(t('log.anchored'), [t('log.size'), t('log.root'), t('common.time'), t('log.block')],
+          found.anchored.slice().reverse().map((a) => [String(a.treeSize), short(a.root), formatTime(a.anchoredAt), String(a.blockNumber)])) : null);
+      el.dataset.chainCheck = ok ? 'ok' : 'failed';
+      say(chainMessage, t(ok ? 'log.chain_ok' : 'log.chain_bad'), ok ? 'ok' : 'error');
+    } catch (e) {
+      el.dataset.chainCheck = 'error';
+      say(chainMessage, t('verify.error', { detail: e.message }), 'error');
+    } finally { check.disabled = false; }
+  } });
   fill(el, section(t('log.title'),
     h('dl.facts', {}, h('dt', { text: t('log.size') }), h('dd', { text: String(head.size) }),
       h('dt', { text: t('log.root') }), h('dd', {}, short(head.root)),
       h('dt', { text: t('log.signer') }), h('dd', {}, short(head.signer))),
     anchor, message),
+  section(t('log.chain_title'), h('p', { text: t('log.chain_intro') }), field(t('verify.rpc'), rpc), check, chainMessage, chainBox),
   section(t('log.integrity'), sweep, sweepBox));
 }
 
