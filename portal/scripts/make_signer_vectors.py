@@ -148,9 +148,11 @@ def personal_signs() -> list[dict[str, Any]]:
     out = []
     for name, message in messages:
         signature = sign_digest(KEYS[name], personal_digest(message))
-        assert signature == bytes(Account.from_key(KEYS[name]).sign_message(encode_defunct(primitive=message)).signature)
+        wallet = Account.from_key(KEYS[name])
+        assert signature == bytes(wallet.sign_message(encode_defunct(primitive=message)).signature)
         assert recover_digest(personal_digest(message), signature) == ADDRESSES[name]
-        out.append({"key": name, "message": hx(message), "digest": hx(personal_digest(message)), "signature": hx(signature)})
+        digest = hx(personal_digest(message))
+        out.append({"key": name, "message": hx(message), "digest": digest, "signature": hx(signature)})
     return out
 
 
@@ -171,7 +173,7 @@ HOUSEHOLD = {
     "phone": "+86 138-0000-0000",
     "low_income": False,
     "elderly_living_alone": True,
-    "notes": '独居老人，每周探访。 "quoted" \\ back\tslash\nnew line; emoji 🏠',
+    "notes": '独居老人，每周探访。 "quoted" \\ back\tslash\nnew line; emoji 🏠',  # noqa: RUF001 - Chinese punctuation
 }
 
 NESTED = {
@@ -187,7 +189,7 @@ NESTED = {
 
 MEETING = {
     "date": "2026-03-14",
-    "topic": "居民议事会：加装电梯",
+    "topic": "居民议事会：加装电梯",  # noqa: RUF001 - Chinese punctuation, on purpose
     "attendees": 23,
     "decisions": ["同意 3 号楼加装电梯", "费用按楼层分摊", ""],
     "minutes": "会议纪要……",
@@ -274,7 +276,8 @@ def requests(commit_body: dict[str, Any]) -> list[dict[str, Any]]:
 
 SIWE_LAYOUT = (
     "{domain} wants you to sign in with your Ethereum account:\n{address}\n\n{statement}\n\n"
-    "URI: {uri}\nVersion: 1\nChain ID: {chainId}\nNonce: {nonce}\nIssued At: {issuedAt}\nExpiration Time: {expirationTime}"
+    "URI: {uri}\nVersion: 1\nChain ID: {chainId}\nNonce: {nonce}\n"
+    "Issued At: {issuedAt}\nExpiration Time: {expirationTime}"
 )
 
 
