@@ -22,6 +22,7 @@ from gateway.errors import Forbidden, Unauthenticated
 from gateway.security.sessions import Kind, Session, TokenRejected
 from gateway.services.members import Member
 from gateway.services.residents import Resident
+from gateway.services.sign_in import CHALLENGE_SECONDS, CLOCK_SKEW
 from ledger.client.request_signing import HEADERS, SignatureRejected, Verified, normalize_authority, verify_request
 
 T = TypeVar("T")
@@ -29,6 +30,8 @@ T = TypeVar("T")
 
 SESSION_COOKIE = "gl_session"
 """The portal's session cookie (:mod:`gateway.api.routes.session`)."""
+SIGN_IN_NONCE_SECONDS = CHALLENGE_SECONDS + 2 * CLOCK_SKEW
+"""How long a spent sign-in nonce must be remembered: its challenge's life plus the clock skew allowed."""
 READS = frozenset({"GET", "HEAD"})
 """The methods a session cookie may authenticate: reading only; whatever acts is signed."""
 
@@ -68,10 +71,16 @@ def session_of(request: Request, container: Container) -> Session:
         raise Unauthenticated(f"the session is not valid ({exc}): sign in again") from None
 
 
+def by_session(request: Request) -> bool:
+    """Whether this request was authenticated by the portal's session cookie (not by a signature)."""
+    return bool(getattr(request.state, "by_session", False))
+
+
 def _by_session(
     request: Request, container: Container, kind: Kind, lookup: Callable[[str], T | None], refusal: str
 ) -> T:
     session = session_of(request, container)
+    request.state.by_session = True
     who = lookup(session.address) if session.kind == kind else None
     if who is None:  # what the key may do is the chain's (or the enrolment's) word now, not the session's
         raise Forbidden(refusal)
@@ -130,6 +139,8 @@ def _remember_nonce(container: Container, verified: Verified) -> None:
             raise Unauthenticated("replayed request: this nonce was used before") from None
         container.nonce_inserts += 1
         if container.nonce_inserts % 1000 == 0:
-            horizon = now - timedelta(seconds=2 * container.settings.signature_max_age)
+            # kept long enough that neither a signed request nor a sign-in message can be replayed while fresh
+            keep = max(2 * container.settings.signature_max_age, SIGN_IN_NONCE_SECONDS)
+            horizon = now - timedelta(seconds=keep)
             session.execute(delete(RequestNonce).where(RequestNonce.seen_at < horizon))
             session.commit()

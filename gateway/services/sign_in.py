@@ -106,6 +106,8 @@ def sign_in(container: Container, message: str, signature: str, authority: str, 
     if found is None:
         raise ValidationFailed("message: not the EIP-4361 sign-in message this gateway issues", path="message")
     fields = found.groupdict()
+    if fields["statement"] != STATEMENT:
+        raise ValidationFailed("message: not the sign-in statement this gateway issues", path="message")
     if fields["domain"] != authority or authority not in container.settings.resolved_authorities:
         raise Unauthenticated("the message signs in to another site than this one")
     if fields["uri"] != f"{scheme}://{authority}/":

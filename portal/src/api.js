@@ -77,13 +77,22 @@ export async function currentSession() {
   }
 }
 
-export async function endSession() {
-  if (state.who) {
-    await answer(await fetch('/v1/session', { method: 'DELETE', credentials: 'same-origin', headers: { 'x-csrf-token': state.who.csrf } }));
-  }
+/** Forget the unlocked key (the session, if any, still reads). */
+export function lock() {
   state.key = null;
   state.address = null;
-  state.who = null;
+}
+
+/** Sign out: the key is forgotten whatever the gateway answers (an expired session answers 401). */
+export async function endSession() {
+  try {
+    if (state.who) {
+      await answer(await fetch('/v1/session', { method: 'DELETE', credentials: 'same-origin', headers: { 'x-csrf-token': state.who.csrf } }));
+    }
+  } finally {
+    lock();
+    state.who = null;
+  }
 }
 
 export function who() { return state.who; }

@@ -88,6 +88,10 @@ async function start(who) {
 
 async function boot() {
   initLanguage();
+  document.querySelector('.skip').addEventListener('click', (event) => { // not a route: focus the content
+    event.preventDefault();
+    main().focus();
+  });
   document.getElementById('lang').addEventListener('click', async () => {
     setLanguage(language() === 'zh-CN' ? 'en' : 'zh-CN');
     const who = await currentSession();

@@ -268,6 +268,19 @@ def test_a_department_verifies_a_dropped_record_and_its_receipt_and_sees_a_tampe
         assert "disclosure-proof" in failed and "not included under entry.commitment" in failed
         assert failed_words in page.locator("main .message").inner_text()
         shoot(page, "department-verify-tampered")
+    # a receipt alone proves the entry, not the fields, and says so; two records, or a stray file, are refused
+    page.evaluate("delete document.querySelector('main').dataset.verdict")
+    page.set_input_files("#drop-files", [str(department_reads["receipt"])])
+    page.wait_for_selector("main[data-verdict]")
+    assert page.locator("main").get_attribute("data-verdict") == "valid"
+    assert "no field was checked" in page.locator("main .message").inner_text()
+    for files in ([department_reads["record"], tampered, department_reads["receipt"]],
+                  [portal.keys["department"], department_reads["receipt"]]):  # fmt: skip
+        page.evaluate("delete document.querySelector('main').dataset.verdict")
+        page.set_input_files("#drop-files", [str(f) for f in files])
+        page.wait_for_selector("main[data-verdict]")
+        assert page.locator("main").get_attribute("data-verdict") == "refused"
+        assert page.locator("main .checklist li").count() == 0  # nothing is checked, so nothing is shown valid
     page.context.close()
 
 

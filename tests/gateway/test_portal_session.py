@@ -64,6 +64,10 @@ def test_a_member_signs_in_and_the_cookie_reads_but_never_acts(gateway: Gateway)
     # acting needs the member's own signature: the cookie alone is refused, even for a member who may act
     acted = http.post("/v1/records", json={"type": "meeting", "payload": {}})
     assert acted.status_code == 401 and acted.headers["content-type"].startswith("application/problem+json")
+    # and a sealed read, which has legal weight, is an act too: never on a cookie
+    sealed = http.get("/v1/records/5b0c6a52-9a7e-4c1f-8d0e-3f1a2b4c5d6e",
+                      params={"sealed_until": "2027-06-01", "legal_basis": "criminal-investigation"})  # fmt: skip
+    assert sealed.status_code == 401 and "signed by the reader's key" in sealed.json()["detail"]
     # signing out wants the session's CSRF token
     assert http.delete("/v1/session").status_code == 403
     out = http.delete("/v1/session", headers={"X-CSRF-Token": who["csrf"]})
@@ -84,6 +88,8 @@ def test_a_signed_message_signs_in_once_for_this_site_and_chain_only(gateway: Ga
         "another chain": {"chain_id": 1},
         "a nonce it never issued": {"nonce": "0" * 64},
     }
+    reworded = sign_in(http, member, statement="I agree to transfer everything.")
+    assert reworded.status_code == 422 and "statement" in reworded.json()["detail"]
     for case, change in refusals.items():
         answer = sign_in(http, member, **change)
         assert answer.status_code == 401, case

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from gateway.api.auth import by_session
 from gateway.api.deps import ContainerDep, CurrentMember
 from gateway.api.schemas import SLUG, Accepted, BatchAccepted, CommitBatch, CommitRecord, ReadMany, RecordList
+from gateway.errors import Unauthenticated
 from gateway.services import listing
 from gateway.services.bulk_read import read_records
 from gateway.services.records import commit_records, read_receipt, read_record
@@ -71,6 +73,7 @@ def read_many(request: ReadMany, member: CurrentMember, container: ContainerDep)
 @router.get("/records/{record_id}")
 def get_record(
     record_id: UUID,
+    request: Request,
     member: CurrentMember,
     container: ContainerDep,
     sealed_until: Annotated[
@@ -82,7 +85,10 @@ def get_record(
 
     With `sealed_until` and `legal_basis`, a department's sealed reader reads under seal: the
     read is logged and anchored at once, but its entry shows only as sealed until that date
-    (docs/spec/access-log.md §L-5)."""
+    (docs/spec/access-log.md §L-5). A sealed read has legal weight: it must be signed by the
+    reader's key, never carried by a portal session cookie."""
+    if (sealed_until is not None or legal_basis is not None) and by_session(request):
+        raise Unauthenticated("a sealed read must be signed by the reader's key: a session cookie cannot make one")
     seal = seal_request(container, sealed_until, legal_basis)
     return read_record(container, member, str(record_id), seal)
 

@@ -116,27 +116,32 @@ async function reviewsPage(el) {
   fill(el, section(t('reviews.title'), list, message));
 }
 
-async function requestsPage(el) {
+async function requestsPage(el, said = null) {
   const items = await read('/v1/requests');
   const message = notice();
   const rows = items.map((r) => {
     const reason = h('input', { type: 'text', 'aria-label': `${t('requests.reason')} ${r.id}` });
+    const successor = h('input', { type: 'text', 'aria-label': `${t('requests.successor')} ${r.id}`, placeholder: t('requests.successor') });
     const decide = (accept) => async () => {
+      if (accept && r.kind === 'correction' && !successor.value.trim()) { say(message, t('form.err.required', { field: t('requests.successor') }), 'error'); successor.focus(); return; }
+      if (accept && r.kind === 'erasure' && !window.confirm(t('requests.confirm_erasure', { id: r.record_id }))) return;
+      if (!accept && !reason.value.trim()) { say(message, t('form.err.required', { field: t('requests.reason') }), 'error'); reason.focus(); return; }
       await withKey(el);
       try {
-        await act('POST', `/v1/requests/${encodeURIComponent(r.id)}:${accept ? 'accept' : 'refuse'}`, accept ? {} : { reason: reason.value });
-        say(message, t('reviews.done', { id: r.id }), 'ok');
-        await requestsPage(el);
+        const body = accept ? (r.kind === 'correction' ? { record_id: successor.value.trim() } : {}) : { reason: reason.value };
+        await act('POST', `/v1/requests/${encodeURIComponent(r.id)}:${accept ? 'accept' : 'refuse'}`, body);
+        await requestsPage(el, t('reviews.done', { id: r.id }));
       } catch (e) { say(message, e.message, 'error'); }
     };
     const open = r.status === 'open';
-    return [short(r.id), r.kind, short(r.record_id), formatTime(r.filed_at), r.text ?? '—', r.status,
-      open ? h('span.actions', {}, h('button', { type: 'button', text: t('requests.accept'), onclick: decide(true) }), reason,
+    return [short(r.id), t(`requests.kind.${r.kind}`), short(r.record_id), formatTime(r.filed_at), r.text ?? '—', statusBadge('request', r.status),
+      open ? h('span.actions', {}, r.kind === 'correction' ? successor : null, h('button', { type: 'button', text: t('requests.accept'), onclick: decide(true) }), reason,
         h('button', { type: 'button', text: t('requests.refuse'), onclick: decide(false) })) : (r.reason ?? '—')];
   });
   fill(el, section(t('requests.title'), rows.length
     ? table(t('requests.title'), [t('common.id'), t('requests.kind'), t('common.record'), t('common.time'), t('common.more'), t('common.status'), ''], rows)
     : h('p', { text: t('common.none') }), message));
+  if (said) say(message, said, 'ok');
 }
 
 export function adminPages(who, { reviewsOnly = false } = {}) {

@@ -3,9 +3,9 @@
 import { h, fill, table, short, field } from '../dom.js';
 import { t, formatTime, formatDate } from '../i18n.js';
 import { act, read } from '../api.js';
-import { bytes, readAddressBook, verifyConsistency } from '../../../verifier-js/src/index.js';
+import { bytes, verifyConsistency } from '../../../verifier-js/src/index.js';
 import { ResidentChain, signedByAnchorer } from '../proofs/completeness.js';
-import { notice, say, section, statusBadge, withKey } from './common.js';
+import { addressBookChooser, notice, say, section, statusBadge, withKey } from './common.js';
 
 const RPC_STORE = 'gridledger.rpc';
 
@@ -15,8 +15,7 @@ const RPC_STORE = 'gridledger.rpc';
  * consistency proof checked here) — what `gridledger audit verify` checks first, read from the
  * auditor's own node rather than from the gateway.
  */
-async function chainCheck(rpcUrl) {
-  const book = readAddressBook(JSON.stringify(await read('/v1/address-book')));
+async function chainCheck(rpcUrl, book) {
   const chain = new ResidentChain(rpcUrl, book);
   const head = await read('/v1/audit/log/head');
   const count = await chain.logHeadCount(head.org, head.log_id);
@@ -56,7 +55,7 @@ const COLOURS = ['#1f5f99', '#b5561d', '#2e7d32', '#6a1b9a', '#00838f', '#ad1457
 
 /** Reads per accessor organisation per week, as grouped bars, with a table beside for screen readers. */
 export function weeklyChart(entries) {
-  const reads = entries.filter((e) => e.action === 'read' || e.action === 'sealed');
+  const reads = entries.map((e) => e.opened ?? e).filter((e) => (e.action === 'read' || e.action === 'sealed') && e.accessor_org);
   const weeks = [...new Set(reads.map((e) => weekOf(e.at)))].sort((a, b) => a - b).slice(-8);
   const orgs = [...new Set(reads.map((e) => e.accessor_org))].sort();
   const count = (w, o) => reads.filter((e) => weekOf(e.at) === w && e.accessor_org === o).length;
@@ -81,11 +80,12 @@ export function weeklyChart(entries) {
   return h('figure.chart-box', {}, chart, legend, data);
 }
 
-function entryRow(e) {
+function entryRow(stub) {
+  const e = stub.opened ?? stub; // a sealed read: its content where this office is privy to it, else its stub
   const refused = e.outcome === 'refused';
   let action;
   try { action = t(`action.${e.action}`); } catch { action = e.action; }
-  return h(refused ? 'tr.refused' : 'tr', { 'data-idx': e.idx }, [
+  return h(refused ? 'tr.refused' : stub.opens_at ? 'tr.sealed' : 'tr', { 'data-idx': stub.idx }, [
     h('td', { text: formatTime(e.at) }),
     h('td', { text: e.accessor_org ?? '—' }),
     h('td', {}, short(e.accessor)),
@@ -116,7 +116,8 @@ async function timeline(el) {
     fill(chartBox, weeklyChart(page.entries));
     const entries = table(t('timeline.title'), [t('common.time'), t('common.org'), t('timeline.reader'), t('timeline.action'), t('common.outcome'), t('common.record'), t('common.fields'), t('common.purpose')], page.entries.map(entryRow));
     entries.classList.add('entries');
-    fill(results, h('p', { text: t('timeline.total', { n: page.total }) }), page.entries.length ? entries : h('p', { text: t('common.none') }));
+    const total = page.total_capped ? t('timeline.total_capped', { n: page.total }) : t('timeline.total', { n: page.total });
+    fill(results, h('p', { text: total }), page.entries.length ? entries : h('p', { text: t('common.none') }));
     results.dataset.query = query.toString();
   }
   const form = h('form.filters', { onsubmit: async (event) => { event.preventDefault(); await load(); } },
@@ -132,7 +133,7 @@ async function logPage(el) {
   const sweepBox = h('div');
   const anchor = h('button', { type: 'button', text: t('log.anchor_now'), onclick: async () => {
     await withKey(el);
-    try { await act('POST', '/v1/audit/log/anchor', {}); say(message, t('log.anchor_now'), 'ok'); } catch (e) { say(message, e.message, 'error'); }
+    try { await act('POST', '/v1/audit/log/anchor', {}); say(message, t('log.anchor_requested'), 'ok'); } catch (e) { say(message, e.message, 'error'); }
   } });
   const sweep = h('button.primary', { type: 'button', text: t('log.run_sweep'), onclick: async () => {
     sweep.disabled = true;
@@ -151,12 +152,13 @@ async function logPage(el) {
   const rpc = h('input', { type: 'url', id: 'log-rpc', value: saved ?? '', placeholder: 'http://127.0.0.1:8545' });
   const chainBox = h('div');
   const chainMessage = notice();
+  const chooser = addressBookChooser('log');
   const check = h('button.primary', { type: 'button', id: 'log-check', text: t('log.check_chain'), onclick: async () => {
     if (!rpc.value) { say(chainMessage, t('form.err.required', { field: t('verify.rpc') }), 'error'); rpc.focus(); return; }
     try { localStorage.setItem(RPC_STORE, rpc.value); } catch { /* storage may be off */ }
     check.disabled = true;
     try {
-      const found = await chainCheck(rpc.value);
+      const found = await chainCheck(rpc.value, await chooser.book());
       const ok = found.signed && found.extends !== false;
       const mark = (good) => h(`span.badge.${good ? 'outcome-allowed' : 'outcome-refused'}`, { text: t(good ? 'verify.check.pass' : 'verify.check.fail') });
       fill(chainBox,
@@ -177,7 +179,7 @@ async function logPage(el) {
       h('dt', { text: t('log.root') }), h('dd', {}, short(head.root)),
       h('dt', { text: t('log.signer') }), h('dd', {}, short(head.signer))),
     anchor, message),
-  section(t('log.chain_title'), h('p', { text: t('log.chain_intro') }), field(t('verify.rpc'), rpc), check, chainMessage, chainBox),
+  section(t('log.chain_title'), h('p', { text: t('log.chain_intro') }), field(t('verify.rpc'), rpc), chooser.element, check, chainMessage, chainBox),
   section(t('log.integrity'), sweep, sweepBox));
 }
 

@@ -1,8 +1,42 @@
 // What several pages share: a notice line, the unlock step before an act, labels of states.
 import { h, fill } from '../dom.js';
 import { t } from '../i18n.js';
-import { hasKey } from '../api.js';
+import { hasKey, lock, read, who } from '../api.js';
+import { readAddressBook } from '../../../verifier-js/src/index.js';
 import { keyForm } from './signin.js';
+
+const BOOK_STORE = 'gridledger.addressBook';
+
+/**
+ * Which address book a check trusts — the root of trust for every chain read: the one this browser
+ * loaded from the user's own file (remembered), or, only when the user ticks it, the gateway's.
+ * Returns {element, book()}; book() throws when neither is chosen.
+ */
+export function addressBookChooser(idPrefix) {
+  let own = null;
+  try { own = localStorage.getItem(BOOK_STORE); } catch { /* storage may be off */ }
+  const useGateway = h('input', { type: 'checkbox', id: `${idPrefix}-book-gateway`, checked: own === null });
+  const file = h('input', { type: 'file', id: `${idPrefix}-book-file`, accept: '.json,application/json' });
+  const state = h('p.hint', { 'aria-live': 'polite', text: own ? t('verify.book_own') : '' });
+  file.addEventListener('change', async () => {
+    if (!file.files?.length) return;
+    const text = await file.files[0].text();
+    readAddressBook(text); // refuse a file that is not an address book before remembering it
+    try { localStorage.setItem(BOOK_STORE, text); } catch { /* storage may be off */ }
+    own = text;
+    useGateway.checked = false;
+    state.textContent = t('verify.book_own');
+  });
+  const element = h('fieldset', {}, h('legend', { text: t('verify.book') }),
+    h('div.check', {}, useGateway, h('label', { for: useGateway.id, text: t('verify.book_gateway') })),
+    h('div.field', {}, h('label', { for: file.id, text: t('verify.book_file') }), file), state);
+  async function book() {
+    if (useGateway.checked) return readAddressBook(JSON.stringify(await read('/v1/address-book')));
+    if (own === null) throw new Error(t('verify.book_needed'));
+    return readAddressBook(own);
+  }
+  return { element, book };
+}
 
 /** A status line that screen readers announce. */
 export function notice() {
@@ -20,7 +54,15 @@ export function withKey(where) {
   return new Promise((resolve) => {
     const box = h('div.unlock');
     fill(box, keyForm({ title: t('signin.unlock_title'), intro: t('signin.unlock_intro'), submit: t('signin.unlock') },
-      async () => { box.remove(); resolve(); }));
+      async (unlocked) => {
+        const signedIn = who()?.address;
+        if (signedIn && unlocked.toLowerCase() !== signedIn.toLowerCase()) {
+          lock(); // another key than the one signed in: acts would be signed by someone else
+          throw new Error(t('signin.other_key', { address: signedIn }));
+        }
+        box.remove();
+        resolve();
+      }));
     where.prepend(box);
     box.querySelector('input')?.focus();
   });
@@ -31,7 +73,8 @@ export function statusBadge(prefix, value) {
   const key = `${prefix}.${value}`;
   let text;
   try { text = t(key); } catch { text = value; }
-  return h(`span.badge.${prefix}-${value}`, { text });
+  const safe = String(value).toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  return h(`span.badge.${prefix}-${safe}`, { text });
 }
 
 export function section(title, ...children) {

@@ -4,11 +4,10 @@
 import { h, fill, table, short } from '../dom.js';
 import { t, formatTime } from '../i18n.js';
 import { read } from '../api.js';
-import { JsonRpcChain, readAddressBook, verifyReceipt } from '../../../verifier-js/src/index.js';
-import { notice, say, section, statusBadge } from './common.js';
+import { JsonRpcChain, verifyReceipt } from '../../../verifier-js/src/index.js';
+import { addressBookChooser, notice, say, section, statusBadge } from './common.js';
 
 const RPC_STORE = 'gridledger.rpc';
-const BOOK_STORE = 'gridledger.addressBook';
 
 function remember(name, value) { try { localStorage.setItem(name, value); } catch { /* storage may be off */ } }
 function recall(name) { try { return localStorage.getItem(name); } catch { return null; } }
@@ -49,18 +48,20 @@ function checkLabel(code) {
   try { return t(`check.${code}`); } catch { return code; }
 }
 
-/** Which of the dropped files is the receipt and which the record (disclosure), by their `format`. */
+/**
+ * Which dropped file is the receipt and which the record (its disclosure), by their `format`. Strict:
+ * two files of one kind, a file of neither kind, or an address book (the root of trust is chosen in its
+ * own control, never slipped in with the files) are refused with `problem` set.
+ */
 export function sortFiles(texts) {
-  const out = { receipt: null, disclosure: null, book: null, unknown: [] };
+  const out = { receipt: null, disclosure: null, problem: null };
   for (const { name, text } of texts) {
     let format = null;
-    try { format = JSON.parse(text)?.format ?? null; } catch { /* not JSON: the verifier words that */ }
-    if (format === 'gridledger-receipt/1') out.receipt = text;
-    else if (format === 'gridledger-disclosure/1') out.disclosure = text;
-    else if (format === 'gridledger-address-book/1') out.book = text;
-    else if (out.receipt === null && /receipt/i.test(name)) out.receipt = text;
-    else if (out.disclosure === null) out.disclosure = text;
-    else out.unknown.push(name);
+    try { format = JSON.parse(text)?.format ?? null; } catch { /* not JSON */ }
+    const kind = format === 'gridledger-receipt/1' ? 'receipt' : format === 'gridledger-disclosure/1' ? 'disclosure' : null;
+    if (kind === null) { out.problem = { key: 'verify.unknown_file', name }; return out; }
+    if (out[kind] !== null) { out.problem = { key: 'verify.two_files', name }; return out; }
+    out[kind] = text;
   }
   return out;
 }
@@ -69,8 +70,7 @@ async function verifyPage(el) {
   const message = notice();
   const checks = h('div.checks');
   const rpc = h('input', { type: 'url', id: 'rpc-url', value: recall(RPC_STORE) ?? '', placeholder: 'http://127.0.0.1:8545', required: true });
-  const bookFile = h('input', { type: 'file', id: 'book-file', accept: '.json,application/json' });
-  const useGateway = h('input', { type: 'checkbox', id: 'book-gateway', checked: recall(BOOK_STORE) === null });
+  const chooser = addressBookChooser('verify');
   const files = h('input', { type: 'file', id: 'drop-files', multiple: true, accept: '.json,application/json', class: 'visually-hidden' });
   const chosen = h('p.hint', { 'aria-live': 'polite' });
   let dropped = [];
@@ -84,27 +84,22 @@ async function verifyPage(el) {
   zone.addEventListener('drop', async (e) => { e.preventDefault(); zone.classList.remove('over'); await take(e.dataTransfer.files); await run(); });
   zone.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); files.click(); } });
   files.addEventListener('change', async () => { await take(files.files); await run(); });
-  bookFile.addEventListener('change', async () => {
-    if (!bookFile.files?.length) return;
-    remember(BOOK_STORE, await bookFile.files[0].text());
-    useGateway.checked = false;
-  });
 
   async function run() {
     fill(checks);
     const sorted = sortFiles(dropped);
+    if (sorted.problem) { el.dataset.verdict = 'refused'; say(message, t(sorted.problem.key, { name: sorted.problem.name }), 'error'); return; }
     if (sorted.receipt === null) { say(message, t('verify.need_receipt'), 'error'); return; }
     try {
       if (!rpc.value) { say(message, t('verify.error', { detail: t('verify.rpc') }), 'error'); rpc.focus(); return; }
       remember(RPC_STORE, rpc.value);
-      const bookText = sorted.book ?? (useGateway.checked ? JSON.stringify(await read('/v1/address-book')) : recall(BOOK_STORE));
-      const book = readAddressBook(bookText);
+      const book = await chooser.book();
       const chain = new JsonRpcChain(rpc.value, { registry: book.registry, membership: book.membership, record_types: book.record_types });
       const verdict = await verifyReceipt({ receipt: sorted.receipt, disclosure: sorted.disclosure, addressBook: book, chain });
       fill(checks, h('ol.checklist', {}, verdict.checks.map((c) => h(`li.check-${c.status}`, { 'data-check': c.check },
         h('span.badge', { text: t(`verify.check.${c.status}`) }), ' ', h('strong', { text: checkLabel(c.check) }), ` (${c.check}): ${c.reason}`))));
       el.dataset.verdict = verdict.valid ? 'valid' : `invalid:${verdict.check}`;
-      if (verdict.valid) say(message, t('verify.valid'), 'ok');
+      if (verdict.valid) say(message, t(sorted.disclosure === null ? 'verify.valid_entry_only' : 'verify.valid'), 'ok');
       else say(message, t('verify.invalid', { check: checkLabel(verdict.check), reason: verdict.reason }), 'error');
     } catch (e) {
       el.dataset.verdict = 'error';
@@ -114,9 +109,7 @@ async function verifyPage(el) {
 
   fill(el, section(t('verify.title'), h('p', { text: t('verify.intro') }),
     h('div.field', {}, h('label', { for: 'rpc-url', text: t('verify.rpc') }), rpc),
-    h('fieldset', {}, h('legend', { text: t('verify.book') }),
-      h('div.check', {}, useGateway, h('label', { for: 'book-gateway', text: t('verify.book_gateway') })),
-      h('div.field', {}, h('label', { for: 'book-file', text: t('verify.book_file') }), bookFile)),
+    chooser.element,
     zone, files, chosen, h('button.primary', { type: 'button', text: t('verify.run'), onclick: run }), message, checks));
 }
 

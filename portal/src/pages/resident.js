@@ -6,9 +6,8 @@
 import { h, fill, table, short, field } from '../dom.js';
 import { t, formatTime, formatDate } from '../i18n.js';
 import { read } from '../api.js';
-import { readAddressBook } from '../../../verifier-js/src/index.js';
 import { checkMyAccess } from '../proofs/completeness.js';
-import { notice, say, section, statusBadge } from './common.js';
+import { addressBookChooser, notice, say, section, statusBadge } from './common.js';
 
 const RPC_STORE = 'gridledger.rpc';
 
@@ -44,12 +43,13 @@ async function myAccess(el) {
   try { saved = localStorage.getItem(RPC_STORE); } catch { /* storage may be off */ }
   const rpc = h('input', { type: 'url', id: 'me-rpc', value: saved ?? '', placeholder: 'http://127.0.0.1:8545' });
   const message = notice();
+  const chooser = addressBookChooser('me');
   const check = h('button.primary', { type: 'button', text: t('me.access.verify'), onclick: async () => {
     check.disabled = true;
     try {
       if (!rpc.value) { say(message, t('form.err.required', { field: t('verify.rpc') }), 'error'); rpc.focus(); return; }
       try { localStorage.setItem(RPC_STORE, rpc.value); } catch { /* storage may be off */ }
-      const addressBook = readAddressBook(JSON.stringify(await read('/v1/address-book')));
+      const addressBook = await chooser.book();
       const verdict = await checkMyAccess({
         fetchListing: (mapSize) => read(`/v1/me/access${mapSize === null || mapSize === undefined ? '' : `?map_size=${mapSize}`}`),
         chain: rpc.value, addressBook,
@@ -66,7 +66,7 @@ async function myAccess(el) {
     rows.length ? table(t('me.access.title'), [t('common.time'), t('common.org'), t('timeline.action'), t('common.outcome'), t('common.fields'), t('common.purpose')], rows)
       : h('p', { text: t('common.none') }),
     page.head ? h('p.hint', {}, `${t('log.size')}: ${page.head.size} · ${t('log.root')}: `, short(page.head.root)) : null,
-    field(t('verify.rpc'), rpc), check, message));
+    field(t('verify.rpc'), rpc), chooser.element, check, message));
 }
 
 export function residentPages() {

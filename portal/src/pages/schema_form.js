@@ -27,7 +27,7 @@ export function schemaForm(schema) {
     if (required.has(name)) control.setAttribute('aria-required', 'true');
     controls[name] = { control, spec };
     const sensitivity = spec[LABEL] ? t(`sensitivity.${spec[LABEL]}`) : null;
-    const hint = [required.has(name) ? t('form.required') : null, sensitivity, spec.type === 'array' ? '每行一项 / one item a line' : null]
+    const hint = [required.has(name) ? t('form.required') : null, sensitivity, spec.type === 'array' ? t('form.one_per_line') : null]
       .filter(Boolean).join(' · ');
     const wrapper = field(name, control, hint || null);
     if (spec[LABEL] === 'sensitive') wrapper.classList.add('sensitive');
