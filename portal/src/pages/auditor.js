@@ -5,9 +5,8 @@ import { t, formatTime, formatDate } from '../i18n.js';
 import { act, read } from '../api.js';
 import { bytes, verifyConsistency } from '../../../verifier-js/src/index.js';
 import { ResidentChain, signedByAnchorer } from '../proofs/completeness.js';
-import { addressBookChooser, notice, say, section, statusBadge, withKey } from './common.js';
+import { addressBookChooser, notice, rememberRpc, rpcInput, say, section, statusBadge, withKey } from './common.js';
 
-const RPC_STORE = 'gridledger.rpc';
 
 /**
  * The log as the chain has it: the anchored heads (newest ten), whether the head the gateway serves is
@@ -147,15 +146,13 @@ async function logPage(el) {
       sweepBox.dataset.mismatches = String(page.mismatches.length);
     } finally { sweep.disabled = false; }
   } });
-  let saved = null;
-  try { saved = localStorage.getItem(RPC_STORE); } catch { /* storage may be off */ }
-  const rpc = h('input', { type: 'url', id: 'log-rpc', value: saved ?? '', placeholder: 'http://127.0.0.1:8545' });
+  const rpc = rpcInput('log-rpc');
   const chainBox = h('div');
   const chainMessage = notice();
   const chooser = addressBookChooser('log');
   const check = h('button.primary', { type: 'button', id: 'log-check', text: t('log.check_chain'), onclick: async () => {
     if (!rpc.value) { say(chainMessage, t('form.err.required', { field: t('verify.rpc') }), 'error'); rpc.focus(); return; }
-    try { localStorage.setItem(RPC_STORE, rpc.value); } catch { /* storage may be off */ }
+    rememberRpc(rpc.value);
     check.disabled = true;
     try {
       const found = await chainCheck(rpc.value, await chooser.book());

@@ -6,6 +6,19 @@ import { readAddressBook } from '../../../verifier-js/src/index.js';
 import { keyForm } from './signin.js';
 
 const BOOK_STORE = 'gridledger.addressBook';
+const RPC_STORE = 'gridledger.rpc';
+
+/** A value this browser remembers (null when storage is off or nothing is kept). */
+function recall(name) { try { return localStorage.getItem(name); } catch { return null; } }
+function remember(name, value) { try { localStorage.setItem(name, value); } catch { /* storage may be off */ } }
+
+/** The chain node's URL: one input per page, prefilled with the node this browser used last. */
+export function rpcInput(id) {
+  return h('input', { type: 'url', id, value: recall(RPC_STORE) ?? '', placeholder: 'http://127.0.0.1:8545', required: true });
+}
+
+/** Keep `url` as the node to prefill next time. */
+export function rememberRpc(url) { remember(RPC_STORE, url); }
 
 /**
  * Which address book a check trusts — the root of trust for every chain read: the one this browser
@@ -13,8 +26,7 @@ const BOOK_STORE = 'gridledger.addressBook';
  * Returns {element, book()}; book() throws when neither is chosen.
  */
 export function addressBookChooser(idPrefix) {
-  let own = null;
-  try { own = localStorage.getItem(BOOK_STORE); } catch { /* storage may be off */ }
+  let own = recall(BOOK_STORE);
   const useGateway = h('input', { type: 'checkbox', id: `${idPrefix}-book-gateway`, checked: own === null });
   const file = h('input', { type: 'file', id: `${idPrefix}-book-file`, accept: '.json,application/json' });
   const state = h('p.hint', { 'aria-live': 'polite', text: own ? t('verify.book_own') : '' });
@@ -22,7 +34,7 @@ export function addressBookChooser(idPrefix) {
     if (!file.files?.length) return;
     const text = await file.files[0].text();
     readAddressBook(text); // refuse a file that is not an address book before remembering it
-    try { localStorage.setItem(BOOK_STORE, text); } catch { /* storage may be off */ }
+    remember(BOOK_STORE, text);
     own = text;
     useGateway.checked = false;
     state.textContent = t('verify.book_own');

@@ -5,12 +5,8 @@ import { h, fill, table, short } from '../dom.js';
 import { t, formatTime } from '../i18n.js';
 import { read } from '../api.js';
 import { JsonRpcChain, verifyReceipt } from '../../../verifier-js/src/index.js';
-import { addressBookChooser, notice, say, section, statusBadge } from './common.js';
+import { addressBookChooser, notice, rememberRpc, rpcInput, say, section, statusBadge } from './common.js';
 
-const RPC_STORE = 'gridledger.rpc';
-
-function remember(name, value) { try { localStorage.setItem(name, value); } catch { /* storage may be off */ } }
-function recall(name) { try { return localStorage.getItem(name); } catch { return null; } }
 
 async function grantedPage(el, who) {
   const grants = (await read('/v1/grants')).filter((g) => g.grantee === who.org);
@@ -69,7 +65,7 @@ export function sortFiles(texts) {
 async function verifyPage(el) {
   const message = notice();
   const checks = h('div.checks');
-  const rpc = h('input', { type: 'url', id: 'rpc-url', value: recall(RPC_STORE) ?? '', placeholder: 'http://127.0.0.1:8545', required: true });
+  const rpc = rpcInput('rpc-url');
   const chooser = addressBookChooser('verify');
   const files = h('input', { type: 'file', id: 'drop-files', multiple: true, accept: '.json,application/json', class: 'visually-hidden' });
   const chosen = h('p.hint', { 'aria-live': 'polite' });
@@ -92,7 +88,7 @@ async function verifyPage(el) {
     if (sorted.receipt === null) { say(message, t('verify.need_receipt'), 'error'); return; }
     try {
       if (!rpc.value) { say(message, t('verify.error', { detail: t('verify.rpc') }), 'error'); rpc.focus(); return; }
-      remember(RPC_STORE, rpc.value);
+      rememberRpc(rpc.value);
       const book = await chooser.book();
       const chain = new JsonRpcChain(rpc.value, { registry: book.registry, membership: book.membership, record_types: book.record_types });
       const verdict = await verifyReceipt({ receipt: sorted.receipt, disclosure: sorted.disclosure, addressBook: book, chain });

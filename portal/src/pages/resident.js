@@ -7,9 +7,8 @@ import { h, fill, table, short, field } from '../dom.js';
 import { t, formatTime, formatDate } from '../i18n.js';
 import { read } from '../api.js';
 import { checkMyAccess } from '../proofs/completeness.js';
-import { addressBookChooser, notice, say, section, statusBadge } from './common.js';
+import { addressBookChooser, notice, rememberRpc, rpcInput, say, section, statusBadge } from './common.js';
 
-const RPC_STORE = 'gridledger.rpc';
 
 async function myRecords(el) {
   const page = await read('/v1/me/records');
@@ -39,16 +38,14 @@ async function myAccess(el) {
       h('td', { text: doc.purpose ?? '—' }),
     ]);
   });
-  let saved = null;
-  try { saved = localStorage.getItem(RPC_STORE); } catch { /* storage may be off */ }
-  const rpc = h('input', { type: 'url', id: 'me-rpc', value: saved ?? '', placeholder: 'http://127.0.0.1:8545' });
+  const rpc = rpcInput('me-rpc');
   const message = notice();
   const chooser = addressBookChooser('me');
   const check = h('button.primary', { type: 'button', text: t('me.access.verify'), onclick: async () => {
     check.disabled = true;
     try {
       if (!rpc.value) { say(message, t('form.err.required', { field: t('verify.rpc') }), 'error'); rpc.focus(); return; }
-      try { localStorage.setItem(RPC_STORE, rpc.value); } catch { /* storage may be off */ }
+      rememberRpc(rpc.value);
       const addressBook = await chooser.book();
       const verdict = await checkMyAccess({
         fetchListing: (mapSize) => read(`/v1/me/access${mapSize === null || mapSize === undefined ? '' : `?map_size=${mapSize}`}`),
